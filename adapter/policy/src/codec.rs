@@ -1,0 +1,248 @@
+//! The binary encoding of a [`Policy`]: little-endian integers, length-prefixed strings, fields
+//! in declaration order after a magic header and a format version.
+
+use crate::{Access, Args, Environment, FORMAT_VERSION, MAGIC, Policy, Stdio, StreamMode};
+use core::fmt;
+
+/// Why bytes could not be decoded as a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    BadMagic,
+    UnsupportedVersion(u32),
+    Truncated,
+    BadTag(u8),
+    BadUtf8,
+    TrailingBytes,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::BadMagic => write!(f, "not a virtc policy (bad magic)"),
+            DecodeError::UnsupportedVersion(v) => write!(f, "unsupported policy format {v}"),
+            DecodeError::Truncated => write!(f, "policy data is truncated"),
+            DecodeError::BadTag(t) => write!(f, "unknown tag {t} in policy data"),
+            DecodeError::BadUtf8 => write!(f, "policy string is not UTF-8"),
+            DecodeError::TrailingBytes => write!(f, "trailing bytes after policy data"),
+        }
+    }
+}
+
+pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(64));
+    w.0.extend_from_slice(MAGIC);
+    w.u32(FORMAT_VERSION);
+    let env = &policy.env;
+    w.u32(env.vars.len() as u32);
+    for (k, v) in &env.vars {
+        w.str(k);
+        w.str(v);
+    }
+    w.strs(&env.allow);
+    w.strs(&env.deny);
+    match &env.args {
+        Args::Host => w.u8(0),
+        Args::Fixed(list) => {
+            w.u8(1);
+            w.strs(list);
+        }
+    }
+    match &env.cwd {
+        None => w.u8(0),
+        Some(cwd) => {
+            w.u8(1);
+            w.str(cwd);
+        }
+    }
+    for mode in [policy.stdio.stdin, policy.stdio.stdout, policy.stdio.stderr] {
+        w.u8(match mode {
+            StreamMode::Deny => 0,
+            StreamMode::Host => 1,
+            StreamMode::Ignore => 2,
+        });
+    }
+    for access in [policy.random, policy.clocks, policy.exit, policy.fs] {
+        w.u8(match access {
+            Access::Deny => 0,
+            Access::Host => 1,
+        });
+    }
+    w.0
+}
+
+pub(crate) fn decode(bytes: &[u8]) -> Result<Policy, DecodeError> {
+    let mut r = Reader { bytes, pos: 0 };
+    if r.take(4)? != MAGIC {
+        return Err(DecodeError::BadMagic);
+    }
+    let version = r.u32()?;
+    if version != FORMAT_VERSION {
+        return Err(DecodeError::UnsupportedVersion(version));
+    }
+    let n = r.u32()?;
+    let mut vars = Vec::new();
+    for _ in 0..n {
+        vars.push((r.str()?, r.str()?));
+    }
+    let allow = r.strs()?;
+    let deny = r.strs()?;
+    let args = match r.u8()? {
+        0 => Args::Host,
+        1 => Args::Fixed(r.strs()?),
+        t => return Err(DecodeError::BadTag(t)),
+    };
+    let cwd = match r.u8()? {
+        0 => None,
+        1 => Some(r.str()?),
+        t => return Err(DecodeError::BadTag(t)),
+    };
+    let mut streams = [StreamMode::Deny; 3];
+    for s in &mut streams {
+        *s = match r.u8()? {
+            0 => StreamMode::Deny,
+            1 => StreamMode::Host,
+            2 => StreamMode::Ignore,
+            t => return Err(DecodeError::BadTag(t)),
+        };
+    }
+    let mut access = [Access::Deny; 4];
+    for a in &mut access {
+        *a = match r.u8()? {
+            0 => Access::Deny,
+            1 => Access::Host,
+            t => return Err(DecodeError::BadTag(t)),
+        };
+    }
+    if r.pos != bytes.len() {
+        return Err(DecodeError::TrailingBytes);
+    }
+    Ok(Policy {
+        env: Environment {
+            vars,
+            allow,
+            deny,
+            args,
+            cwd,
+        },
+        stdio: Stdio {
+            stdin: streams[0],
+            stdout: streams[1],
+            stderr: streams[2],
+        },
+        random: access[0],
+        clocks: access[1],
+        exit: access[2],
+        fs: access[3],
+    })
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.u32(s.len() as u32);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn strs(&mut self, list: &[String]) {
+        self.u32(list.len() as u32);
+        for s in list {
+            self.str(s);
+        }
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let end = self.pos.checked_add(n).ok_or(DecodeError::Truncated)?;
+        let slice = self.bytes.get(self.pos..end).ok_or(DecodeError::Truncated)?;
+        self.pos = end;
+        Ok(slice)
+    }
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn str(&mut self) -> Result<String, DecodeError> {
+        let n = self.u32()? as usize;
+        let b = self.take(n)?;
+        core::str::from_utf8(b)
+            .map(str::to_owned)
+            .map_err(|_| DecodeError::BadUtf8)
+    }
+    fn strs(&mut self) -> Result<Vec<String>, DecodeError> {
+        let n = self.u32()?;
+        // Cap the preallocation: a corrupt count must not allocate gigabytes.
+        let mut out = Vec::with_capacity((n as usize).min(64));
+        for _ in 0..n {
+            out.push(self.str()?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Policy {
+        Policy {
+            env: Environment {
+                vars: vec![("PONG".into(), "demo".into()), ("EMPTY".into(), "".into())],
+                allow: vec!["HOME".into(), "LANG_*".into()],
+                deny: vec!["SECRET_*".into()],
+                args: Args::Fixed(vec!["prog".into(), "ünï".into()]),
+                cwd: Some("/".into()),
+            },
+            stdio: Stdio {
+                stdin: StreamMode::Ignore,
+                stdout: StreamMode::Host,
+                stderr: StreamMode::Deny,
+            },
+            random: Access::Host,
+            clocks: Access::Deny,
+            exit: Access::Host,
+            fs: Access::Deny,
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let p = sample();
+        assert_eq!(Policy::decode(&p.encode()).unwrap(), p);
+        let d = Policy::default();
+        assert_eq!(Policy::decode(&d.encode()).unwrap(), d);
+        let mut h = sample();
+        h.env.args = Args::Host;
+        h.env.cwd = None;
+        assert_eq!(Policy::decode(&h.encode()).unwrap(), h);
+    }
+
+    #[test]
+    fn rejects_corruption() {
+        let bytes = sample().encode();
+        assert_eq!(Policy::decode(b"XXXX"), Err(DecodeError::BadMagic));
+        for cut in 0..bytes.len() {
+            assert!(Policy::decode(&bytes[..cut]).is_err(), "prefix {cut} decoded");
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert_eq!(Policy::decode(&long), Err(DecodeError::TrailingBytes));
+        let mut v2 = bytes;
+        v2[4] = 9;
+        assert_eq!(Policy::decode(&v2), Err(DecodeError::UnsupportedVersion(9)));
+    }
+}

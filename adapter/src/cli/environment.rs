@@ -1,0 +1,35 @@
+//! `wasi:cli/environment`: virtual variables and arguments from the policy, plus the host's
+//! variables and arguments where the policy lets them through.
+
+use crate::Adapter;
+use crate::bindings::exports::wasi::cli::environment as api;
+use crate::bindings::wasi::cli::environment as host;
+use crate::policy::{self, Args};
+
+impl api::Guest for Adapter {
+    fn get_environment() -> Vec<(String, String)> {
+        let env = &policy::get().env;
+        let mut vars = env.vars.clone();
+        // Only ask the host when some host variable could pass.
+        if !env.allow.is_empty() {
+            for (name, value) in host::get_environment() {
+                if env.passes(&name) && !env.vars.iter().any(|(v, _)| *v == name) {
+                    vars.push((name, value));
+                }
+            }
+        }
+        vars
+    }
+
+    fn get_arguments() -> Vec<String> {
+        match &policy::get().env.args {
+            Args::Host => host::get_arguments(),
+            Args::Fixed(args) => args.clone(),
+        }
+    }
+
+    fn initial_cwd() -> Option<String> {
+        // Never the host's: the component's file system view is the policy's.
+        policy::get().env.cwd.clone()
+    }
+}

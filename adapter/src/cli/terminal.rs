@@ -1,0 +1,67 @@
+//! `wasi:cli/terminal-*`: a standard stream is a terminal only if it is the host's stream and
+//! the host says it is one.
+
+use crate::Adapter;
+use crate::bindings::exports::wasi::cli::{
+    terminal_input as api_input, terminal_output as api_output, terminal_stderr, terminal_stdin,
+    terminal_stdout,
+};
+use crate::bindings::wasi::cli::{
+    terminal_input as host_input, terminal_output as host_output, terminal_stderr as host_stderr,
+    terminal_stdin as host_stdin, terminal_stdout as host_stdout,
+};
+use crate::policy::{self, StreamMode};
+
+/// The adapter's `terminal-input` resource: a host one, kept alive while the component holds it.
+pub struct TerminalInput(
+    #[allow(dead_code, reason = "held to keep the host resource")] host_input::TerminalInput,
+);
+
+/// The adapter's `terminal-output` resource.
+pub struct TerminalOutput(
+    #[allow(dead_code, reason = "held to keep the host resource")] host_output::TerminalOutput,
+);
+
+impl api_input::Guest for Adapter {
+    type TerminalInput = TerminalInput;
+}
+
+impl api_input::GuestTerminalInput for TerminalInput {}
+
+impl api_output::Guest for Adapter {
+    type TerminalOutput = TerminalOutput;
+}
+
+impl api_output::GuestTerminalOutput for TerminalOutput {}
+
+/// Wraps the host's answer for a stream in `mode`; `host` is called only for `Host`.
+fn output(
+    mode: StreamMode,
+    host: fn() -> Option<host_output::TerminalOutput>,
+) -> Option<api_output::TerminalOutput> {
+    if mode != StreamMode::Host {
+        return None;
+    }
+    host().map(|t| api_output::TerminalOutput::new(TerminalOutput(t)))
+}
+
+impl terminal_stdin::Guest for Adapter {
+    fn get_terminal_stdin() -> Option<api_input::TerminalInput> {
+        if policy::get().stdio.stdin != StreamMode::Host {
+            return None;
+        }
+        host_stdin::get_terminal_stdin().map(|t| api_input::TerminalInput::new(TerminalInput(t)))
+    }
+}
+
+impl terminal_stdout::Guest for Adapter {
+    fn get_terminal_stdout() -> Option<api_output::TerminalOutput> {
+        output(policy::get().stdio.stdout, host_stdout::get_terminal_stdout)
+    }
+}
+
+impl terminal_stderr::Guest for Adapter {
+    fn get_terminal_stderr() -> Option<api_output::TerminalOutput> {
+        output(policy::get().stdio.stderr, host_stderr::get_terminal_stderr)
+    }
+}

@@ -1,0 +1,35 @@
+//! `wasi:io/error`: errors from wrapped host streams, or made up by the adapter.
+
+use crate::Adapter;
+use crate::bindings::exports::wasi::io::error as api;
+use crate::bindings::wasi::io::error as host;
+
+/// The adapter's `error` resource.
+pub enum Error {
+    /// An error reported by a host stream.
+    Host(host::Error),
+    /// An error the adapter reports itself (virtual streams).
+    #[allow(
+        dead_code,
+        reason = "the first virtual streams that can fail come with virtual files"
+    )]
+    Message(String),
+}
+
+/// Wraps a host error into the adapter's resource.
+pub fn from_host(err: host::Error) -> api::Error {
+    api::Error::new(Error::Host(err))
+}
+
+impl api::Guest for Adapter {
+    type Error = Error;
+}
+
+impl api::GuestError for Error {
+    fn to_debug_string(&self) -> String {
+        match self {
+            Error::Host(err) => err.to_debug_string(),
+            Error::Message(msg) => msg.clone(),
+        }
+    }
+}

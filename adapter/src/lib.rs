@@ -1,0 +1,30 @@
+//! virtc's adapter: one wasm module, generic over policies, that exports WASI 0.2 and implements
+//! each interface as the policy embedded by the compiler says.
+//!
+//! Everything here runs inside the adapter; on any other target the crate is empty (so that
+//! `cargo clippy --workspace` on the host has nothing to check).
+//!
+//! The key rule, relied on by the compiler: a host import is called only when the policy passes
+//! that subsystem through to the host. The compiler replaces every other host import with an
+//! `unreachable` stub, so a stray call would trap. See [`policy`] for the table.
+#![cfg(target_arch = "wasm32")]
+
+mod bindings;
+mod cli;
+mod clocks;
+mod fs;
+mod io;
+mod policy;
+mod random;
+
+/// The type every exported interface is implemented on.
+struct Adapter;
+
+bindings::export!(Adapter with_types_in bindings);
+
+/// Stops the component. Used wherever WASI has no error channel, and for "cannot happen" cases,
+/// because it is one instruction where a panic would pull in formatting machinery.
+#[inline(always)]
+fn trap() -> ! {
+    core::arch::wasm32::unreachable()
+}

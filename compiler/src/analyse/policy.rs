@@ -1,0 +1,178 @@
+//! The whole policy of a root file: `use`d files applied where they are named, later settings
+//! replacing earlier ones (with a note when a statement overrides a `use`d file), cycles
+//! reported, and the result lowered to [`PolicyIr`].
+
+use std::collections::BTreeMap;
+
+use virtc_grammar::Span;
+use virtc_policy::{Access, Args, StreamMode};
+
+use super::settings::{ArgsSetting, Key, Located, Setting, Stream, Subsystem, describe, file_settings};
+use crate::db::{Db, SourceFile};
+use crate::diagnostic::{Diagnostic, report};
+use crate::ir::PolicyIr;
+
+/// Where a setting came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Origin {
+    pub file: SourceFile,
+    pub span: Span,
+}
+
+/// The merged settings, with origins (for hover, go-to-definition and the trap warnings).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Merged {
+    pub keyed: BTreeMap<Key, (Setting, Origin)>,
+    /// Virtual variables in the order they were first set.
+    pub env_order: Vec<String>,
+    pub env_allow: Vec<(String, Origin)>,
+    pub env_deny: Vec<(String, Origin)>,
+    pub config_allow: Vec<(String, Origin)>,
+    pub config_deny: Vec<(String, Origin)>,
+}
+
+/// The checked policy of `root`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedPolicy {
+    pub merged: Merged,
+    pub ir: PolicyIr,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn check_policy(db: &dyn Db, root: SourceFile) -> CheckedPolicy {
+    let mut merged = Merged::default();
+    let mut stack = Vec::new();
+    apply(db, root, &mut stack, &mut merged);
+    let ir = lower(db, &merged);
+    CheckedPolicy { merged, ir }
+}
+
+fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mut Merged) {
+    stack.push(file);
+    for located in &file_settings(db, file).settings {
+        let origin = Origin {
+            file,
+            span: located.span,
+        };
+        match &located.setting {
+            Setting::Use(target) => {
+                if let Some(pos) = stack.iter().position(|f| f == target) {
+                    let chain: Vec<String> = stack[pos..]
+                        .iter()
+                        .chain([target])
+                        .map(|f| f.display_name(db))
+                        .collect();
+                    report(
+                        db,
+                        Diagnostic::error("V0015", "`use` cycle")
+                            .primary(file, located.span, "this `use` leads back to a file being used")
+                            .help(format!("the cycle is {}", chain.join(" → ")))
+                            .help("remove one of the `use` statements of the cycle"),
+                    );
+                } else {
+                    apply(db, *target, stack, merged);
+                }
+            }
+            Setting::EnvAllow(globs) => merged.env_allow.extend(globs.iter().map(|g| (g.clone(), origin))),
+            Setting::EnvDeny(globs) => merged.env_deny.extend(globs.iter().map(|g| (g.clone(), origin))),
+            Setting::ConfigAllow(globs) => merged.config_allow.extend(globs.iter().map(|g| (g.clone(), origin))),
+            Setting::ConfigDeny(globs) => merged.config_deny.extend(globs.iter().map(|g| (g.clone(), origin))),
+            setting => {
+                let Some(key) = setting.key() else { continue };
+                if let Setting::EnvVar { name, .. } = setting
+                    && !merged.env_order.contains(name)
+                {
+                    merged.env_order.push(name.clone());
+                }
+                note_override(db, located, origin, &key, merged);
+                merged.keyed.insert(key, (setting.clone(), origin));
+            }
+        }
+    }
+    stack.pop();
+}
+
+fn note_override(db: &dyn Db, located: &Located, origin: Origin, key: &Key, merged: &Merged) {
+    let Some((earlier, earlier_origin)) = merged.keyed.get(key) else {
+        return;
+    };
+    if located.implied || earlier_origin.file == origin.file || *earlier == located.setting {
+        return;
+    }
+    report(
+        db,
+        Diagnostic::note("V0030", format!("this statement overrides {} from `{}`", describe(key), earlier_origin.file.display_name(db)))
+            .primary(origin.file, origin.span, "this takes effect…")
+            .secondary(earlier_origin.file, earlier_origin.span, "…instead of this"),
+    );
+}
+
+fn lower(db: &dyn Db, merged: &Merged) -> PolicyIr {
+    let mut ir = PolicyIr::default();
+    let grant = |s: Subsystem| match merged.keyed.get(&Key::Grant(s)) {
+        Some((Setting::Grant { allow: true, .. }, _)) => Access::Host,
+        _ => Access::Deny,
+    };
+    ir.runtime.random = grant(Subsystem::Random);
+    ir.runtime.clocks = grant(Subsystem::Clocks);
+    ir.runtime.exit = grant(Subsystem::Exit);
+    ir.runtime.fs = grant(Subsystem::Fs);
+    ir.sockets = grant(Subsystem::Sockets);
+    ir.http = grant(Subsystem::Http);
+    ir.config = grant(Subsystem::Config);
+    ir.env_host = grant(Subsystem::Env) == Access::Host;
+    let stream = |s: Stream| match merged.keyed.get(&Key::Stream(s)) {
+        Some((Setting::Stream { mode, .. }, _)) => *mode,
+        _ => StreamMode::Deny,
+    };
+    ir.runtime.stdio.stdin = stream(Stream::Stdin);
+    ir.runtime.stdio.stdout = stream(Stream::Stdout);
+    ir.runtime.stdio.stderr = stream(Stream::Stderr);
+    for name in &merged.env_order {
+        if let Some((Setting::EnvVar { value, .. }, _)) = merged.keyed.get(&Key::EnvVar(name.clone())) {
+            ir.runtime.env.vars.push((name.clone(), value.clone()));
+        }
+    }
+    ir.runtime.env.allow = merged.env_allow.iter().map(|(g, _)| g.clone()).collect();
+    ir.runtime.env.deny = merged.env_deny.iter().map(|(g, _)| g.clone()).collect();
+    ir.runtime.env.args = match merged.keyed.get(&Key::Args) {
+        Some((Setting::Args(ArgsSetting::Host), _)) => Args::Host,
+        Some((Setting::Args(ArgsSetting::Fixed(list)), _)) => Args::Fixed(list.clone()),
+        _ => Args::default(),
+    };
+    if ir.env_host {
+        // The host's interface as it is: its arguments too.
+        ir.runtime.env.args = Args::Host;
+        let (_, allow_origin) = merged.keyed[&Key::Grant(Subsystem::Env)];
+        let virtual_origin = merged
+            .env_order
+            .first()
+            .and_then(|n| merged.keyed.get(&Key::EnvVar(n.clone())))
+            .map(|(_, o)| *o)
+            .or_else(|| merged.env_allow.first().map(|(_, o)| *o))
+            .or_else(|| merged.env_deny.first().map(|(_, o)| *o));
+        if let Some(other) = virtual_origin {
+            report(
+                db,
+                Diagnostic::error("V0027", "`allow env` passes the host environment through unchanged, so virtual variables and globs cannot apply")
+                    .primary(allow_origin.file, allow_origin.span, "the host's environment, as it is")
+                    .secondary(other.file, other.span, "this would have no effect")
+                    .help("to pass host variables and add virtual ones, write `env allow \"*\";` instead of `allow env;`"),
+            );
+        }
+    }
+    if let Some((Setting::Grant { allow: false, .. }, deny_origin)) = merged.keyed.get(&Key::Grant(Subsystem::Env))
+        && !merged.env_allow.is_empty()
+        && deny_origin.file == merged.env_allow[0].1.file
+    {
+        let other = merged.env_allow[0].1;
+        report(
+            db,
+            Diagnostic::warning("V0028", "`deny env` together with `env allow` in one file")
+                .primary(other.file, other.span, "host variables matching these globs are passed through…")
+                .secondary(deny_origin.file, deny_origin.span, "…although this says no host environment")
+                .help("`deny env;` only means no host variables by default; drop it or the `env allow`"),
+        );
+    }
+    ir
+}

@@ -1,0 +1,288 @@
+//! The `virtc` command line: argument parsing, reporting and exit codes. The work itself is in
+//! [`crate::driver`] and [`crate::run`].
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::db::Database;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::driver::{self, Failure, Input};
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 success, 1 a policy or input error, 2 a usage error.
+
+Examples:
+  virtc check pong.virt --component pong.wasm
+  virtc compile pong.virt --component pong.wasm -o pong.virt.wasm
+  virtc compile pong.virt -o pong-adapter.wasm        # the adapter alone, for `wac plug`
+  virtc run pong.virt pong.wasm -- --some-flag";
+
+#[derive(Parser, Debug)]
+#[command(name = "virtc", version, about = "Compiles WASI capability policies (.virt files) into components that can touch only what the policy grants", after_help = AFTER_HELP)]
+pub struct Cli {
+    /// When to color diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    pub color: Color,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compile a policy into an adapter and compose it into a component.
+    #[command(after_help = "\
+Without --component, writes the adapter alone (at --wasi-version), which `wac plug` or
+`wasm-tools compose` can compose later. With --component, writes the component with the adapter
+composed in: it imports only what the policy passes through and keeps the component's own WASI
+versions. The output is written atomically and is byte-identical for identical inputs.
+
+Example:
+  virtc compile pong.virt --component pong.wasm -o pong.virt.wasm")]
+    Compile {
+        /// The policy file.
+        policy: PathBuf,
+        /// The component to virtualize.
+        #[arg(long, short = 'c', value_name = "IN.wasm")]
+        component: Option<PathBuf>,
+        /// Where to write the result.
+        #[arg(long, short = 'o', value_name = "OUT.wasm")]
+        output: PathBuf,
+        /// WASI version of a standalone adapter (with --component, the component's versions are used).
+        #[arg(long, value_name = "0.2.x", value_parser = parse_version)]
+        wasi_version: Option<semver::Version>,
+    },
+    /// Check a policy, and optionally a component against it, without writing anything.
+    #[command(after_help = "\
+Reports every error and warning of the policy and the files it uses. With --component, also
+warns where the policy makes the component trap (a denied interface without an error channel,
+such as random or clocks, that the component imports).
+
+Example:
+  virtc check pong.virt --component pong.wasm")]
+    Check {
+        /// The policy file.
+        policy: PathBuf,
+        /// A component to check against the policy.
+        #[arg(long, short = 'c', value_name = "IN.wasm")]
+        component: Option<PathBuf>,
+    },
+    /// Compose in memory and run the result in an embedded wasmtime.
+    #[command(after_help = "\
+The host context grants exactly what the policy passes through: host variables only through
+`env allow`, arguments only with `args allow`, the terminal's streams only where a stream is
+allowed, the network only with `allow sockets`, no directories. Exits with the component's exit
+code, or 134 when it traps.
+
+Example:
+  virtc run examples/pong/pong.virt pong.wasm -- first second")]
+    Run {
+        /// The policy file.
+        policy: PathBuf,
+        /// The component to run (a command exporting wasi:cli/run).
+        component: PathBuf,
+        /// Arguments for the component (seen only with `args allow;`).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+}
+
+fn parse_version(s: &str) -> Result<semver::Version, String> {
+    let v = semver::Version::parse(s).map_err(|e| format!("`{s}` is not a version: {e}"))?;
+    if v.major != 0 || v.minor != 2 || v.patch > 12 {
+        return Err(format!("virtc targets WASI 0.2.0 to 0.2.12, not {v}"));
+    }
+    Ok(v)
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal(),
+    };
+    let reporter = Reporter { color };
+    match cli.command {
+        Command::Compile {
+            policy,
+            component,
+            output,
+            wasi_version,
+        } => reporter.finish(compile(&reporter, &policy, component.as_deref(), &output, wasi_version)),
+        Command::Check { policy, component } => {
+            reporter.finish(check(&reporter, &policy, component.as_deref()))
+        }
+        Command::Run {
+            policy,
+            component,
+            args,
+        } => match run(&reporter, &policy, &component, args) {
+            Ok(code) => code,
+            Err(failure) => reporter.finish(Err(failure)),
+        },
+    }
+}
+
+struct Reporter {
+    color: bool,
+}
+
+impl Reporter {
+    fn print(&self, db: &Database, diagnostics: &[Diagnostic]) {
+        let mut err = std::io::stderr().lock();
+        for d in diagnostics {
+            let _ = write!(err, "{}", d.render(db, self.color));
+        }
+    }
+
+    fn finish(&self, result: Result<(), (Option<Database>, Failure)>) -> ExitCode {
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err((db, Failure::Policy(diagnostics))) => {
+                if let Some(db) = db {
+                    self.print(&db, &diagnostics);
+                }
+                let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+                let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+                let mut line = format!("error: the policy has {errors} error{}", plural(errors));
+                if warnings > 0 {
+                    line.push_str(&format!(" and {warnings} warning{}", plural(warnings)));
+                }
+                eprintln!("{line}; nothing was written");
+                ExitCode::from(1)
+            }
+            Err((_, Failure::Input(message))) => {
+                eprintln!("error: {message}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+type Outcome = Result<(), (Option<Database>, Failure)>;
+
+fn read_component(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| {
+        Failure::Input(format!(
+            "cannot read component `{}`: {}",
+            path.display(),
+            crate::io_error_text(&e)
+        ))
+    })
+}
+
+fn compile(
+    reporter: &Reporter,
+    policy: &Path,
+    component: Option<&Path>,
+    output: &Path,
+    version: Option<semver::Version>,
+) -> Outcome {
+    let db = Database::default();
+    let root = driver::load_policy(&db, policy).map_err(|f| (None, f))?;
+    let bytes = match component {
+        Some(path) => Some(read_component(path).map_err(|f| (None, f))?),
+        None => None,
+    };
+    let name = component.map(|p| p.display().to_string()).unwrap_or_default();
+    let input = bytes.as_deref().map(|bytes| Input { name: &name, bytes });
+    let compiled = match driver::compile(&db, root, input.as_ref(), version) {
+        Ok(c) => c,
+        Err(f) => return Err((Some(db), f)),
+    };
+    reporter.print(&db, &compiled.diagnostics);
+    let out = compiled.composed.as_deref().unwrap_or(&compiled.adapter.bytes);
+    write_atomically(output, out).map_err(|f| (None, f))?;
+    Ok(())
+}
+
+fn check(reporter: &Reporter, policy: &Path, component: Option<&Path>) -> Outcome {
+    let db = Database::default();
+    let root = driver::load_policy(&db, policy).map_err(|f| (None, f))?;
+    let bytes = match component {
+        Some(path) => Some(read_component(path).map_err(|f| (None, f))?),
+        None => None,
+    };
+    let name = component.map(|p| p.display().to_string()).unwrap_or_default();
+    let input = bytes.as_deref().map(|bytes| Input { name: &name, bytes });
+    match driver::check(&db, root, input.as_ref()) {
+        Ok(checked) => {
+            reporter.print(&db, &checked.diagnostics);
+            Ok(())
+        }
+        Err(f) => Err((Some(db), f)),
+    }
+}
+
+fn run(reporter: &Reporter, policy: &Path, component: &Path, args: Vec<String>) -> Result<ExitCode, (Option<Database>, Failure)> {
+    let db = Database::default();
+    let root = driver::load_policy(&db, policy).map_err(|f| (None, f))?;
+    let bytes = read_component(component).map_err(|f| (None, f))?;
+    let name = component.display().to_string();
+    let input = Input { name: &name, bytes: &bytes };
+    let compiled = match driver::compile(&db, root, Some(&input), None) {
+        Ok(c) => c,
+        Err(f) => return Err((Some(db), f)),
+    };
+    reporter.print(&db, &compiled.diagnostics);
+    let composed = compiled.composed.expect("a component was given");
+    let loaded = crate::run::load(&composed).map_err(|e| (None, Failure::Input(format!("{e:#}"))))?;
+    let program = component
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.clone());
+    let options = crate::run::RunOptions {
+        program,
+        args,
+        host_env: std::env::vars().collect(),
+        stdio: crate::run::Stdio::Inherit,
+    };
+    let outcome = crate::run::run(&compiled.ir, &loaded, &options)
+        .map_err(|e| (None, Failure::Input(format!("running `{name}` failed: {e:#}"))))?;
+    match outcome.status {
+        crate::run::Status::Exited(code) => Ok(ExitCode::from(code.clamp(0, 255) as u8)),
+        crate::run::Status::Trapped(message) => {
+            eprintln!("error: `{name}` trapped: {message}");
+            Ok(ExitCode::from(134))
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, so that readers see
+/// the old file or the new one, never a part.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |e: std::io::Error| {
+        Failure::Input(format!(
+            "cannot write `{}`: {}",
+            path.display(),
+            crate::io_error_text(&e)
+        ))
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".virtc-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! Reads what a user's component imports and exports, and says clearly when the input is not a
+//! component at all.
+
+use std::collections::BTreeSet;
+
+use wasmparser::{Encoding, Parser, Payload};
+
+use super::plan::{InterfaceKey, Target};
+use super::wasi_wit::{self, Versions};
+
+/// The top-level imports and exports of a component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentInfo {
+    pub imports: Vec<String>,
+    pub exports: Vec<String>,
+}
+
+/// Why bytes are not a usable component; the message completes "`FILE` …".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAComponent(pub String);
+
+impl std::fmt::Display for NotAComponent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl ComponentInfo {
+    pub fn read(bytes: &[u8]) -> Result<ComponentInfo, NotAComponent> {
+        if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+            return Err(NotAComponent("is not a WebAssembly file".into()));
+        }
+        if Parser::is_core_wasm(bytes) {
+            return Err(NotAComponent(
+                "is a core WebAssembly module, not a component (make one with `wasm-tools component new`, or build for wasm32-wasip2)".into(),
+            ));
+        }
+        let mut info = ComponentInfo {
+            imports: Vec::new(),
+            exports: Vec::new(),
+        };
+        let mut depth = 0usize;
+        for payload in Parser::new(0).parse_all(bytes) {
+            let payload =
+                payload.map_err(|e| NotAComponent(format!("is not a valid component: {e}")))?;
+            match payload {
+                Payload::Version { encoding, .. } => {
+                    if depth == 0 && encoding != Encoding::Component {
+                        return Err(NotAComponent("is not a component".into()));
+                    }
+                    depth += 1;
+                }
+                Payload::End(_) => depth = depth.saturating_sub(1),
+                Payload::ComponentImportSection(s) if depth == 1 => {
+                    for import in s {
+                        let import = import
+                            .map_err(|e| NotAComponent(format!("is not a valid component: {e}")))?;
+                        info.imports.push(import.name.name.to_owned());
+                    }
+                }
+                Payload::ComponentExportSection(s) if depth == 1 => {
+                    for export in s {
+                        let export = export
+                            .map_err(|e| NotAComponent(format!("is not a valid component: {e}")))?;
+                        info.exports.push(export.name.name.to_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(bytes)
+            .map_err(|e| NotAComponent(format!("is not a valid component: {e}")))?;
+        Ok(info)
+    }
+
+    /// The WASI interfaces this component imports and their versions.
+    pub fn target(&self) -> Result<Target, NotAComponent> {
+        let mut imports: BTreeSet<InterfaceKey> = BTreeSet::new();
+        let mut versions = Versions::default();
+        for name in &self.imports {
+            if let Some((package, interface, version)) = wasi_wit::parse_wasi_name(name) {
+                if version.major != 0 || version.minor != 2 {
+                    return Err(NotAComponent(format!(
+                        "imports `{name}`; virtc supports WASI 0.2.x"
+                    )));
+                }
+                versions
+                    .record(package, &version)
+                    .map_err(NotAComponent)?;
+                imports.insert((package.to_owned(), interface.to_owned()));
+            }
+        }
+        Ok(Target { imports, versions })
+    }
+}

@@ -1,0 +1,9 @@
+//! From a checked policy to bytes: the adapter component, and the user's component with the
+//! adapter composed in.
+
+pub mod adapter;
+pub mod component_info;
+pub mod compose;
+pub mod module_rewrite;
+pub mod plan;
+pub mod wasi_wit;

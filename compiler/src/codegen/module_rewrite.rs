@@ -1,0 +1,583 @@
+//! Rewrites the adapter's core module for one policy without binaryen: turns imports into
+//! constant or `unreachable` functions, drops exports, empties functions no export can reach
+//! (so the imports only they used disappear too), renames import modules and export names, and
+//! appends the policy's bytes to memory.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, bail};
+use wasm_encoder::reencode::{self, Reencode};
+use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef};
+
+/// What becomes of one imported function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportAction {
+    /// Stays an import (if anything reachable still calls it).
+    Keep,
+    /// Becomes a function whose body is `unreachable`.
+    Trap,
+    /// Becomes a function returning the address of the appended data.
+    DataAddress,
+    /// Becomes a function returning the length of the appended data.
+    DataLength,
+}
+
+/// One imported function of the input module.
+#[derive(Debug, Clone)]
+pub struct FuncImport {
+    pub module: String,
+    pub name: String,
+    type_index: u32,
+}
+
+/// What the rewrite needs to know about the module, read in one pass.
+#[derive(Debug)]
+pub struct ModuleInfo {
+    pub func_imports: Vec<FuncImport>,
+    pub exports: Vec<(String, ExternalKind, u32)>,
+    defined_types: Vec<u32>,
+    /// Per defined function: the functions it calls or takes a reference to.
+    callees: Vec<Vec<u32>>,
+    /// Functions reachable from outside the code: element segments, the start function, globals.
+    fixed_roots: Vec<u32>,
+    memory_min: Option<u64>,
+}
+
+impl ModuleInfo {
+    pub fn parse(bytes: &[u8]) -> Result<ModuleInfo> {
+        let mut info = ModuleInfo {
+            func_imports: Vec::new(),
+            exports: Vec::new(),
+            defined_types: Vec::new(),
+            callees: Vec::new(),
+            fixed_roots: Vec::new(),
+            memory_min: None,
+        };
+        for payload in Parser::new(0).parse_all(bytes) {
+            match payload? {
+                Payload::Version { encoding, .. } => {
+                    if encoding != wasmparser::Encoding::Module {
+                        bail!("the adapter is not a core module");
+                    }
+                }
+                Payload::ImportSection(section) => {
+                    for import in section.into_imports() {
+                        let import = import?;
+                        match import.ty {
+                            TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                                info.func_imports.push(FuncImport {
+                                    module: import.module.to_owned(),
+                                    name: import.name.to_owned(),
+                                    type_index: t,
+                                })
+                            }
+                            TypeRef::Memory(_) => bail!("the adapter must define its memory"),
+                            _ => {}
+                        }
+                    }
+                }
+                Payload::FunctionSection(section) => {
+                    for ty in section {
+                        info.defined_types.push(ty?);
+                    }
+                }
+                Payload::MemorySection(section) => {
+                    if let Some(memory) = section.into_iter().next() {
+                        info.memory_min = Some(memory?.initial);
+                    }
+                }
+                Payload::GlobalSection(section) => {
+                    for global in section {
+                        collect_ref_funcs(global?.init_expr, &mut info.fixed_roots)?;
+                    }
+                }
+                Payload::ExportSection(section) => {
+                    for export in section {
+                        let export = export?;
+                        info.exports
+                            .push((export.name.to_owned(), export.kind, export.index));
+                    }
+                }
+                Payload::StartSection { func, .. } => info.fixed_roots.push(func),
+                Payload::ElementSection(section) => {
+                    for element in section {
+                        match element?.items {
+                            wasmparser::ElementItems::Functions(funcs) => {
+                                for f in funcs {
+                                    info.fixed_roots.push(f?);
+                                }
+                            }
+                            wasmparser::ElementItems::Expressions(_, exprs) => {
+                                for e in exprs {
+                                    collect_ref_funcs(e?, &mut info.fixed_roots)?;
+                                }
+                            }
+                        }
+                    }
+                }
+                Payload::CodeSectionEntry(body) => {
+                    let mut callees = Vec::new();
+                    let mut ops = body.get_operators_reader()?;
+                    while !ops.eof() {
+                        match ops.read()? {
+                            Operator::Call { function_index }
+                            | Operator::ReturnCall { function_index }
+                            | Operator::RefFunc { function_index } => callees.push(function_index),
+                            _ => {}
+                        }
+                    }
+                    callees.sort_unstable();
+                    callees.dedup();
+                    info.callees.push(callees);
+                }
+                _ => {}
+            }
+        }
+        if info.memory_min.is_none() {
+            bail!("the adapter defines no memory");
+        }
+        Ok(info)
+    }
+
+    fn import_count(&self) -> u32 {
+        self.func_imports.len() as u32
+    }
+}
+
+fn collect_ref_funcs(expr: wasmparser::ConstExpr<'_>, out: &mut Vec<u32>) -> Result<()> {
+    let mut ops = expr.get_operators_reader();
+    while !ops.eof() {
+        if let Operator::RefFunc { function_index } = ops.read()? {
+            out.push(function_index);
+        }
+    }
+    Ok(())
+}
+
+/// The decisions for one rewrite.
+pub struct Plan<'a> {
+    /// Decides each function import by (module, name).
+    pub import: &'a dyn Fn(&str, &str) -> ImportAction,
+    /// Whether an export survives.
+    pub keep_export: &'a dyn Fn(&str) -> bool,
+    /// Renames import modules and export names.
+    pub rename: &'a dyn Fn(&str) -> String,
+    /// Bytes appended to memory; `DataAddress`/`DataLength` imports describe them.
+    pub data: &'a [u8],
+    /// Custom sections to drop (by exact name or prefix ending in `*`).
+    pub drop_custom: &'a dyn Fn(&str) -> bool,
+}
+
+/// What the rewrite produced.
+#[derive(Debug)]
+pub struct Rewritten {
+    pub bytes: Vec<u8>,
+    /// The import modules still imported, with their (renamed) names.
+    pub kept_import_modules: Vec<String>,
+}
+
+pub fn rewrite(bytes: &[u8], info: &ModuleInfo, plan: &Plan<'_>) -> Result<Rewritten> {
+    let n_imports = info.import_count();
+    let n_defined = info.defined_types.len() as u32;
+    let actions: Vec<ImportAction> = info
+        .func_imports
+        .iter()
+        .map(|i| (plan.import)(&i.module, &i.name))
+        .collect();
+
+    // Reachability from the surviving exports and the fixed roots.
+    let mut live = vec![false; (n_imports + n_defined) as usize];
+    let mut stack: Vec<u32> = info.fixed_roots.clone();
+    for (name, kind, index) in &info.exports {
+        if *kind == ExternalKind::Func && (plan.keep_export)(name) {
+            stack.push(*index);
+        }
+    }
+    while let Some(f) = stack.pop() {
+        let Some(slot) = live.get_mut(f as usize) else {
+            bail!("function index {f} out of range");
+        };
+        if *slot {
+            continue;
+        }
+        *slot = true;
+        if f >= n_imports {
+            stack.extend(info.callees[(f - n_imports) as usize].iter().copied());
+        }
+    }
+
+    // New function index space: kept imports, then the old defined functions, then stubs that
+    // replace the imports that were not kept.
+    let mut func_map = vec![0u32; (n_imports + n_defined) as usize];
+    let mut kept = 0u32;
+    let mut stubs: Vec<(u32, ImportAction)> = Vec::new();
+    let mut kept_import_modules = Vec::new();
+    for (i, import) in info.func_imports.iter().enumerate() {
+        let action = match actions[i] {
+            ImportAction::Keep if live[i] => ImportAction::Keep,
+            ImportAction::Keep => ImportAction::Trap,
+            other => other,
+        };
+        if action == ImportAction::Keep {
+            func_map[i] = kept;
+            kept += 1;
+            let module = (plan.rename)(&import.module);
+            if !kept_import_modules.contains(&module) {
+                kept_import_modules.push(module);
+            }
+        } else {
+            stubs.push((i as u32, action));
+        }
+    }
+    for d in 0..n_defined {
+        func_map[(n_imports + d) as usize] = kept + d;
+    }
+    for (k, (i, _)) in stubs.iter().enumerate() {
+        func_map[*i as usize] = kept + n_defined + k as u32;
+    }
+
+    let memory_min = info.memory_min.unwrap_or(0);
+    let data_address = memory_min
+        .checked_mul(65536)
+        .filter(|a| *a + plan.data.len() as u64 <= u32::MAX as u64)
+        .context("the adapter's memory is too large to append the policy")?;
+    let extra_pages = (plan.data.len() as u64).div_ceil(65536);
+
+    let mut rewriter = Rewriter {
+        info,
+        plan,
+        func_map,
+        actions: &actions,
+        live: &live,
+        stubs,
+        n_imports,
+        data_address: data_address as u32,
+        extra_pages,
+        data_emitted: false,
+        defined_seen: 0,
+    };
+    let mut module = wasm_encoder::Module::new();
+    rewriter
+        .parse_core_module(&mut module, Parser::new(0), bytes)
+        .map_err(|e| anyhow::anyhow!("rewriting the adapter failed: {e}"))?;
+    Ok(Rewritten {
+        bytes: module.finish(),
+        kept_import_modules,
+    })
+}
+
+struct Rewriter<'a> {
+    info: &'a ModuleInfo,
+    plan: &'a Plan<'a>,
+    func_map: Vec<u32>,
+    actions: &'a [ImportAction],
+    live: &'a [bool],
+    stubs: Vec<(u32, ImportAction)>,
+    n_imports: u32,
+    data_address: u32,
+    extra_pages: u64,
+    data_emitted: bool,
+    defined_seen: u32,
+}
+
+impl Rewriter<'_> {
+    fn append_data(&mut self, data: &mut wasm_encoder::DataSection) {
+        if !self.plan.data.is_empty() {
+            data.active(
+                0,
+                &wasm_encoder::ConstExpr::i32_const(self.data_address as i32),
+                self.plan.data.iter().copied(),
+            );
+        }
+        self.data_emitted = true;
+    }
+}
+
+impl Reencode for Rewriter<'_> {
+    type Error = std::convert::Infallible;
+
+    fn function_index(&mut self, func: u32) -> Result<u32, reencode::Error<Self::Error>> {
+        Ok(self.func_map[func as usize])
+    }
+
+    fn parse_import_section(
+        &mut self,
+        imports: &mut wasm_encoder::ImportSection,
+        section: wasmparser::ImportSectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        let mut func = 0usize;
+        for import in section.into_imports() {
+            let import = import?;
+            let is_func = matches!(import.ty, TypeRef::Func(_) | TypeRef::FuncExact(_));
+            if is_func {
+                let keep = self.actions[func] == ImportAction::Keep && self.live[func];
+                func += 1;
+                if !keep {
+                    continue;
+                }
+            }
+            let module = (self.plan.rename)(import.module);
+            imports.import(&module, import.name, self.entity_type(import.ty)?);
+        }
+        Ok(())
+    }
+
+    fn parse_function_section(
+        &mut self,
+        functions: &mut wasm_encoder::FunctionSection,
+        section: wasmparser::FunctionSectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        for ty in section {
+            functions.function(self.type_index(ty?)?);
+        }
+        for (i, _) in self.stubs.clone() {
+            let ty = self.info.func_imports[i as usize].type_index;
+            functions.function(self.type_index(ty)?);
+        }
+        Ok(())
+    }
+
+    fn parse_function_body(
+        &mut self,
+        code: &mut wasm_encoder::CodeSection,
+        func: wasmparser::FunctionBody<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        let index = self.n_imports + self.defined_seen;
+        self.defined_seen += 1;
+        if self.live[index as usize] {
+            reencode::utils::parse_function_body(self, code, func)
+        } else {
+            let mut f = wasm_encoder::Function::new([]);
+            f.instruction(&wasm_encoder::Instruction::Unreachable);
+            f.instruction(&wasm_encoder::Instruction::End);
+            code.function(&f);
+            Ok(())
+        }
+    }
+
+    fn parse_code_section(
+        &mut self,
+        code: &mut wasm_encoder::CodeSection,
+        section: wasmparser::CodeSectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        for func in section {
+            self.parse_function_body(code, func?)?;
+        }
+        for (_, action) in self.stubs.clone() {
+            let mut f = wasm_encoder::Function::new([]);
+            match action {
+                ImportAction::DataAddress => {
+                    f.instruction(&wasm_encoder::Instruction::I32Const(self.data_address as i32));
+                }
+                ImportAction::DataLength => {
+                    f.instruction(&wasm_encoder::Instruction::I32Const(
+                        self.plan.data.len() as i32
+                    ));
+                }
+                ImportAction::Keep | ImportAction::Trap => {
+                    f.instruction(&wasm_encoder::Instruction::Unreachable);
+                }
+            }
+            f.instruction(&wasm_encoder::Instruction::End);
+            code.function(&f);
+        }
+        Ok(())
+    }
+
+    fn parse_export_section(
+        &mut self,
+        exports: &mut wasm_encoder::ExportSection,
+        section: wasmparser::ExportSectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        for export in section {
+            let export = export?;
+            if export.kind == ExternalKind::Func && !(self.plan.keep_export)(export.name) {
+                continue;
+            }
+            if export.kind != ExternalKind::Func && export.kind != ExternalKind::Memory {
+                // `__data_end`, `__heap_base` and friends mean nothing to a component.
+                continue;
+            }
+            let name = (self.plan.rename)(export.name);
+            exports.export(
+                &name,
+                self.export_kind(export.kind)?,
+                self.external_index(export.kind, export.index)?,
+            );
+        }
+        Ok(())
+    }
+
+    fn parse_memory_section(
+        &mut self,
+        memories: &mut wasm_encoder::MemorySection,
+        section: wasmparser::MemorySectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        for (i, memory) in section.into_iter().enumerate() {
+            let mut ty = self.memory_type(memory?)?;
+            if i == 0 {
+                ty.minimum += self.extra_pages;
+                if let Some(max) = ty.maximum.as_mut() {
+                    *max = (*max).max(ty.minimum);
+                }
+            }
+            memories.memory(ty);
+        }
+        Ok(())
+    }
+
+    fn parse_data_section(
+        &mut self,
+        data: &mut wasm_encoder::DataSection,
+        section: wasmparser::DataSectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        reencode::utils::parse_data_section(self, data, section)?;
+        self.append_data(data);
+        Ok(())
+    }
+
+    fn data_count(&mut self, count: u32) -> Result<u32, reencode::Error<Self::Error>> {
+        Ok(count + u32::from(!self.plan.data.is_empty()))
+    }
+
+    fn intersperse_section_hook(
+        &mut self,
+        module: &mut wasm_encoder::Module,
+        after: Option<wasm_encoder::SectionId>,
+        before: Option<wasm_encoder::SectionId>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        // A module without a data section gets one after its code.
+        if before.is_none() && after.is_some() && !self.data_emitted {
+            let mut data = wasm_encoder::DataSection::new();
+            self.append_data(&mut data);
+            if !self.plan.data.is_empty() {
+                module.section(&data);
+            }
+        }
+        Ok(())
+    }
+
+    fn parse_custom_section(
+        &mut self,
+        module: &mut wasm_encoder::Module,
+        section: wasmparser::CustomSectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        if (self.plan.drop_custom)(section.name()) {
+            return Ok(());
+        }
+        reencode::utils::parse_custom_section(self, module, section)
+    }
+}
+
+/// Counts, for reports: how many functions each import module contributes.
+pub fn import_modules(bytes: &[u8]) -> Result<HashMap<String, usize>> {
+    let mut out = HashMap::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        if let Payload::ImportSection(section) = payload? {
+            for import in section.into_imports() {
+                *out.entry(import?.module.to_owned()).or_default() += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module_with_imports() -> Vec<u8> {
+        use wasm_encoder::*;
+        let mut m = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([], [ValType::I32]);
+        types.ty().function([], []);
+        m.section(&types);
+        let mut imports = ImportSection::new();
+        imports.import("virtc:policy", "ptr", EntityType::Function(0));
+        imports.import("host@1", "used", EntityType::Function(1));
+        imports.import("host@1", "dead", EntityType::Function(1));
+        imports.import("host@1", "denied", EntityType::Function(1));
+        m.section(&imports);
+        let mut funcs = FunctionSection::new();
+        funcs.function(0); // 4: run — calls used, denied, ptr
+        funcs.function(1); // 5: unexported — calls dead
+        m.section(&funcs);
+        let mut mem = MemorySection::new();
+        mem.memory(MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        m.section(&mem);
+        let mut exports = ExportSection::new();
+        exports.export("run@1", ExportKind::Func, 4);
+        exports.export("gone", ExportKind::Func, 5);
+        exports.export("memory", ExportKind::Memory, 0);
+        m.section(&exports);
+        let mut code = CodeSection::new();
+        let mut f = Function::new([]);
+        f.instruction(&Instruction::Call(1));
+        f.instruction(&Instruction::Call(3));
+        f.instruction(&Instruction::Call(0));
+        f.instruction(&Instruction::End);
+        code.function(&f);
+        let mut g = Function::new([]);
+        g.instruction(&Instruction::Call(2));
+        g.instruction(&Instruction::End);
+        code.function(&g);
+        m.section(&code);
+        let mut data = DataSection::new();
+        data.active(0, &ConstExpr::i32_const(16), b"hi".iter().copied());
+        m.section(&data);
+        m.finish()
+    }
+
+    #[test]
+    fn stubs_renames_and_drops() {
+        let bytes = module_with_imports();
+        let info = ModuleInfo::parse(&bytes).unwrap();
+        let out = rewrite(
+            &bytes,
+            &info,
+            &Plan {
+                import: &|m, n| match (m, n) {
+                    ("virtc:policy", _) => ImportAction::DataAddress,
+                    (_, "denied") => ImportAction::Trap,
+                    _ => ImportAction::Keep,
+                },
+                keep_export: &|n| n != "gone",
+                rename: &|n| n.replace("@1", "@2"),
+                data: b"POLICY",
+                drop_custom: &|_| false,
+            },
+        )
+        .unwrap();
+        wasmparser::Validator::new().validate_all(&out.bytes).unwrap();
+        assert_eq!(out.kept_import_modules, vec!["host@2".to_owned()]);
+        let modules = import_modules(&out.bytes).unwrap();
+        assert_eq!(modules.len(), 1);
+        assert_eq!(modules["host@2"], 1, "only `used` stays imported");
+        let info = ModuleInfo::parse(&out.bytes).unwrap();
+        assert_eq!(info.func_imports[0].name, "used");
+        let names: Vec<_> = info.exports.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(names, ["run@2", "memory"]);
+        assert_eq!(info.memory_min, Some(2), "one page added for the policy");
+        // Run it: the stubbed `ptr` answers the appended data's address.
+        let data_address = 65536;
+        let mut body_has_const = false;
+        for payload in Parser::new(0).parse_all(&out.bytes) {
+            if let Payload::CodeSectionEntry(body) = payload.unwrap() {
+                let mut ops = body.get_operators_reader().unwrap();
+                while !ops.eof() {
+                    if let Operator::I32Const { value } = ops.read().unwrap() {
+                        body_has_const |= value == data_address;
+                    }
+                }
+            }
+        }
+        assert!(body_has_const);
+    }
+}

@@ -1,0 +1,191 @@
+//! The WASI 0.2 WIT that virtc speaks, at whatever 0.2.x version a component uses.
+//!
+//! One copy of the WIT (0.2.12, from wasmtime-wasi) is embedded; a component built against
+//! `@0.2.3` gets the same definitions renamed to `@0.2.3`, so that the adapter exports and imports
+//! exactly the names the component and its host know.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use wit_parser::Resolve;
+
+/// The version of the embedded WIT.
+pub const EMBEDDED_VERSION: &str = "0.2.12";
+
+/// The oldest 0.2 release virtc can target.
+pub const OLDEST_MINOR_PATCH: u64 = 0;
+
+/// The embedded WASI packages, in dependency order.
+pub const PACKAGES: &[(&str, &str)] = &[
+    ("io", include_str!("../../../wit/deps/io.wit")),
+    ("clocks", include_str!("../../../wit/deps/clocks.wit")),
+    ("random", include_str!("../../../wit/deps/random.wit")),
+    ("filesystem", include_str!("../../../wit/deps/filesystem.wit")),
+    ("sockets", include_str!("../../../wit/deps/sockets.wit")),
+    ("cli", include_str!("../../../wit/deps/cli.wit")),
+];
+
+/// Which 0.2.x version each WASI package is used at, e.g. `io -> 0.2.6`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Versions {
+    by_package: BTreeMap<String, semver::Version>,
+    fallback: Option<semver::Version>,
+}
+
+impl Versions {
+    /// Every package at one version.
+    pub fn uniform(version: semver::Version) -> Versions {
+        Versions {
+            by_package: BTreeMap::new(),
+            fallback: Some(version),
+        }
+    }
+
+    /// Records that `package` is used at `version`; fails when the component uses two versions
+    /// of one package.
+    pub fn record(&mut self, package: &str, version: &semver::Version) -> Result<(), String> {
+        match self.by_package.get(package) {
+            Some(v) if v != version => Err(format!(
+                "it imports wasi:{package} at two versions ({v} and {version})"
+            )),
+            _ => {
+                self.by_package
+                    .insert(package.to_owned(), version.clone());
+                let newest = self.fallback.as_ref().is_none_or(|f| version > f);
+                if newest {
+                    self.fallback = Some(version.clone());
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The version to use for `package`: the component's own, else the newest WASI version the
+    /// component uses, else 0.2.6.
+    pub fn of(&self, package: &str) -> semver::Version {
+        self.by_package
+            .get(package)
+            .or(self.fallback.as_ref())
+            .cloned()
+            .unwrap_or_else(default_version)
+    }
+}
+
+/// The version a standalone adapter targets when nothing else says: what Rust's `wasm32-wasip2`
+/// std imports.
+pub fn default_version() -> semver::Version {
+    semver::Version::new(0, 2, 6)
+}
+
+/// Splits `wasi:io/streams@0.2.6` into (`io`, `streams`, version).
+pub fn parse_wasi_name(name: &str) -> Option<(&str, &str, semver::Version)> {
+    let rest = name.strip_prefix("wasi:")?;
+    let (path, version) = rest.split_once('@')?;
+    let (package, interface) = path.split_once('/')?;
+    let version = semver::Version::parse(version).ok()?;
+    Some((package, interface, version))
+}
+
+/// Rewrites one embedded WIT file so that every `wasi:PKG…@0.2.12` reference names the version
+/// `versions` gives PKG, and drops `@since` gates (which would otherwise refuse items newer than
+/// an older package version; extra items in an export are harmless to older components).
+pub fn retarget(text: &str, versions: &Versions) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("wasi:") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        // The reference runs up to the first character that cannot be part of it.
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '-' | '@' | '.')))
+            .unwrap_or(tail.len());
+        let reference = tail[..end].trim_end_matches('.');
+        let marker = format!("@{EMBEDDED_VERSION}");
+        match reference.find(&marker) {
+            Some(pos) => {
+                let package = reference["wasi:".len()..pos]
+                    .split('/')
+                    .next()
+                    .unwrap_or_default();
+                out.push_str(&reference[..pos]);
+                out.push('@');
+                out.push_str(&versions.of(package).to_string());
+                rest = &tail[pos + marker.len()..];
+            }
+            None => {
+                out.push_str(reference);
+                rest = &tail[reference.len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    strip_since(&out)
+}
+
+fn strip_since(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("@since(") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        let close = after.find(')').map_or(after.len(), |c| c + 1);
+        rest = &after[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A resolve holding every WASI package at the given versions.
+pub fn resolve(versions: &Versions) -> Result<Resolve> {
+    let mut resolve = Resolve::default();
+    for (package, text) in PACKAGES {
+        let text = retarget(text, versions);
+        resolve
+            .push_source(&format!("wasi-{package}.wit"), &text)
+            .with_context(|| format!("embedded WIT of wasi:{package} does not parse"))?;
+    }
+    Ok(resolve)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retargets_every_reference() {
+        let mut v = Versions::default();
+        v.record("io", &semver::Version::new(0, 2, 3)).unwrap();
+        let text = "package wasi:cli@0.2.12;\n@since(version = 0.2.0)\ninterface stdin {\n  use wasi:io/streams@0.2.12.{input-stream};\n}\n";
+        let out = retarget(text, &v);
+        assert_eq!(
+            out,
+            "package wasi:cli@0.2.3;\n\ninterface stdin {\n  use wasi:io/streams@0.2.3.{input-stream};\n}\n"
+        );
+    }
+
+    #[test]
+    fn every_embedded_package_parses_at_old_and_new_versions() {
+        for patch in [0, 3, 6, 12] {
+            let v = Versions::uniform(semver::Version::new(0, 2, patch));
+            let r = resolve(&v).unwrap();
+            assert!(r.packages.iter().all(|(_, p)| p.name.version
+                == Some(semver::Version::new(0, 2, patch))));
+        }
+    }
+
+    #[test]
+    fn mixed_versions_are_refused() {
+        let mut v = Versions::default();
+        v.record("io", &semver::Version::new(0, 2, 3)).unwrap();
+        assert!(v.record("io", &semver::Version::new(0, 2, 6)).is_err());
+        assert_eq!(v.of("cli"), semver::Version::new(0, 2, 3));
+    }
+
+    #[test]
+    fn parses_names() {
+        let (p, i, v) = parse_wasi_name("wasi:io/streams@0.2.6").unwrap();
+        assert_eq!((p, i, v), ("io", "streams", semver::Version::new(0, 2, 6)));
+        assert!(parse_wasi_name("wasi:io/streams").is_none());
+        assert!(parse_wasi_name("my:pkg/x@1.0.0").is_none());
+    }
+}

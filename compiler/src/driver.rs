@@ -1,0 +1,113 @@
+//! The compile pipeline as one call, shared by `virtc compile`, `check`, `run` and the tests:
+//! check the policy, read the component, build the adapter, compose.
+
+use std::path::Path;
+
+use crate::analyse::{self, component::component_diagnostics, policy::check_policy};
+use crate::codegen::adapter::{self, Adapter};
+use crate::codegen::component_info::ComponentInfo;
+use crate::codegen::compose::compose;
+use crate::codegen::plan::{self, Target};
+use crate::codegen::wasi_wit::default_version;
+use crate::db::{Database, SourceFile};
+use crate::diagnostic::Diagnostic;
+use crate::ir::PolicyIr;
+
+/// A component given to the compiler: its name for messages and its bytes.
+pub struct Input<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Why compiling failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The policy has errors (all of them are here, with any warnings).
+    Policy(Vec<Diagnostic>),
+    /// An input is unusable: one sentence naming it and the reason.
+    Input(String),
+}
+
+/// What the checker found, before any code generation.
+pub struct Checked {
+    pub ir: PolicyIr,
+    pub diagnostics: Vec<Diagnostic>,
+    pub target: Option<Target>,
+}
+
+/// A successful compilation.
+pub struct Compiled {
+    pub adapter: Adapter,
+    /// The component with the adapter composed in, when a component was given.
+    pub composed: Option<Vec<u8>>,
+    /// Warnings and notes.
+    pub diagnostics: Vec<Diagnostic>,
+    pub ir: PolicyIr,
+}
+
+/// Loads the policy file at `path` into `db`.
+pub fn load_policy(db: &Database, path: &Path) -> Result<SourceFile, Failure> {
+    use crate::db::Db;
+    db.load(path)
+        .map_err(|why| Failure::Input(format!("cannot read policy `{}`: {why}", path.display())))
+}
+
+/// Checks the policy and, if given, the component against it.
+pub fn check(db: &Database, root: SourceFile, component: Option<&Input<'_>>) -> Result<Checked, Failure> {
+    let mut diagnostics = analyse::diagnostics(db, root);
+    let checked = check_policy(db, root);
+    let target = match component {
+        None => None,
+        Some(input) => {
+            let info = ComponentInfo::read(input.bytes)
+                .map_err(|e| Failure::Input(format!("`{}` {e}", input.name)))?;
+            let target = info
+                .target()
+                .map_err(|e| Failure::Input(format!("`{}` {e}", input.name)))?;
+            diagnostics.extend(component_diagnostics(db, root, checked, &target, input.name));
+            Some(target)
+        }
+    };
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Failure::Policy(diagnostics));
+    }
+    Ok(Checked {
+        ir: checked.ir.clone(),
+        diagnostics,
+        target,
+    })
+}
+
+/// Checks, builds the adapter and composes it into the component when one is given.
+/// `version` is the WASI version of a standalone adapter.
+pub fn compile(
+    db: &Database,
+    root: SourceFile,
+    component: Option<&Input<'_>>,
+    version: Option<semver::Version>,
+) -> Result<Compiled, Failure> {
+    let checked = check(db, root, component)?;
+    let target = checked
+        .target
+        .clone()
+        .unwrap_or_else(|| Target::standalone(version.unwrap_or_else(default_version)));
+    let selection = plan::select(&checked.ir, &target).map_err(|e| Failure::Input(e.to_string()))?;
+    let adapter = adapter::build(&checked.ir.runtime, &selection, &target.versions)
+        .map_err(|e| Failure::Input(format!("building the adapter failed: {e:#}")))?;
+    let composed = match component {
+        None => None,
+        Some(input) if selection.exports.is_empty() => {
+            // Nothing to virtualize: the component already satisfies the policy.
+            Some(input.bytes.to_vec())
+        }
+        Some(input) => Some(compose(input.bytes, &adapter.bytes).map_err(|e| {
+            Failure::Input(format!("composing the adapter into `{}` failed: {e:#}", input.name))
+        })?),
+    };
+    Ok(Compiled {
+        adapter,
+        composed,
+        diagnostics: checked.diagnostics,
+        ir: checked.ir,
+    })
+}

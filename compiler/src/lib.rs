@@ -1,0 +1,30 @@
+//! virtc: compiles WASI capability policies into virtualization adapters and composes them into
+//! components. The pipeline reads top to bottom: parse (virtc-grammar) → analyse → ir → codegen,
+//! with `driver` running it and `run` executing the result.
+
+pub mod analyse;
+pub mod codegen;
+pub mod db;
+pub mod diagnostic;
+pub mod driver;
+pub mod cli;
+pub mod ir;
+pub mod run;
+pub mod stdlib;
+
+/// An I/O error as the end of a sentence ("cannot read x: no such file or directory").
+pub fn io_error_text(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        _ => {
+            let text = e.to_string();
+            // Drop the " (os error N)" tail.
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_lowercase(),
+                None => text.to_lowercase(),
+            }
+        }
+    }
+}

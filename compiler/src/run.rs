@@ -1,0 +1,164 @@
+//! Runs a composed component in an embedded wasmtime whose host context grants exactly what the
+//! policy passes through: host variables only by `env allow`, the host's streams only where a
+//! stream is allowed, the network only by `allow sockets`, no directories.
+
+use std::sync::OnceLock;
+
+use anyhow::Result;
+use virtc_policy::{Access, Args, StreamMode};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::p2::pipe::{ClosedInputStream, MemoryInputPipe, MemoryOutputPipe, SinkOutputStream};
+use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::ir::PolicyIr;
+
+/// Where the component's standard streams go.
+#[derive(Debug, Clone)]
+pub enum Stdio {
+    /// The host process's own streams (for `virtc run`).
+    Inherit,
+    /// In memory: this input, outputs captured (for tests).
+    Capture { stdin: Vec<u8> },
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The program name, seen as the first argument when arguments pass through.
+    pub program: String,
+    pub args: Vec<String>,
+    /// The host environment the policy may pass variables from.
+    pub host_env: Vec<(String, String)>,
+    pub stdio: Stdio,
+}
+
+/// How the component ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// `run` returned, or the component called exit: 0 for success.
+    Exited(i32),
+    /// The component trapped; the message is wasmtime's.
+    Trapped(String),
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: Status,
+    /// Captured output (empty with `Stdio::Inherit`).
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+struct Host {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// One engine for the process: compiling is the expensive part, engines are cheap to share.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        Engine::new(&config).expect("default wasmtime configuration is valid")
+    })
+}
+
+/// Compiles the component (separately, so callers can reuse it).
+pub fn load(bytes: &[u8]) -> Result<Component> {
+    Component::new(engine(), bytes)
+        .map_err(|e| anyhow::anyhow!("wasmtime cannot compile the component: {e:?}"))
+}
+
+/// Runs `component` under `policy`.
+pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Result<Outcome> {
+    let runtime = &policy.runtime;
+    let mut builder = WasiCtxBuilder::new();
+    for (name, value) in &options.host_env {
+        if policy.env_host || runtime.env.passes(name) {
+            builder.env(name, value);
+        }
+    }
+    if policy.env_host || runtime.env.args == Args::Host {
+        builder.arg(&options.program);
+        for arg in &options.args {
+            builder.arg(arg);
+        }
+    }
+    let stdout = MemoryOutputPipe::new(usize::MAX / 2);
+    let stderr = MemoryOutputPipe::new(usize::MAX / 2);
+    let stdio = &runtime.stdio;
+    match &options.stdio {
+        Stdio::Inherit => {
+            if stdio.stdin == StreamMode::Host {
+                builder.inherit_stdin();
+            }
+            if stdio.stdout == StreamMode::Host {
+                builder.inherit_stdout();
+            }
+            if stdio.stderr == StreamMode::Host {
+                builder.inherit_stderr();
+            }
+        }
+        Stdio::Capture { stdin } => {
+            if stdio.stdin == StreamMode::Host {
+                builder.stdin(MemoryInputPipe::new(stdin.clone()));
+            } else {
+                builder.stdin(ClosedInputStream);
+            }
+            if stdio.stdout == StreamMode::Host {
+                builder.stdout(stdout.clone());
+            } else {
+                builder.stdout(SinkOutputStream);
+            }
+            if stdio.stderr == StreamMode::Host {
+                builder.stderr(stderr.clone());
+            } else {
+                builder.stderr(SinkOutputStream);
+            }
+        }
+    }
+    if policy.sockets == Access::Host {
+        builder.inherit_network();
+        builder.allow_ip_name_lookup(true);
+    }
+    let mut store = Store::new(
+        engine(),
+        Host {
+            ctx: builder.build(),
+            table: ResourceTable::new(),
+        },
+    );
+    let mut linker: Linker<Host> = Linker::new(engine());
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+        .map_err(|e| anyhow::anyhow!("linking WASI failed: {e:?}"))?;
+    let command =
+        wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &linker)
+            .map_err(|e| {
+                anyhow::anyhow!("the component cannot be instantiated (is it a command exporting wasi:cli/run?): {e:?}")
+            })?;
+    let status = match command.wasi_cli_run().call_run(&mut store) {
+        Ok(Ok(())) => Status::Exited(0),
+        Ok(Err(())) => Status::Exited(1),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(exit) => Status::Exited(exit.0),
+            None => Status::Trapped(format!("{e:?}")),
+        },
+    };
+    Ok(Outcome {
+        status,
+        stdout: stdout.contents().to_vec(),
+        stderr: stderr.contents().to_vec(),
+    })
+}

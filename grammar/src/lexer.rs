@@ -1,0 +1,362 @@
+//! Turns source text into `(start, token, end)` triples for the parser; lexical errors become
+//! diagnostics plus a `Token::Error` placeholder, so lexing never stops early.
+
+use logos::{FilterResult, Logos};
+
+use crate::ast::Span;
+use crate::parse::{SyntaxError, SyntaxErrorKind};
+
+/// Why logos rejected some input (its span is the lexer's current span).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum LexError {
+    #[default]
+    InvalidCharacter,
+    UnterminatedString,
+    UnterminatedComment,
+}
+
+#[derive(Logos, Debug, Clone, PartialEq, Eq)]
+#[logos(error = LexError)]
+#[logos(extras = Vec<SyntaxError>)]
+#[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
+#[logos(skip(r"//[^\n]*", allow_greedy = true))]
+pub enum Token<'s> {
+    #[token("allow")]
+    Allow,
+    #[token("deny")]
+    Deny,
+    #[token("env")]
+    Env,
+    #[token("config")]
+    Config,
+    #[token("mount")]
+    Mount,
+    #[token("file")]
+    File,
+    #[token("preopen")]
+    Preopen,
+    #[token("from")]
+    From,
+    #[token("host")]
+    Host,
+    #[token("readonly")]
+    Readonly,
+    #[token("include")]
+    Include,
+    #[token("exclude")]
+    Exclude,
+    #[token("stdin")]
+    Stdin,
+    #[token("stdout")]
+    Stdout,
+    #[token("stderr")]
+    Stderr,
+    #[token("stdio")]
+    Stdio,
+    #[token("args")]
+    Args,
+    #[token("use")]
+    Use,
+
+    #[token(";")]
+    Semi,
+    #[token(",")]
+    Comma,
+    #[token("=")]
+    Eq,
+    #[token("::")]
+    PathSep,
+    #[token("{")]
+    LBrace,
+    #[token("}")]
+    RBrace,
+    /// `}` directly followed by `;` (the optional `;` after a mount block). Made by [`lex`], not
+    /// by logos: one token keeps the grammar free of a conflict between that `;` and recovery.
+    RBraceSemi,
+
+    #[regex("[A-Za-z_][A-Za-z0-9_-]*")]
+    Ident(&'s str),
+    /// The unescaped contents of a string literal.
+    #[token("\"", string)]
+    Str(String),
+    /// Never emitted: a comment is skipped, or lexed as an error when unterminated.
+    #[token("/*", block_comment)]
+    BlockComment,
+    /// Stands for input that did not lex (already reported). Accepted nowhere in the grammar:
+    /// the parser's error recovery skips it.
+    Error,
+}
+
+/// Lexes the rest of a string literal after its opening quote. Invalid escapes are recorded in
+/// `lex.extras` (only once the string is known to be terminated) and kept verbatim in the value.
+fn string<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<String, LexError> {
+    let rest = lex.remainder();
+    let base = lex.span().end;
+    let mut value = String::new();
+    let mut bad_escapes = Vec::new();
+    let mut i = 0;
+    while let Some(c) = rest[i..].chars().next() {
+        match c {
+            '"' => {
+                lex.bump(i + 1);
+                lex.extras.extend(bad_escapes);
+                return Ok(value);
+            }
+            '\n' => break,
+            '\\' => {
+                let (len, decoded) = escape(&rest[i..]);
+                match decoded {
+                    Some(ch) => value.push(ch),
+                    None => {
+                        let text = &rest[i..i + len];
+                        value.push_str(text);
+                        bad_escapes.push(SyntaxError {
+                            kind: SyntaxErrorKind::InvalidEscape {
+                                escape: text.to_string(),
+                            },
+                            span: Span::new(base + i, base + i + len),
+                        });
+                    }
+                }
+                i += len;
+            }
+            c => {
+                value.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    // Unterminated: stop at the end of the line (before a `\r\n`), so lexing resumes on the next.
+    let end = rest[..i].strip_suffix('\r').map_or(i, str::len);
+    lex.bump(end);
+    Err(LexError::UnterminatedString)
+}
+
+/// Decodes the escape at the start of `text` (which starts with `\`). Returns how many bytes it
+/// spans and the character, or `None` if it is invalid. Never consumes a `"` or a line break,
+/// so the string can still end where the user ended it.
+fn escape(text: &str) -> (usize, Option<char>) {
+    let mut chars = text[1..].chars();
+    let simple = match chars.next() {
+        None | Some('\n') | Some('\r') => return (1, None),
+        Some('"') => '"',
+        Some('\\') => '\\',
+        Some('n') => '\n',
+        Some('t') => '\t',
+        Some('r') => '\r',
+        Some('0') => '\0',
+        Some('u') => return unicode_escape(text),
+        Some(other) => return (1 + other.len_utf8(), None),
+    };
+    (2, Some(simple))
+}
+
+/// `\u{HEX}` with 1 to 6 hex digits naming a Unicode scalar value.
+fn unicode_escape(text: &str) -> (usize, Option<char>) {
+    let Some(after_brace) = text.strip_prefix("\\u{") else {
+        return (2, None);
+    };
+    let digits = after_brace
+        .find(|c: char| !c.is_ascii_hexdigit())
+        .unwrap_or(after_brace.len());
+    let len = 3 + digits;
+    if !after_brace[digits..].starts_with('}') {
+        return (len, None);
+    }
+    let ch = (1..=6)
+        .contains(&digits)
+        .then(|| u32::from_str_radix(&after_brace[..digits], 16).ok())
+        .flatten()
+        .and_then(char::from_u32);
+    (len + 1, ch)
+}
+
+fn block_comment<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> FilterResult<(), LexError> {
+    match lex.remainder().find("*/") {
+        Some(i) => {
+            lex.bump(i + 2);
+            FilterResult::Skip
+        }
+        None => {
+            lex.bump(lex.remainder().len());
+            FilterResult::Error(LexError::UnterminatedComment)
+        }
+    }
+}
+
+/// A token with its byte offsets, as the parser wants it.
+pub type Spanned<'s> = (usize, Token<'s>, usize);
+
+/// Lexes the whole source. Every lexical error is reported once, in the returned list, and
+/// leaves a `Token::Error` in the stream (runs of invalid characters are merged into one).
+pub fn lex(source: &str) -> (Vec<Spanned<'_>>, Vec<SyntaxError>) {
+    let mut lexer = Token::lexer(source);
+    let mut tokens: Vec<Spanned<'_>> = Vec::new();
+    let mut errors = Vec::new();
+    while let Some(result) = lexer.next() {
+        let span = lexer.span();
+        errors.append(&mut lexer.extras);
+        let token = match result {
+            Ok(Token::Semi) if matches!(tokens.last(), Some((_, Token::RBrace, _))) => {
+                if let Some(last) = tokens.last_mut() {
+                    *last = (last.0, Token::RBraceSemi, span.end);
+                }
+                continue;
+            }
+            Ok(token) => token,
+            Err(LexError::InvalidCharacter) => {
+                let ch = source[span.clone()].chars().next().unwrap_or('\u{FFFD}');
+                if let (Some(last_token), Some(last_error)) = (tokens.last_mut(), errors.last_mut())
+                    && last_token.1 == Token::Error
+                    && last_token.2 == span.start
+                    && matches!(last_error.kind, SyntaxErrorKind::InvalidCharacter { .. })
+                    && last_error.span.end == span.start
+                {
+                    last_token.2 = span.end;
+                    last_error.span.end = span.end;
+                    continue;
+                }
+                errors.push(SyntaxError {
+                    kind: SyntaxErrorKind::InvalidCharacter { ch },
+                    span: span.clone().into(),
+                });
+                Token::Error
+            }
+            Err(LexError::UnterminatedString) => {
+                errors.push(SyntaxError {
+                    kind: SyntaxErrorKind::UnterminatedString,
+                    span: span.clone().into(),
+                });
+                Token::Error
+            }
+            Err(LexError::UnterminatedComment) => {
+                errors.push(SyntaxError {
+                    kind: SyntaxErrorKind::UnterminatedComment,
+                    // Point at the opening `/*` rather than at the rest of the file.
+                    span: Span::new(span.start, span.start + 2),
+                });
+                Token::Error
+            }
+        };
+        tokens.push((span.start, token, span.end));
+    }
+    (tokens, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(source: &str) -> Vec<Token<'_>> {
+        lex(source)
+            .0
+            .into_iter()
+            .map(|(_, token, _)| token)
+            .collect()
+    }
+
+    #[test]
+    fn keywords_identifiers_and_punctuation() {
+        assert_eq!(
+            tokens("allow allowed MY_VAR my-var _x :: ; , = { } };"),
+            [
+                Token::Allow,
+                Token::Ident("allowed"),
+                Token::Ident("MY_VAR"),
+                Token::Ident("my-var"),
+                Token::Ident("_x"),
+                Token::PathSep,
+                Token::Semi,
+                Token::Comma,
+                Token::Eq,
+                Token::LBrace,
+                Token::RBrace,
+                Token::RBraceSemi,
+            ]
+        );
+    }
+
+    #[test]
+    fn string_escapes() {
+        let (toks, errors) = lex(r#""a\"b\\c\nd\te\rf\0g\u{41}\u{1F980}""#);
+        assert_eq!(errors, []);
+        assert_eq!(
+            toks,
+            [(0, Token::Str("a\"b\\c\nd\te\rf\0gA🦀".to_string()), 36)]
+        );
+    }
+
+    #[test]
+    fn invalid_escapes_keep_the_string() {
+        let source = r#"x "\q\u{D800}\u{}\u{1234567}\u41" y"#;
+        let (toks, errors) = lex(source);
+        assert_eq!(toks.len(), 3);
+        let escapes: Vec<&str> = errors.iter().map(|e| &source[e.span.range()]).collect();
+        assert_eq!(
+            escapes,
+            [r"\q", r"\u{D800}", r"\u{}", r"\u{1234567}", r"\u"]
+        );
+        assert!(errors.iter().all(|e| matches!(
+            &e.kind,
+            SyntaxErrorKind::InvalidEscape { escape } if *escape == source[e.span.range()]
+        )));
+    }
+
+    #[test]
+    fn unterminated_string_stops_at_end_of_line() {
+        let source = "\"abc \\q\r\nallow";
+        let (toks, errors) = lex(source);
+        assert_eq!(toks, [(0, Token::Error, 7), (9, Token::Allow, 14)]);
+        assert_eq!(
+            errors,
+            [SyntaxError {
+                kind: SyntaxErrorKind::UnterminatedString,
+                span: Span::new(0, 7)
+            }]
+        );
+    }
+
+    #[test]
+    fn comments() {
+        assert_eq!(
+            tokens("// allow\nallow /* deny\n */ deny /**/ // x"),
+            [Token::Allow, Token::Deny]
+        );
+        let (toks, errors) = lex("allow /* deny");
+        assert_eq!(toks, [(0, Token::Allow, 5), (6, Token::Error, 13)]);
+        assert_eq!(
+            errors,
+            [SyntaxError {
+                kind: SyntaxErrorKind::UnterminatedComment,
+                span: Span::new(6, 8)
+            }]
+        );
+    }
+
+    #[test]
+    fn invalid_character_runs_are_merged() {
+        let (toks, errors) = lex("a $€% b ~");
+        assert_eq!(
+            toks,
+            [
+                (0, Token::Ident("a"), 1),
+                (2, Token::Error, 7),
+                (8, Token::Ident("b"), 9),
+                (10, Token::Error, 11)
+            ]
+        );
+        assert_eq!(
+            errors,
+            [
+                SyntaxError {
+                    kind: SyntaxErrorKind::InvalidCharacter { ch: '$' },
+                    span: Span::new(2, 7)
+                },
+                SyntaxError {
+                    kind: SyntaxErrorKind::InvalidCharacter { ch: '~' },
+                    span: Span::new(10, 11)
+                },
+            ]
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! A guest that reports what it can see of WASI, for the end-to-end tests. The scenario comes
+//! from the `PROBE` environment variable (which a test policy sets virtually), or else from the
+//! first argument; each scenario prints one `key: value` line per observation.
+
+use std::io::{Read, Write};
+
+fn main() {
+    let scenario = std::env::var("PROBE")
+        .ok()
+        .or_else(|| std::env::args().nth(1))
+        .unwrap_or_else(|| "compute".into());
+    match scenario.as_str() {
+        "env" => env(),
+        "stdio" => stdio(),
+        "random" => random(),
+        "clocks" => clocks(),
+        "exit" => std::process::exit(7),
+        "fs" => fs(),
+        "compute" => compute(),
+        other => report(&format!("unknown scenario: {other}")),
+    }
+}
+
+/// Writes a line to stdout, and to stderr if stdout fails, ignoring failures of both.
+fn report(line: &str) {
+    if writeln!(std::io::stdout(), "{line}").is_err() {
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+}
+
+fn env() {
+    let mut vars: Vec<(String, String)> = std::env::vars().collect();
+    vars.sort();
+    for (k, v) in vars {
+        report(&format!("var: {k}={v}"));
+    }
+    let args: Vec<String> = std::env::args().collect();
+    report(&format!("args: {args:?}"));
+    report(&format!("cwd: {:?}", std::env::current_dir().ok()));
+}
+
+fn stdio() {
+    let mut input = String::new();
+    let stdin = std::io::stdin().read_to_string(&mut input);
+    let out = writeln!(std::io::stdout(), "to stdout").and_then(|_| std::io::stdout().flush());
+    let err = writeln!(std::io::stderr(), "to stderr").and_then(|_| std::io::stderr().flush());
+    let summary = format!(
+        "stdin: {}\nstdout: {}\nstderr: {}\n",
+        match stdin {
+            Ok(n) => format!("ok {n} {input:?}"),
+            Err(e) => format!("error {:?}", e.kind()),
+        },
+        describe(&out),
+        describe(&err),
+    );
+    let _ = std::io::stdout().write_all(summary.as_bytes());
+    let _ = std::io::stderr().write_all(summary.as_bytes());
+}
+
+fn describe(r: &std::io::Result<()>) -> String {
+    match r {
+        Ok(()) => "ok".into(),
+        Err(e) => format!("error {:?}", e.kind()),
+    }
+}
+
+fn random() {
+    // Std seeds its hasher from wasi:random/insecure-seed.
+    let mut map = std::collections::HashMap::new();
+    map.insert("k", 1);
+    report(&format!("hashmap: {}", map.len()));
+}
+
+fn clocks() {
+    let start = std::time::Instant::now();
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() > 1_600_000_000)
+        .unwrap_or(false);
+    report(&format!("monotonic: {}", start.elapsed().as_secs() < 60));
+    report(&format!("wall: {wall}"));
+}
+
+fn fs() {
+    match std::fs::read_dir("/") {
+        Ok(entries) => report(&format!("read_dir /: ok {}", entries.count())),
+        Err(e) => report(&format!("read_dir /: error {:?}", e.kind())),
+    }
+    match std::fs::read("/etc/passwd") {
+        Ok(b) => report(&format!("read /etc/passwd: ok {}", b.len())),
+        Err(e) => report(&format!("read /etc/passwd: error {:?}", e.kind())),
+    }
+    match std::fs::write("/tmp/x", b"x") {
+        Ok(()) => report("write /tmp/x: ok"),
+        Err(e) => report(&format!("write /tmp/x: error {:?}", e.kind())),
+    }
+}
+
+fn compute() {
+    let mut a: u64 = 0;
+    let mut b: u64 = 1;
+    for _ in 0..50 {
+        let c = a.wrapping_add(b);
+        a = b;
+        b = c;
+    }
+    report(&format!("fib: {a}"));
+}

@@ -1,0 +1,206 @@
+//! Helpers for virtc's end-to-end tests: guest components built from the Rust sources under
+//! `tests/guests` (and their WASI versions rewritten to get older guests), policies compiled
+//! with the real pipeline, results run in wasmtime with captured output.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use virtc::db::Database;
+use virtc::driver::{self, Compiled, Failure, Input};
+use virtc::run::{Outcome, RunOptions, Stdio};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Builds the guests once per test process and returns the bytes of `name`.
+pub fn guest(name: &str) -> Vec<u8> {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        let guests = repo().join("tests/guests");
+        build_wasip2(&guests.join("Cargo.toml"));
+        guests.join("target/wasm32-wasip2/release")
+    });
+    let path = dir.join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read guest {}: {e}", path.display()))
+}
+
+/// The pong example's component.
+pub fn pong() -> Vec<u8> {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let path = BUILT.get_or_init(|| {
+        let pong = repo().join("examples/pong");
+        build_wasip2(&pong.join("Cargo.toml"));
+        pong.join("target/wasm32-wasip2/release/pong.wasm")
+    });
+    std::fs::read(path).unwrap()
+}
+
+fn build_wasip2(manifest: &Path) {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(manifest)
+        // The outer test build's flags are not meant for the guests.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "building {} for wasm32-wasip2 failed (is the target installed? `rustup target add wasm32-wasip2`)",
+        manifest.display()
+    );
+}
+
+/// A policy written to a temporary directory (so that relative paths and `use` work).
+pub struct Policy {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl Policy {
+    pub fn new(text: &str) -> Policy {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.virt");
+        std::fs::write(&path, text).unwrap();
+        Policy { dir, path }
+    }
+
+    /// Adds another file next to the policy.
+    pub fn with_file(self, name: &str, text: &str) -> Policy {
+        std::fs::write(self.dir.path().join(name), text).unwrap();
+        self
+    }
+}
+
+/// Compiles `policy` against `component` (or alone).
+pub fn compile(policy: &str, component: Option<&[u8]>) -> Result<Compiled, Failure> {
+    let policy = Policy::new(policy);
+    let db = Database::default();
+    let root = driver::load_policy(&db, &policy.path)?;
+    let input = component.map(|bytes| Input {
+        name: "guest.wasm",
+        bytes,
+    });
+    driver::compile(&db, root, input.as_ref(), None)
+}
+
+/// Compiles, or panics with the rendered diagnostics.
+pub fn compile_ok(policy: &str, component: &[u8]) -> Compiled {
+    match compile(policy, Some(component)) {
+        Ok(c) => c,
+        Err(Failure::Input(m)) => panic!("compile failed: {m}"),
+        Err(Failure::Policy(d)) => panic!("policy errors: {d:#?}"),
+    }
+}
+
+/// Runs a compiled component with captured stdio.
+pub fn run(compiled: &Compiled, args: &[&str], host_env: &[(&str, &str)], stdin: &str) -> Outcome {
+    let composed = compiled.composed.as_ref().expect("composed");
+    let component = virtc::run::load(composed).expect("wasmtime compiles the output");
+    virtc::run::run(
+        &compiled.ir,
+        &component,
+        &RunOptions {
+            program: "guest.wasm".into(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            host_env: host_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            stdio: Stdio::Capture {
+                stdin: stdin.as_bytes().to_vec(),
+            },
+        },
+    )
+    .expect("the run completes")
+}
+
+/// Top-level import names of a component.
+pub fn imports(component: &[u8]) -> Vec<String> {
+    virtc::codegen::component_info::ComponentInfo::read(component)
+        .expect("a valid component")
+        .imports
+}
+
+/// Top-level export names of a component.
+pub fn exports(component: &[u8]) -> Vec<String> {
+    virtc::codegen::component_info::ComponentInfo::read(component)
+        .expect("a valid component")
+        .exports
+}
+
+/// Renames the top-level WASI imports of a component from `@from` to `@to`: how the tests get
+/// guests of older WASI versions from one Rust source (0.2.x releases only add `@since` items,
+/// which a Rust std guest does not use).
+pub fn retarget_imports(component: &[u8], from: &str, to: &str) -> Vec<u8> {
+    use wasmparser::{Chunk, Parser, Payload};
+    let mut out = wasm_encoder::Component::new();
+    let mut parser = Parser::new(0);
+    let mut rest = component;
+    loop {
+        let (payload, consumed) = match parser.parse(rest, true).expect("valid component") {
+            Chunk::Parsed { payload, consumed } => (payload, consumed),
+            Chunk::NeedMoreData(_) => unreachable!("the whole component is in memory"),
+        };
+        let start = component.len() - rest.len();
+        match &payload {
+            Payload::Version { .. } => {}
+            Payload::End(_) => break,
+            Payload::ComponentImportSection(section) => {
+                let mut imports = wasm_encoder::ComponentImportSection::new();
+                for import in section.clone() {
+                    let import = import.unwrap();
+                    let name = import.name.name.replace(&format!("@{from}"), &format!("@{to}"));
+                    imports.import(&name, convert_type_ref(import.ty));
+                }
+                out.section(&imports);
+            }
+            Payload::ModuleSection { unchecked_range, .. }
+            | Payload::ComponentSection { unchecked_range, .. } => {
+                let id = if matches!(payload, Payload::ModuleSection { .. }) { 1 } else { 4 };
+                out.section(&wasm_encoder::RawSection {
+                    id,
+                    data: &component[unchecked_range.clone()],
+                });
+                parser.skip_section();
+                rest = &component[unchecked_range.end..];
+                continue;
+            }
+            other => {
+                if let Some((id, range)) = other.as_section() {
+                    out.section(&wasm_encoder::RawSection {
+                        id,
+                        data: &component[range],
+                    });
+                }
+            }
+        }
+        let _ = start;
+        rest = &rest[consumed..];
+    }
+    out.finish()
+}
+
+fn convert_type_ref(ty: wasmparser::ComponentTypeRef) -> wasm_encoder::ComponentTypeRef {
+    use wasm_encoder::ComponentTypeRef as E;
+    use wasmparser::ComponentTypeRef as P;
+    match ty {
+        P::Module(i) => E::Module(i),
+        P::Func(i) => E::Func(i),
+        P::Value(_) => panic!("value imports are not used by guests"),
+        P::Type(wasmparser::TypeBounds::Eq(i)) => E::Type(wasm_encoder::TypeBounds::Eq(i)),
+        P::Type(wasmparser::TypeBounds::SubResource) => E::Type(wasm_encoder::TypeBounds::SubResource),
+        P::Instance(i) => E::Instance(i),
+        P::Component(i) => E::Component(i),
+    }
+}
+
+/// Output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
