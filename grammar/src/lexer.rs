@@ -13,6 +13,8 @@ pub enum LexError {
     InvalidCharacter,
     UnterminatedString,
     UnterminatedComment,
+    /// A `#` line, as other configuration languages write comments.
+    HashComment,
 }
 
 #[derive(Logos, Debug, Clone, PartialEq, Eq)]
@@ -82,6 +84,10 @@ pub enum Token<'s> {
     /// Never emitted: a comment is skipped, or lexed as an error when unterminated.
     #[token("/*", block_comment)]
     BlockComment,
+    /// Never emitted: `#` is an invalid character, but the rest of its line is skipped like a
+    /// comment, which is surely what it was meant to be.
+    #[regex(r"#[^\n]*", callback = |_| Err::<(), _>(LexError::HashComment), allow_greedy = true)]
+    HashComment,
     /// Stands for input that did not lex (already reported). Accepted nowhere in the grammar:
     /// the parser's error recovery skips it.
     Error,
@@ -228,6 +234,13 @@ pub fn lex(source: &str) -> (Vec<Spanned<'_>>, Vec<SyntaxError>) {
                     span: span.clone().into(),
                 });
                 Token::Error
+            }
+            Err(LexError::HashComment) => {
+                errors.push(SyntaxError {
+                    kind: SyntaxErrorKind::InvalidCharacter { ch: '#' },
+                    span: Span::new(span.start, span.start + 1),
+                });
+                continue;
             }
             Err(LexError::UnterminatedComment) => {
                 errors.push(SyntaxError {

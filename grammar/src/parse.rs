@@ -5,7 +5,7 @@ use lalrpop_util::{ErrorRecovery, ParseError};
 use std::collections::HashSet;
 use std::convert::Infallible;
 
-use crate::ast::{File, Span};
+use crate::ast::{File, Span, StmtKind};
 use crate::grammar::FileParser;
 use crate::lexer::{self, Token};
 
@@ -127,9 +127,10 @@ pub fn parse(source: &str) -> Parsed {
         .filter(|(_, token, _)| *token == Token::Error)
         .map(|&(_, _, end)| end)
         .collect();
+    let token_spans: Vec<Span> = tokens.iter().map(|&(s, _, e)| Span::new(s, e)).collect();
     let mut recovered: Vec<ErrorRecovery<usize, Token<'_>, Infallible>> = Vec::new();
     let tokens = skip_errors_at_statement_start(tokens).map(Ok);
-    let file = match FileParser::new().parse(&mut recovered, tokens) {
+    let mut file = match FileParser::new().parse(&mut recovered, tokens) {
         Ok(file) => file,
         // Unreachable in practice: `File: Stmts !` accepts any input at the end of the file.
         Err(error) => {
@@ -147,7 +148,25 @@ pub fn parse(source: &str) -> Parsed {
             }),
     );
     errors.sort_by_key(|error| (error.span.start, error.span.end));
+    for stmt in &mut file.stmts {
+        if stmt.kind == StmtKind::Error {
+            stmt.span = shrink_to_tokens(stmt.span, &token_spans);
+        }
+    }
     Parsed { file, errors }
+}
+
+/// Shrinks a recovered region to the tokens inside it: lalrpop may start it at the end of the
+/// previous statement or end it at the start of the next, taking in whitespace and comments.
+fn shrink_to_tokens(span: Span, tokens: &[Span]) -> Span {
+    let first = tokens.partition_point(|token| token.start < span.start);
+    let inside = tokens[first..]
+        .iter()
+        .take_while(|token| token.end <= span.end);
+    match (inside.clone().next(), inside.last()) {
+        (Some(first), Some(last)) => Span::new(first.start, last.end),
+        _ => span,
+    }
 }
 
 /// Drops `Token::Error`s (already reported) where a statement or a mount rule starts, so that
@@ -253,7 +272,7 @@ fn humanize(expected: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ast::{ArgsMode, EnvName, StmtKind};
+    use crate::ast::{ArgsMode, EnvName};
     use std::fmt::Write;
 
     const PONG: &str = include_str!("../testdata/pong.virt");
@@ -467,6 +486,24 @@ allow random;
 mount \"/d\" from \"./d\" {
 ";
         insta::assert_snapshot!(render(source));
+    }
+
+    #[test]
+    fn assorted() {
+        let sources = [
+            "allow random;;\n;",
+            "mount \"/\" from \"d\" {};\nmount \"/\" from \"d\" {} ;\nmount \"/\" from \"d\" {}",
+            "};\nallow x;",
+            "use std::;\nuse std::sandbox::strict;\nuse ::x;",
+            "preopen \"/a\" from \"/b\";\npreopen \"/a\" from host \"/b\" readonly readonly;",
+            "config key = \"v\";\nconfig allow;\nenv deny \"A\",;",
+            "# a comment\nallow random;",
+        ];
+        let out: Vec<String> = sources
+            .iter()
+            .map(|source| format!("--- {source:?}\n{}", render(source)))
+            .collect();
+        insta::assert_snapshot!(out.join(""));
     }
 
     #[test]

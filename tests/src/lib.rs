@@ -147,7 +147,6 @@ pub fn retarget_imports(component: &[u8], from: &str, to: &str) -> Vec<u8> {
             Chunk::Parsed { payload, consumed } => (payload, consumed),
             Chunk::NeedMoreData(_) => unreachable!("the whole component is in memory"),
         };
-        let start = component.len() - rest.len();
         match &payload {
             Payload::Version { .. } => {}
             Payload::End(_) => break,
@@ -165,22 +164,21 @@ pub fn retarget_imports(component: &[u8], from: &str, to: &str) -> Vec<u8> {
                 let id = if matches!(payload, Payload::ModuleSection { .. }) { 1 } else { 4 };
                 out.section(&wasm_encoder::RawSection {
                     id,
-                    data: &component[unchecked_range.clone()],
+                    data: &component[unchecked_range.start as usize..unchecked_range.end as usize],
                 });
                 parser.skip_section();
-                rest = &component[unchecked_range.end..];
+                rest = &component[unchecked_range.end as usize..];
                 continue;
             }
             other => {
                 if let Some((id, range)) = other.as_section() {
                     out.section(&wasm_encoder::RawSection {
                         id,
-                        data: &component[range],
+                        data: &component[range.start as usize..range.end as usize],
                     });
                 }
             }
         }
-        let _ = start;
         rest = &rest[consumed..];
     }
     out.finish()
