@@ -86,7 +86,7 @@ pub enum Token<'s> {
     BlockComment,
     /// Never emitted: `#` is an invalid character, but the rest of its line is skipped like a
     /// comment, which is surely what it was meant to be.
-    #[regex(r"#[^\n]*", callback = |_| Err::<(), _>(LexError::HashComment), allow_greedy = true)]
+    #[regex(r"#[^\n]*", callback = hash_comment, allow_greedy = true)]
     HashComment,
     /// Stands for input that did not lex (already reported). Accepted nowhere in the grammar:
     /// the parser's error recovery skips it.
@@ -175,6 +175,10 @@ fn unicode_escape(text: &str) -> (usize, Option<char>) {
         .flatten()
         .and_then(char::from_u32);
     (len + 1, ch)
+}
+
+fn hash_comment<'s>(_: &mut logos::Lexer<'s, Token<'s>>) -> Result<(), LexError> {
+    Err(LexError::HashComment)
 }
 
 fn block_comment<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> FilterResult<(), LexError> {
@@ -342,6 +346,19 @@ mod tests {
             [SyntaxError {
                 kind: SyntaxErrorKind::UnterminatedComment,
                 span: Span::new(6, 8)
+            }]
+        );
+    }
+
+    #[test]
+    fn hash_comments_are_one_invalid_character() {
+        let (toks, errors) = lex("# allow $\nallow");
+        assert_eq!(toks, [(10, Token::Allow, 15)]);
+        assert_eq!(
+            errors,
+            [SyntaxError {
+                kind: SyntaxErrorKind::InvalidCharacter { ch: '#' },
+                span: Span::new(0, 1)
             }]
         );
     }

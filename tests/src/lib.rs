@@ -166,7 +166,7 @@ pub fn retarget_imports(component: &[u8], from: &str, to: &str) -> Vec<u8> {
                     id,
                     data: &component[unchecked_range.start as usize..unchecked_range.end as usize],
                 });
-                parser.skip_section();
+                // The outer parser resumes after the nested section.
                 rest = &component[unchecked_range.end as usize..];
                 continue;
             }
