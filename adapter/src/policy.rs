@@ -4,15 +4,17 @@
 //! it placed the encoded policy. Host imports are kept by the compiler only when the policy passes
 //! the subsystem through:
 //!
-//! | host import                                          | kept iff                           |
-//! |------------------------------------------------------|------------------------------------|
-//! | `wasi:cli/environment`                               | `env.needs_host()`                 |
-//! | `wasi:cli/stdin`, `terminal-stdin`, `terminal-input` | `stdio.stdin == Host`              |
-//! | `wasi:cli/stdout`, `terminal-stdout`, `terminal-output` | `stdio.stdout == Host`          |
-//! | `wasi:cli/stderr`, `terminal-stderr`, `terminal-output` | `stdio.stderr == Host`          |
-//! | `wasi:random/*`, `wasi:clocks/*`, `wasi:cli/exit`    | `random`/`clocks`/`exit == Host`   |
-//! | `wasi:filesystem/*`                                  | `fs == Host`                       |
-//! | `wasi:io/*`                                          | any stdio stream, clocks or fs Host |
+//! - `wasi:cli/environment`: `env.needs_host()`;
+//! - `wasi:cli/stdin`, `terminal-stdin`, `terminal-input`: `stdio.stdin == Host`;
+//! - `wasi:cli/stdout`, `terminal-stdout`: `stdio.stdout == Host`;
+//! - `wasi:cli/stderr`, `terminal-stderr`: `stdio.stderr == Host`;
+//! - `wasi:cli/terminal-output`: stdout or stderr `Host`;
+//! - `wasi:random/*`, `wasi:clocks/*`, `wasi:cli/exit`, `wasi:filesystem/*`: `random`, `clocks`,
+//!   `exit`, `fs == Host`;
+//! - `wasi:io/*`: any stdio stream, clocks or fs `Host` (a host stream, pollable or error can
+//!   exist only then).
+//!
+//! (`host_allowed` in `compiler/src/codegen/adapter.rs` is the compiler's side of this rule.)
 
 use core::cell::UnsafeCell;
 

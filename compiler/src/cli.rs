@@ -112,23 +112,35 @@ pub fn main(cli: Cli) -> ExitCode {
         Color::Auto => std::io::stderr().is_terminal(),
     };
     let reporter = Reporter { color };
+    let db = Database::default();
     match cli.command {
         Command::Compile {
             policy,
             component,
             output,
             wasi_version,
-        } => reporter.finish(compile(&reporter, &policy, component.as_deref(), &output, wasi_version)),
+        } => {
+            let result = compile(
+                &db,
+                &reporter,
+                &policy,
+                component.as_deref(),
+                &output,
+                wasi_version,
+            );
+            reporter.finish(&db, result)
+        }
         Command::Check { policy, component } => {
-            reporter.finish(check(&reporter, &policy, component.as_deref()))
+            let result = check(&db, &reporter, &policy, component.as_deref());
+            reporter.finish(&db, result)
         }
         Command::Run {
             policy,
             component,
             args,
-        } => match run(&reporter, &policy, &component, args) {
+        } => match run(&db, &reporter, &policy, &component, args) {
             Ok(code) => code,
-            Err(failure) => reporter.finish(Err(failure)),
+            Err(failure) => reporter.finish(&db, Err(failure)),
         },
     }
 }
@@ -145,23 +157,27 @@ impl Reporter {
         }
     }
 
-    fn finish(&self, result: Result<(), (Option<Database>, Failure)>) -> ExitCode {
+    fn finish(&self, db: &Database, result: Result<(), Failure>) -> ExitCode {
         match result {
             Ok(()) => ExitCode::SUCCESS,
-            Err((db, Failure::Policy(diagnostics))) => {
-                if let Some(db) = db {
-                    self.print(&db, &diagnostics);
-                }
-                let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-                let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+            Err(Failure::Policy(diagnostics)) => {
+                self.print(db, &diagnostics);
+                let errors = diagnostics
+                    .iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .count();
+                let warnings = diagnostics
+                    .iter()
+                    .filter(|d| d.severity == Severity::Warning)
+                    .count();
                 let mut line = format!("error: the policy has {errors} error{}", plural(errors));
                 if warnings > 0 {
                     line.push_str(&format!(" and {warnings} warning{}", plural(warnings)));
                 }
-                eprintln!("{line}; nothing was written");
+                eprintln!("{line}");
                 ExitCode::from(1)
             }
-            Err((_, Failure::Input(message))) => {
+            Err(Failure::Input(message)) => {
                 eprintln!("error: {message}");
                 ExitCode::from(1)
             }
@@ -173,7 +189,7 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-type Outcome = Result<(), (Option<Database>, Failure)>;
+type Outcome = Result<(), Failure>;
 
 fn read_component(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| {
@@ -186,61 +202,65 @@ fn read_component(path: &Path) -> Result<Vec<u8>, Failure> {
 }
 
 fn compile(
+    db: &Database,
     reporter: &Reporter,
     policy: &Path,
     component: Option<&Path>,
     output: &Path,
     version: Option<semver::Version>,
 ) -> Outcome {
-    let db = Database::default();
-    let root = driver::load_policy(&db, policy).map_err(|f| (None, f))?;
+    let root = driver::load_policy(db, policy)?;
     let bytes = match component {
-        Some(path) => Some(read_component(path).map_err(|f| (None, f))?),
+        Some(path) => Some(read_component(path)?),
         None => None,
     };
-    let name = component.map(|p| p.display().to_string()).unwrap_or_default();
+    let name = component
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let input = bytes.as_deref().map(|bytes| Input { name: &name, bytes });
-    let compiled = match driver::compile(&db, root, input.as_ref(), version) {
-        Ok(c) => c,
-        Err(f) => return Err((Some(db), f)),
-    };
-    reporter.print(&db, &compiled.diagnostics);
-    let out = compiled.composed.as_deref().unwrap_or(&compiled.adapter.bytes);
-    write_atomically(output, out).map_err(|f| (None, f))?;
+    let compiled = driver::compile(db, root, input.as_ref(), version)?;
+    reporter.print(db, &compiled.diagnostics);
+    let out = compiled
+        .composed
+        .as_deref()
+        .unwrap_or(&compiled.adapter.bytes);
+    write_atomically(output, out)?;
     Ok(())
 }
 
-fn check(reporter: &Reporter, policy: &Path, component: Option<&Path>) -> Outcome {
-    let db = Database::default();
-    let root = driver::load_policy(&db, policy).map_err(|f| (None, f))?;
+fn check(db: &Database, reporter: &Reporter, policy: &Path, component: Option<&Path>) -> Outcome {
+    let root = driver::load_policy(db, policy)?;
     let bytes = match component {
-        Some(path) => Some(read_component(path).map_err(|f| (None, f))?),
+        Some(path) => Some(read_component(path)?),
         None => None,
     };
-    let name = component.map(|p| p.display().to_string()).unwrap_or_default();
+    let name = component
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let input = bytes.as_deref().map(|bytes| Input { name: &name, bytes });
-    match driver::check(&db, root, input.as_ref()) {
-        Ok(checked) => {
-            reporter.print(&db, &checked.diagnostics);
-            Ok(())
-        }
-        Err(f) => Err((Some(db), f)),
-    }
+    let checked = driver::check(db, root, input.as_ref())?;
+    reporter.print(db, &checked.diagnostics);
+    Ok(())
 }
 
-fn run(reporter: &Reporter, policy: &Path, component: &Path, args: Vec<String>) -> Result<ExitCode, (Option<Database>, Failure)> {
-    let db = Database::default();
-    let root = driver::load_policy(&db, policy).map_err(|f| (None, f))?;
-    let bytes = read_component(component).map_err(|f| (None, f))?;
+fn run(
+    db: &Database,
+    reporter: &Reporter,
+    policy: &Path,
+    component: &Path,
+    args: Vec<String>,
+) -> Result<ExitCode, Failure> {
+    let root = driver::load_policy(db, policy)?;
+    let bytes = read_component(component)?;
     let name = component.display().to_string();
-    let input = Input { name: &name, bytes: &bytes };
-    let compiled = match driver::compile(&db, root, Some(&input), None) {
-        Ok(c) => c,
-        Err(f) => return Err((Some(db), f)),
+    let input = Input {
+        name: &name,
+        bytes: &bytes,
     };
-    reporter.print(&db, &compiled.diagnostics);
+    let compiled = driver::compile(db, root, Some(&input), None)?;
+    reporter.print(db, &compiled.diagnostics);
     let composed = compiled.composed.expect("a component was given");
-    let loaded = crate::run::load(&composed).map_err(|e| (None, Failure::Input(format!("{e:#}"))))?;
+    let loaded = crate::run::load(&composed).map_err(|e| Failure::Input(format!("{e:#}")))?;
     let program = component
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -252,7 +272,7 @@ fn run(reporter: &Reporter, policy: &Path, component: &Path, args: Vec<String>) 
         stdio: crate::run::Stdio::Inherit,
     };
     let outcome = crate::run::run(&compiled.ir, &loaded, &options)
-        .map_err(|e| (None, Failure::Input(format!("running `{name}` failed: {e:#}"))))?;
+        .map_err(|e| Failure::Input(format!("running `{name}` failed: {e:#}")))?;
     match outcome.status {
         crate::run::Status::Exited(code) => Ok(ExitCode::from(code.clamp(0, 255) as u8)),
         crate::run::Status::Trapped(message) => {
@@ -282,7 +302,27 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .tempfile_in(&dir)
         .map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
+    // Temporary files are private; the output gets the permissions of the file it replaces, or
+    // the usual ones for a new file.
+    let permissions = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions(),
+        Err(_) => new_file_permissions(),
+    };
+    tmp.as_file().set_permissions(permissions).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn new_file_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o644)
+}
+
+#[cfg(not(unix))]
+fn new_file_permissions() -> std::fs::Permissions {
+    std::fs::metadata(".")
+        .map(|m| m.permissions())
+        .unwrap_or_else(|_| unreachable!())
 }

@@ -126,7 +126,12 @@ impl Diagnostic {
             String::from_utf8_lossy(buffer.as_slice()).into_owned()
         } else {
             term::emit_into_string(&config, &files, &diagnostic).unwrap_or_else(|_| {
-                format!("{}[{}]: {}\n", self.severity_word(), self.code, self.message)
+                format!(
+                    "{}[{}]: {}\n",
+                    self.severity_word(),
+                    self.code,
+                    self.message
+                )
             })
         }
     }

@@ -53,7 +53,11 @@ pub fn load_policy(db: &Database, path: &Path) -> Result<SourceFile, Failure> {
 }
 
 /// Checks the policy and, if given, the component against it.
-pub fn check(db: &Database, root: SourceFile, component: Option<&Input<'_>>) -> Result<Checked, Failure> {
+pub fn check(
+    db: &Database,
+    root: SourceFile,
+    component: Option<&Input<'_>>,
+) -> Result<Checked, Failure> {
     let mut diagnostics = analyse::diagnostics(db, root);
     let checked = check_policy(db, root);
     let target = match component {
@@ -64,7 +68,9 @@ pub fn check(db: &Database, root: SourceFile, component: Option<&Input<'_>>) -> 
             let target = info
                 .target()
                 .map_err(|e| Failure::Input(format!("`{}` {e}", input.name)))?;
-            diagnostics.extend(component_diagnostics(db, root, checked, &target, input.name));
+            diagnostics.extend(component_diagnostics(
+                db, root, checked, &target, input.name,
+            ));
             Some(target)
         }
     };
@@ -91,7 +97,8 @@ pub fn compile(
         .target
         .clone()
         .unwrap_or_else(|| Target::standalone(version.unwrap_or_else(default_version)));
-    let selection = plan::select(&checked.ir, &target).map_err(|e| Failure::Input(e.to_string()))?;
+    let selection =
+        plan::select(&checked.ir, &target).map_err(|e| Failure::Input(e.to_string()))?;
     let adapter = adapter::build(&checked.ir.runtime, &selection, &target.versions)
         .map_err(|e| Failure::Input(format!("building the adapter failed: {e:#}")))?;
     let composed = match component {
@@ -101,7 +108,10 @@ pub fn compile(
             Some(input.bytes.to_vec())
         }
         Some(input) => Some(compose(input.bytes, &adapter.bytes).map_err(|e| {
-            Failure::Input(format!("composing the adapter into `{}` failed: {e:#}", input.name))
+            Failure::Input(format!(
+                "composing the adapter into `{}` failed: {e:#}",
+                input.name
+            ))
         })?),
     };
     Ok(Compiled {

@@ -3,11 +3,11 @@
 //! with `driver` running it and `run` executing the result.
 
 pub mod analyse;
+pub mod cli;
 pub mod codegen;
 pub mod db;
 pub mod diagnostic;
 pub mod driver;
-pub mod cli;
 pub mod ir;
 pub mod run;
 pub mod stdlib;

@@ -8,7 +8,9 @@ use anyhow::Result;
 use virtc_policy::{Access, Args, StreamMode};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
-use wasmtime_wasi::p2::pipe::{ClosedInputStream, MemoryInputPipe, MemoryOutputPipe, SinkOutputStream};
+use wasmtime_wasi::p2::pipe::{
+    ClosedInputStream, MemoryInputPipe, MemoryOutputPipe, SinkOutputStream,
+};
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::ir::PolicyIr;
@@ -143,11 +145,14 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
     let mut linker: Linker<Host> = Linker::new(engine());
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
         .map_err(|e| anyhow::anyhow!("linking WASI failed: {e:?}"))?;
-    let command =
-        wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &linker)
-            .map_err(|e| {
-                anyhow::anyhow!("the component cannot be instantiated (is it a command exporting wasi:cli/run?): {e:?}")
-            })?;
+    let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(
+        &mut store, component, &linker,
+    )
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "the component cannot be instantiated (is it a command exporting wasi:cli/run?): {e:?}"
+        )
+    })?;
     let status = match command.wasi_cli_run().call_run(&mut store) {
         Ok(Ok(())) => Status::Exited(0),
         Ok(Err(())) => Status::Exited(1),

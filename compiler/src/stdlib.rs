@@ -4,7 +4,10 @@
 pub const PROFILES: &[(&str, &str)] = &[
     ("sandbox", include_str!("../../stdlib/sandbox.virt")),
     ("cli", include_str!("../../stdlib/cli.virt")),
-    ("deterministic", include_str!("../../stdlib/deterministic.virt")),
+    (
+        "deterministic",
+        include_str!("../../stdlib/deterministic.virt"),
+    ),
 ];
 
 /// The source of profile `name`.

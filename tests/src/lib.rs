@@ -12,7 +12,10 @@ use virtc::run::{Outcome, RunOptions, Stdio};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Builds the guests once per test process and returns the bytes of `name`.
@@ -41,7 +44,14 @@ pub fn pong() -> Vec<u8> {
 fn build_wasip2(manifest: &Path) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--target", "wasm32-wasip2", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
         .arg(manifest)
         // The outer test build's flags are not meant for the guests.
         .env_remove("RUSTFLAGS")
@@ -138,6 +148,13 @@ pub fn exports(component: &[u8]) -> Vec<String> {
 /// guests of older WASI versions from one Rust source (0.2.x releases only add `@since` items,
 /// which a Rust std guest does not use).
 pub fn retarget_imports(component: &[u8], from: &str, to: &str) -> Vec<u8> {
+    rename_imports(component, |name| {
+        name.replace(&format!("@{from}"), &format!("@{to}"))
+    })
+}
+
+/// Renames the top-level imports of a component.
+pub fn rename_imports(component: &[u8], rename: impl Fn(&str) -> String) -> Vec<u8> {
     use wasmparser::{Chunk, Parser, Payload};
     let mut out = wasm_encoder::Component::new();
     let mut parser = Parser::new(0);
@@ -154,14 +171,22 @@ pub fn retarget_imports(component: &[u8], from: &str, to: &str) -> Vec<u8> {
                 let mut imports = wasm_encoder::ComponentImportSection::new();
                 for import in section.clone() {
                     let import = import.unwrap();
-                    let name = import.name.name.replace(&format!("@{from}"), &format!("@{to}"));
+                    let name = rename(import.name.name);
                     imports.import(&name, convert_type_ref(import.ty));
                 }
                 out.section(&imports);
             }
-            Payload::ModuleSection { unchecked_range, .. }
-            | Payload::ComponentSection { unchecked_range, .. } => {
-                let id = if matches!(payload, Payload::ModuleSection { .. }) { 1 } else { 4 };
+            Payload::ModuleSection {
+                unchecked_range, ..
+            }
+            | Payload::ComponentSection {
+                unchecked_range, ..
+            } => {
+                let id = if matches!(payload, Payload::ModuleSection { .. }) {
+                    1
+                } else {
+                    4
+                };
                 out.section(&wasm_encoder::RawSection {
                     id,
                     data: &component[unchecked_range.start as usize..unchecked_range.end as usize],
@@ -192,7 +217,9 @@ fn convert_type_ref(ty: wasmparser::ComponentTypeRef) -> wasm_encoder::Component
         P::Func(i) => E::Func(i),
         P::Value(_) => panic!("value imports are not used by guests"),
         P::Type(wasmparser::TypeBounds::Eq(i)) => E::Type(wasm_encoder::TypeBounds::Eq(i)),
-        P::Type(wasmparser::TypeBounds::SubResource) => E::Type(wasm_encoder::TypeBounds::SubResource),
+        P::Type(wasmparser::TypeBounds::SubResource) => {
+            E::Type(wasm_encoder::TypeBounds::SubResource)
+        }
         P::Instance(i) => E::Instance(i),
         P::Component(i) => E::Component(i),
     }

@@ -28,10 +28,20 @@ fn only_virtual_variables_and_no_arguments() {
     );
     assert_eq!(
         lines,
-        ["var: PONG=demo", "var: PROBE=env", "args: []", "cwd: Some(\"/\")"],
+        [
+            "var: PONG=demo",
+            "var: PROBE=env",
+            "args: []",
+            "cwd: Some(\"/\")"
+        ],
         "no host variable leaks and reading the arguments does not trap"
     );
-    assert!(!imports.iter().any(|i| i.starts_with("wasi:cli/environment")), "{imports:?}");
+    assert!(
+        !imports
+            .iter()
+            .any(|i| i.starts_with("wasi:cli/environment")),
+        "{imports:?}"
+    );
 }
 
 #[test]
@@ -51,20 +61,35 @@ fn host_variables_by_glob_with_virtual_ones_winning() {
             "cwd: Some(\"/\")"
         ]
     );
-    assert!(imports.iter().any(|i| i.starts_with("wasi:cli/environment")), "{imports:?}");
+    assert!(
+        imports
+            .iter()
+            .any(|i| i.starts_with("wasi:cli/environment")),
+        "{imports:?}"
+    );
 }
 
 #[test]
 fn host_arguments_pass_with_args_allow() {
-    let (lines, _) = lines(r#"env PROBE = "env"; args allow; stdout allow;"#, &["a", "b c"]);
+    let (lines, _) = lines(
+        r#"env PROBE = "env"; args allow; stdout allow;"#,
+        &["a", "b c"],
+    );
     assert_eq!(lines[1], r#"args: ["guest.wasm", "a", "b c"]"#);
 }
 
 #[test]
 fn fixed_arguments() {
-    let (lines, imports) = lines(r#"env PROBE = "env"; args "prog", "--x"; stdout allow;"#, &["host"]);
+    let (lines, imports) = lines(
+        r#"env PROBE = "env"; args "prog", "--x"; stdout allow;"#,
+        &["host"],
+    );
     assert_eq!(lines[1], r#"args: ["prog", "--x"]"#);
-    assert!(!imports.iter().any(|i| i.starts_with("wasi:cli/environment")));
+    assert!(
+        !imports
+            .iter()
+            .any(|i| i.starts_with("wasi:cli/environment"))
+    );
 }
 
 #[test]
@@ -83,5 +108,9 @@ fn allow_env_passes_the_host_interface_through() {
             "cwd: Some(\"/\")"
         ]
     );
-    assert!(imports.iter().any(|i| i.starts_with("wasi:cli/environment")));
+    assert!(
+        imports
+            .iter()
+            .any(|i| i.starts_with("wasi:cli/environment"))
+    );
 }

@@ -13,25 +13,47 @@ fn input_error(bytes: &[u8]) -> String {
 
 #[test]
 fn not_wasm() {
-    assert_eq!(input_error(b"hello, world"), "`guest.wasm` is not a WebAssembly file");
+    assert_eq!(
+        input_error(b"hello, world"),
+        "`guest.wasm` is not a WebAssembly file"
+    );
 }
 
 #[test]
 fn core_module() {
     let module = wasm_encoder::Module::new().finish();
-    assert!(input_error(&module).starts_with("`guest.wasm` is a core WebAssembly module, not a component"));
+    assert!(
+        input_error(&module)
+            .starts_with("`guest.wasm` is a core WebAssembly module, not a component")
+    );
 }
 
 #[test]
 fn truncated_component() {
     let bytes = guest("probe");
     let message = input_error(&bytes[..bytes.len() / 2]);
-    assert!(message.starts_with("`guest.wasm` is not a valid component"), "{message}");
+    assert!(
+        message.starts_with("`guest.wasm` is not a valid component"),
+        "{message}"
+    );
 }
 
 #[test]
 fn unsupported_denied_interface() {
-    // A component importing sockets under a policy that denies them.
-    let bytes = retarget_imports(&guest("probe"), "wasi:cli/stdin@0.2.6", "wasi:sockets/tcp@0.2.6");
-    let _ = bytes;
+    // A component importing an interface virtc cannot virtualize yet, under a policy that
+    // denies it: an error, not a silent pass-through.
+    let bytes = rename_imports(&guest("probe"), |name| {
+        name.replace("wasi:cli/terminal-stdin@", "wasi:sockets/tcp@")
+    });
+    match compile("stdout allow;", Some(&bytes)) {
+        Err(Failure::Policy(diagnostics)) => {
+            let d = diagnostics
+                .iter()
+                .find(|d| d.code == "V0041")
+                .expect("V0041");
+            assert!(d.message.contains("wasi:sockets/tcp"), "{}", d.message);
+        }
+        Err(Failure::Input(m)) => panic!("unexpected input error {m}"),
+        Ok(_) => panic!("compiled although sockets are denied"),
+    }
 }

@@ -5,10 +5,17 @@ use virtc_tests::*;
 
 #[test]
 fn sandboxed_compute_has_no_imports() {
-    let compiled = compile_ok("use std::sandbox; env PROBE = \"compute\";", &guest("probe"));
+    let compiled = compile_ok(
+        "use std::sandbox; env PROBE = \"compute\";",
+        &guest("probe"),
+    );
     let composed = compiled.composed.as_ref().unwrap();
     assert_eq!(imports(composed), Vec::<String>::new());
-    assert!(exports(composed).iter().any(|e| e.starts_with("wasi:cli/run@")));
+    assert!(
+        exports(composed)
+            .iter()
+            .any(|e| e.starts_with("wasi:cli/run@"))
+    );
     let out = run(&compiled, &[], &[("SECRET", "x")], "");
     assert_eq!(out.status, Status::Exited(0));
     assert_eq!(text(&out.stdout), "", "stdout is ignored");

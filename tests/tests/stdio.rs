@@ -23,7 +23,10 @@ fn all_streams_allowed() {
     assert_eq!(out, format!("to stdout\n{SUMMARY_ALL_OK}"));
     assert_eq!(err, format!("to stderr\n{SUMMARY_ALL_OK}"));
     for i in ["wasi:cli/stdin", "wasi:cli/stdout", "wasi:cli/stderr"] {
-        assert!(imports.iter().any(|x| x.starts_with(i)), "{i} missing from {imports:?}");
+        assert!(
+            imports.iter().any(|x| x.starts_with(i)),
+            "{i} missing from {imports:?}"
+        );
     }
 }
 
@@ -31,26 +34,53 @@ fn all_streams_allowed() {
 fn ignored_stdout_next_to_passed_through_streams() {
     let (out, err, imports) = probe("stdio allow; stdout ignore;", "input");
     assert_eq!(out, "", "ignored output never reaches the host");
-    assert_eq!(err, format!("to stderr\n{SUMMARY_ALL_OK}"), "stdin and stderr are the host's, wrapped");
-    assert!(!imports.iter().any(|i| i.starts_with("wasi:cli/stdout")), "{imports:?}");
-    assert!(!imports.iter().any(|i| i.starts_with("wasi:cli/terminal-stdout")), "{imports:?}");
-    assert!(imports.iter().any(|i| i.starts_with("wasi:cli/stderr")), "{imports:?}");
+    assert_eq!(
+        err,
+        format!("to stderr\n{SUMMARY_ALL_OK}"),
+        "stdin and stderr are the host's, wrapped"
+    );
+    assert!(
+        !imports.iter().any(|i| i.starts_with("wasi:cli/stdout")),
+        "{imports:?}"
+    );
+    assert!(
+        !imports
+            .iter()
+            .any(|i| i.starts_with("wasi:cli/terminal-stdout")),
+        "{imports:?}"
+    );
+    assert!(
+        imports.iter().any(|i| i.starts_with("wasi:cli/stderr")),
+        "{imports:?}"
+    );
 }
 
 #[test]
 fn denied_stdout_reports_an_error_to_the_component() {
     let (out, err, imports) = probe("stdin allow; stderr allow; stdout deny;", "input");
     assert_eq!(out, "");
-    assert!(err.starts_with("to stderr\nstdin: ok 5 \"input\"\nstdout: error"), "{err}");
+    assert!(
+        err.starts_with("to stderr\nstdin: ok 5 \"input\"\nstdout: error"),
+        "{err}"
+    );
     assert!(err.ends_with("stderr: ok\n"), "{err}");
-    assert!(!imports.iter().any(|i| i.starts_with("wasi:cli/stdout")), "{imports:?}");
+    assert!(
+        !imports.iter().any(|i| i.starts_with("wasi:cli/stdout")),
+        "{imports:?}"
+    );
 }
 
 #[test]
 fn denied_and_ignored_stdin_read_end_of_stream() {
     for mode in ["deny", "ignore"] {
-        let (out, _, imports) = probe(&format!("stdout allow; stderr allow; stdin {mode};"), "secret");
+        let (out, _, imports) = probe(
+            &format!("stdout allow; stderr allow; stdin {mode};"),
+            "secret",
+        );
         assert!(out.contains("stdin: ok 0 \"\""), "{mode}: {out}");
-        assert!(!imports.iter().any(|i| i.starts_with("wasi:cli/stdin")), "{imports:?}");
+        assert!(
+            !imports.iter().any(|i| i.starts_with("wasi:cli/stdin")),
+            "{imports:?}"
+        );
     }
 }

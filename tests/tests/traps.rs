@@ -24,13 +24,29 @@ fn trapped(out: &virtc::run::Outcome) -> String {
 fn random_allowed_and_denied() {
     let (compiled, out) = probe("random", "allow random;");
     assert_eq!(text(&out.stdout), "hashmap: 1\n");
-    assert!(imports(compiled.composed.as_ref().unwrap()).iter().any(|i| i.starts_with("wasi:random/insecure-seed")));
+    assert!(
+        imports(compiled.composed.as_ref().unwrap())
+            .iter()
+            .any(|i| i.starts_with("wasi:random/insecure-seed"))
+    );
 
     let (compiled, out) = probe("random", "deny random;");
     assert!(trapped(&out).contains("unreachable"), "{}", trapped(&out));
-    assert!(!imports(compiled.composed.as_ref().unwrap()).iter().any(|i| i.starts_with("wasi:random")));
-    let warning = compiled.diagnostics.iter().find(|d| d.code == "V0040").expect("a trap warning");
-    assert!(warning.message.contains("wasi:random/insecure-seed"), "{}", warning.message);
+    assert!(
+        !imports(compiled.composed.as_ref().unwrap())
+            .iter()
+            .any(|i| i.starts_with("wasi:random"))
+    );
+    let warning = compiled
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "V0040")
+        .expect("a trap warning");
+    assert!(
+        warning.message.contains("wasi:random/insecure-seed"),
+        "{}",
+        warning.message
+    );
 }
 
 #[test]
@@ -38,13 +54,26 @@ fn clocks_allowed_and_denied() {
     let (compiled, out) = probe("clocks", "allow clocks;");
     assert_eq!(text(&out.stdout), "monotonic: true\nwall: true\n");
     let imports_allowed = imports(compiled.composed.as_ref().unwrap());
-    assert!(imports_allowed.iter().any(|i| i.starts_with("wasi:clocks/monotonic-clock")), "{imports_allowed:?}");
+    assert!(
+        imports_allowed
+            .iter()
+            .any(|i| i.starts_with("wasi:clocks/monotonic-clock")),
+        "{imports_allowed:?}"
+    );
 
     let (compiled, out) = probe("clocks", "");
     trapped(&out);
     let imports_denied = imports(compiled.composed.as_ref().unwrap());
-    assert!(!imports_denied.iter().any(|i| i.starts_with("wasi:clocks")), "{imports_denied:?}");
-    assert!(compiled.diagnostics.iter().any(|d| d.code == "V0040" && d.message.contains("wasi:clocks")));
+    assert!(
+        !imports_denied.iter().any(|i| i.starts_with("wasi:clocks")),
+        "{imports_denied:?}"
+    );
+    assert!(
+        compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "V0040" && d.message.contains("wasi:clocks"))
+    );
 }
 
 #[test]
@@ -55,7 +84,11 @@ fn exit_allowed_and_denied() {
     assert_eq!(out.status, Status::Exited(1));
     let (compiled, out) = probe("exit", "deny exit;");
     trapped(&out);
-    assert!(!imports(compiled.composed.as_ref().unwrap()).iter().any(|i| i.starts_with("wasi:cli/exit")));
+    assert!(
+        !imports(compiled.composed.as_ref().unwrap())
+            .iter()
+            .any(|i| i.starts_with("wasi:cli/exit"))
+    );
 }
 
 #[test]
@@ -66,5 +99,9 @@ fn denied_files_are_a_wasi_error_not_a_trap() {
     assert!(stdout.contains("read_dir /: error"), "{stdout}");
     assert!(stdout.contains("read /etc/passwd: error"), "{stdout}");
     assert!(stdout.contains("write /tmp/x: error"), "{stdout}");
-    assert!(!imports(compiled.composed.as_ref().unwrap()).iter().any(|i| i.starts_with("wasi:filesystem")));
+    assert!(
+        !imports(compiled.composed.as_ref().unwrap())
+            .iter()
+            .any(|i| i.starts_with("wasi:filesystem"))
+    );
 }

@@ -11,7 +11,12 @@ fn check(version: &str) {
     } else {
         retarget_imports(&original, "0.2.6", version)
     };
-    assert!(imports(&guest).iter().filter(|i| i.starts_with("wasi:")).all(|i| i.ends_with(&format!("@{version}"))));
+    assert!(
+        imports(&guest)
+            .iter()
+            .filter(|i| i.starts_with("wasi:"))
+            .all(|i| i.ends_with(&format!("@{version}")))
+    );
     let compiled = compile_ok(
         r#"env PROBE = "env"; env V = "x"; stdout allow; stderr ignore; allow random;"#,
         &guest,
@@ -20,11 +25,17 @@ fn check(version: &str) {
     let imports = imports(composed);
     assert!(!imports.is_empty());
     for i in &imports {
-        assert!(i.ends_with(&format!("@{version}")), "{i} is not at {version}");
+        assert!(
+            i.ends_with(&format!("@{version}")),
+            "{i} is not at {version}"
+        );
     }
     let out = run(&compiled, &[], &[], "");
     assert_eq!(out.status, Status::Exited(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "var: PROBE=env\nvar: V=x\nargs: []\ncwd: Some(\"/\")\n");
+    assert_eq!(
+        text(&out.stdout),
+        "var: PROBE=env\nvar: V=x\nargs: []\ncwd: Some(\"/\")\n"
+    );
 }
 
 #[test]
@@ -47,6 +58,12 @@ fn standalone_adapter_at_a_chosen_version() {
     let compiled = compile("env A = \"b\";", None).ok().unwrap();
     assert!(compiled.composed.is_none());
     let exports = exports(&compiled.adapter.bytes);
-    assert!(exports.contains(&"wasi:cli/environment@0.2.6".to_string()), "{exports:?}");
-    assert!(imports(&compiled.adapter.bytes).is_empty(), "a fully virtual adapter imports nothing");
+    assert!(
+        exports.contains(&"wasi:cli/environment@0.2.6".to_string()),
+        "{exports:?}"
+    );
+    assert!(
+        imports(&compiled.adapter.bytes).is_empty(),
+        "a fully virtual adapter imports nothing"
+    );
 }

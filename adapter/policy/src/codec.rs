@@ -165,7 +165,10 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or(DecodeError::Truncated)?;
-        let slice = self.bytes.get(self.pos..end).ok_or(DecodeError::Truncated)?;
+        let slice = self
+            .bytes
+            .get(self.pos..end)
+            .ok_or(DecodeError::Truncated)?;
         self.pos = end;
         Ok(slice)
     }
@@ -236,7 +239,10 @@ mod tests {
         let bytes = sample().encode();
         assert_eq!(Policy::decode(b"XXXX"), Err(DecodeError::BadMagic));
         for cut in 0..bytes.len() {
-            assert!(Policy::decode(&bytes[..cut]).is_err(), "prefix {cut} decoded");
+            assert!(
+                Policy::decode(&bytes[..cut]).is_err(),
+                "prefix {cut} decoded"
+            );
         }
         let mut long = bytes.clone();
         long.push(0);

@@ -115,7 +115,11 @@ pub fn expand_alternatives(pattern: &str) -> Vec<String> {
         return vec![pattern.to_owned()];
     };
     let close = open + close_rel;
-    let (head, body, tail) = (&pattern[..open], &pattern[open + 1..close], &pattern[close + 1..]);
+    let (head, body, tail) = (
+        &pattern[..open],
+        &pattern[open + 1..close],
+        &pattern[close + 1..],
+    );
     let mut out = Vec::new();
     for alt in body.split(',') {
         for rest in expand_alternatives(tail) {

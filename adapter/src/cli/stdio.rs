@@ -6,14 +6,12 @@ use crate::bindings::exports::wasi::io::streams as api;
 use crate::bindings::wasi::cli::{
     stderr as host_stderr, stdin as host_stdin, stdout as host_stdout,
 };
+use crate::bindings::wasi::io::streams as host_streams;
 use crate::io::streams::{InputStream, OutputStream, input_from_host, output_from_host};
 use crate::policy::{self, StreamMode};
 
 /// An output stream for `mode`; `host` is called only for `Host`.
-fn output(
-    mode: StreamMode,
-    host: fn() -> crate::bindings::wasi::io::streams::OutputStream,
-) -> api::OutputStream {
+fn output(mode: StreamMode, host: fn() -> host_streams::OutputStream) -> api::OutputStream {
     match mode {
         StreamMode::Host => output_from_host(host()),
         StreamMode::Ignore => api::OutputStream::new(OutputStream::Discard),

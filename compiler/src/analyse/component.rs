@@ -20,9 +20,14 @@ pub fn component_diagnostics(
     let mut out = Vec::new();
     let runtime = &checked.ir.runtime;
     let traps: [(&str, Subsystem, Access, &str); 3] = [
-        ("random", Subsystem::Random, runtime.random, "random numbers"),
-        ("clocks", Subsystem::Clocks, runtime.clocks, "clocks"),
-        ("cli", Subsystem::Exit, runtime.exit, "exit"),
+        (
+            "random",
+            Subsystem::Random,
+            runtime.random,
+            "a random number source",
+        ),
+        ("clocks", Subsystem::Clocks, runtime.clocks, "a clock"),
+        ("cli", Subsystem::Exit, runtime.exit, "an exit"),
     ];
     for (package, subsystem, access, what) in traps {
         if access == Access::Host {
@@ -45,26 +50,35 @@ pub fn component_diagnostics(
             ),
         )
         .help(format!(
-            "{what} have no way to report an error, so a denied call stops the component; add `allow {}` if it needs them",
+            "{what} cannot report an error, so a denied call stops the component; add `allow {};` if it needs them",
             subsystem.name()
         ));
         match checked.merged.keyed.get(&Key::Grant(subsystem)) {
             Some((_, origin)) => {
-                d = d.primary(origin.file, origin.span, format!("{} denied here", subsystem.name()));
+                d = d.primary(
+                    origin.file,
+                    origin.span,
+                    format!("{} denied here", subsystem.name()),
+                );
             }
             None => {
-                let start = virtc_grammar::Span::new(0, 0);
-                d = d.primary(root, start, format!("nothing in this policy grants {}", subsystem.name()));
+                d = d.help(format!(
+                    "nothing in `{}` grants {}",
+                    root.display_name(db),
+                    subsystem.name()
+                ));
             }
         }
         out.push(d);
     }
     if let Err(e) = plan::select(&checked.ir, target) {
         out.push(
-            Diagnostic::error("V0041", format!("`{component_name}` cannot be virtualized: {e}"))
-                .primary(root, virtc_grammar::Span::new(0, 0), "in this policy"),
+            Diagnostic::error(
+                "V0041",
+                format!("`{component_name}` cannot be virtualized: {e}"),
+            )
+            .help(format!("under the policy `{}`", root.display_name(db))),
         );
     }
-    let _ = db;
     out
 }

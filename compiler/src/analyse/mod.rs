@@ -29,3 +29,6 @@ pub fn diagnostics(db: &dyn Db, root: SourceFile) -> Vec<Diagnostic> {
     out.dedup();
     out
 }
+
+#[cfg(test)]
+mod tests;

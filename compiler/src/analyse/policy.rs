@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use virtc_grammar::Span;
 use virtc_policy::{Access, Args, StreamMode};
 
-use super::settings::{ArgsSetting, Key, Located, Setting, Stream, Subsystem, describe, file_settings};
+use super::settings::{
+    ArgsSetting, Key, Located, Setting, Stream, Subsystem, describe, file_settings,
+};
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diagnostic, report};
 use crate::ir::PolicyIr;
@@ -65,7 +67,11 @@ fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mu
                     report(
                         db,
                         Diagnostic::error("V0015", "`use` cycle")
-                            .primary(file, located.span, "this `use` leads back to a file being used")
+                            .primary(
+                                file,
+                                located.span,
+                                "this `use` leads back to a file being used",
+                            )
                             .help(format!("the cycle is {}", chain.join(" → ")))
                             .help("remove one of the `use` statements of the cycle"),
                     );
@@ -73,10 +79,18 @@ fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mu
                     apply(db, *target, stack, merged);
                 }
             }
-            Setting::EnvAllow(globs) => merged.env_allow.extend(globs.iter().map(|g| (g.clone(), origin))),
-            Setting::EnvDeny(globs) => merged.env_deny.extend(globs.iter().map(|g| (g.clone(), origin))),
-            Setting::ConfigAllow(globs) => merged.config_allow.extend(globs.iter().map(|g| (g.clone(), origin))),
-            Setting::ConfigDeny(globs) => merged.config_deny.extend(globs.iter().map(|g| (g.clone(), origin))),
+            Setting::EnvAllow(globs) => merged
+                .env_allow
+                .extend(globs.iter().map(|g| (g.clone(), origin))),
+            Setting::EnvDeny(globs) => merged
+                .env_deny
+                .extend(globs.iter().map(|g| (g.clone(), origin))),
+            Setting::ConfigAllow(globs) => merged
+                .config_allow
+                .extend(globs.iter().map(|g| (g.clone(), origin))),
+            Setting::ConfigDeny(globs) => merged
+                .config_deny
+                .extend(globs.iter().map(|g| (g.clone(), origin))),
             setting => {
                 let Some(key) = setting.key() else { continue };
                 if let Setting::EnvVar { name, .. } = setting
@@ -101,9 +115,16 @@ fn note_override(db: &dyn Db, located: &Located, origin: Origin, key: &Key, merg
     }
     report(
         db,
-        Diagnostic::note("V0030", format!("this statement overrides {} from `{}`", describe(key), earlier_origin.file.display_name(db)))
-            .primary(origin.file, origin.span, "this takes effect…")
-            .secondary(earlier_origin.file, earlier_origin.span, "…instead of this"),
+        Diagnostic::note(
+            "V0030",
+            format!(
+                "this statement overrides {} from `{}`",
+                describe(key),
+                earlier_origin.file.display_name(db)
+            ),
+        )
+        .primary(origin.file, origin.span, "this takes effect…")
+        .secondary(earlier_origin.file, earlier_origin.span, "…instead of this"),
     );
 }
 
@@ -129,7 +150,9 @@ fn lower(db: &dyn Db, merged: &Merged) -> PolicyIr {
     ir.runtime.stdio.stdout = stream(Stream::Stdout);
     ir.runtime.stdio.stderr = stream(Stream::Stderr);
     for name in &merged.env_order {
-        if let Some((Setting::EnvVar { value, .. }, _)) = merged.keyed.get(&Key::EnvVar(name.clone())) {
+        if let Some((Setting::EnvVar { value, .. }, _)) =
+            merged.keyed.get(&Key::EnvVar(name.clone()))
+        {
             ir.runtime.env.vars.push((name.clone(), value.clone()));
         }
     }
@@ -160,19 +183,6 @@ fn lower(db: &dyn Db, merged: &Merged) -> PolicyIr {
                     .help("to pass host variables and add virtual ones, write `env allow \"*\";` instead of `allow env;`"),
             );
         }
-    }
-    if let Some((Setting::Grant { allow: false, .. }, deny_origin)) = merged.keyed.get(&Key::Grant(Subsystem::Env))
-        && !merged.env_allow.is_empty()
-        && deny_origin.file == merged.env_allow[0].1.file
-    {
-        let other = merged.env_allow[0].1;
-        report(
-            db,
-            Diagnostic::warning("V0028", "`deny env` together with `env allow` in one file")
-                .primary(other.file, other.span, "host variables matching these globs are passed through…")
-                .secondary(deny_origin.file, deny_origin.span, "…although this says no host environment")
-                .help("`deny env;` only means no host variables by default; drop it or the `env allow`"),
-        );
     }
     ir
 }

@@ -89,16 +89,32 @@ pub enum ArgsSetting {
 /// settings (globs) add to earlier ones.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Setting {
-    Grant { subsystem: Subsystem, allow: bool },
-    Stream { stream: Stream, mode: StreamMode },
-    EnvVar { name: String, value: String },
+    Grant {
+        subsystem: Subsystem,
+        allow: bool,
+    },
+    Stream {
+        stream: Stream,
+        mode: StreamMode,
+    },
+    EnvVar {
+        name: String,
+        value: String,
+    },
     EnvAllow(Vec<String>),
     EnvDeny(Vec<String>),
-    ConfigVar { key: String, value: String },
+    ConfigVar {
+        key: String,
+        value: String,
+    },
     ConfigAllow(Vec<String>),
     ConfigDeny(Vec<String>),
     Args(ArgsSetting),
-    Preopen { guest: String, host: String, readonly: bool },
+    Preopen {
+        guest: String,
+        host: String,
+        readonly: bool,
+    },
     /// `use …;` at this position: the used file's settings apply here.
     Use(SourceFile),
 }
@@ -190,13 +206,21 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
                 for subsystem in Subsystem::ALL {
                     push(Setting::Grant { subsystem, allow }, true);
                 }
-                let mode = if allow { StreamMode::Host } else { StreamMode::Deny };
+                let mode = if allow {
+                    StreamMode::Host
+                } else {
+                    StreamMode::Deny
+                };
                 for stream in Stream::ALL {
                     push(Setting::Stream { stream, mode }, true);
                 }
             } else if let Some(subsystem) = Subsystem::from_name(&word.name) {
                 if subsystem == Subsystem::Stdio {
-                    let mode = if allow { StreamMode::Host } else { StreamMode::Deny };
+                    let mode = if allow {
+                        StreamMode::Host
+                    } else {
+                        StreamMode::Deny
+                    };
                     for stream in Stream::ALL {
                         push(Setting::Stream { stream, mode }, true);
                     }
@@ -204,18 +228,22 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
                 push(Setting::Grant { subsystem, allow }, false);
             } else {
                 let names = Subsystem::ALL.iter().map(|s| s.name()).chain(["all"]);
-                let mut d = Diagnostic::error(
-                    "V0010",
-                    format!("unknown subsystem `{}`", word.name),
-                )
-                .primary(file, word.span, "not a subsystem");
+                let mut d =
+                    Diagnostic::error("V0010", format!("unknown subsystem `{}`", word.name))
+                        .primary(file, word.span, "not a subsystem");
                 if let Some(best) = closest(&word.name, names.clone()) {
-                    d = d
-                        .help(format!("did you mean `{best}`?"))
-                        .fix(format!("replace with `{best}`"), file, word.span, best);
+                    d = d.help(format!("did you mean `{best}`?")).fix(
+                        format!("replace with `{best}`"),
+                        file,
+                        word.span,
+                        best,
+                    );
                 }
                 let list: Vec<_> = names.collect();
-                report(db, d.help(format!("the subsystems are {}", list.join(", "))));
+                report(
+                    db,
+                    d.help(format!("the subsystems are {}", list.join(", "))),
+                );
             }
         }
         StmtKind::Stdio { stream, mode } => {
@@ -256,8 +284,11 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             if key.value.is_empty() {
                 report(
                     db,
-                    Diagnostic::error("V0026", "empty configuration key")
-                        .primary(file, key.span, "a key needs at least one character"),
+                    Diagnostic::error("V0026", "empty configuration key").primary(
+                        file,
+                        key.span,
+                        "a key needs at least one character",
+                    ),
                 );
             } else {
                 push(
@@ -276,8 +307,11 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             "deny" => push(Setting::Args(ArgsSetting::Fixed(Vec::new())), false),
             other => report(
                 db,
-                Diagnostic::error("V0012", format!("unknown `args` mode `{other}`"))
-                    .primary(file, word.span, "expected `allow`, `deny` or a list of strings"),
+                Diagnostic::error("V0012", format!("unknown `args` mode `{other}`")).primary(
+                    file,
+                    word.span,
+                    "expected `allow`, `deny` or a list of strings",
+                ),
             ),
         },
         StmtKind::Args(ArgsMode::List(list)) => push(
@@ -296,7 +330,9 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
                 );
             }
         }
-        StmtKind::Mount { guest, .. } | StmtKind::FileText { guest, .. } | StmtKind::FileFrom { guest, .. } => {
+        StmtKind::Mount { guest, .. }
+        | StmtKind::FileText { guest, .. }
+        | StmtKind::FileFrom { guest, .. } => {
             if absolute_guest_path(db, file, guest) {
                 let what = if matches!(stmt.kind, StmtKind::Mount { .. }) {
                     "`mount`"
@@ -327,9 +363,12 @@ fn stream_mode(db: &dyn Db, file: SourceFile, mode: &virtc_grammar::Ident) -> Op
             let mut d = Diagnostic::error("V0011", format!("unknown stream mode `{other}`"))
                 .primary(file, mode.span, "expected `allow`, `deny` or `ignore`");
             if let Some(best) = closest(other, ["allow", "deny", "ignore"]) {
-                d = d
-                    .help(format!("did you mean `{best}`?"))
-                    .fix(format!("replace with `{best}`"), file, mode.span, best);
+                d = d.help(format!("did you mean `{best}`?")).fix(
+                    format!("replace with `{best}`"),
+                    file,
+                    mode.span,
+                    best,
+                );
             }
             report(db, d);
             None
@@ -353,8 +392,14 @@ fn check_env_name(db: &dyn Db, file: SourceFile, name: &EnvName) -> bool {
         Some(problem) => {
             report(
                 db,
-                Diagnostic::error("V0023", format!("invalid environment variable name `{}`", text.escape_debug()))
-                    .primary(file, name.span(), problem),
+                Diagnostic::error(
+                    "V0023",
+                    format!(
+                        "invalid environment variable name `{}`",
+                        text.escape_debug()
+                    ),
+                )
+                .primary(file, name.span(), problem),
             );
             false
         }
@@ -369,9 +414,12 @@ fn absolute_guest_path(db: &dyn Db, file: SourceFile, guest: &Str) -> bool {
     let fixed = format!("\"/{}\"", guest.value.trim_start_matches("./"));
     report(
         db,
-        Diagnostic::error("V0025", format!("guest path `{}` is not absolute", guest.value))
-            .primary(file, guest.span, "guest paths start with `/`")
-            .fix(format!("use {fixed}"), file, guest.span, fixed.clone()),
+        Diagnostic::error(
+            "V0025",
+            format!("guest path `{}` is not absolute", guest.value),
+        )
+        .primary(file, guest.span, "guest paths start with `/`")
+        .fix(format!("use {fixed}"), file, guest.span, fixed.clone()),
     );
     false
 }
@@ -420,9 +468,15 @@ fn report_contradictions(db: &dyn Db, file: SourceFile, settings: &[Located]) {
                 }
             } else {
                 let (code, message) = match &key {
-                    Key::EnvVar(name) => ("V0021", format!("environment variable `{name}` is set twice")),
+                    Key::EnvVar(name) => (
+                        "V0021",
+                        format!("environment variable `{name}` is set twice"),
+                    ),
                     Key::ConfigVar(k) => ("V0021", format!("configuration key `{k}` is set twice")),
-                    _ => ("V0020", format!("conflicting statements for {}", describe(&key))),
+                    _ => (
+                        "V0020",
+                        format!("conflicting statements for {}", describe(&key)),
+                    ),
                 };
                 report(
                     db,

@@ -1,7 +1,7 @@
 //! Parsing as a query: the syntax tree of a file, with its syntax errors reported as
 //! diagnostics (and "did you mean" for misspelt statement keywords).
 
-use virtc_grammar::{Parsed, STATEMENT_KEYWORDS, SyntaxError, SyntaxErrorKind, parse};
+use virtc_grammar::{Parsed, STATEMENT_KEYWORDS, Span, SyntaxError, SyntaxErrorKind, parse};
 
 use super::suggest::closest;
 use crate::db::{Db, SourceFile};
@@ -9,9 +9,26 @@ use crate::diagnostic::{Diagnostic, ToDiagnostic, report};
 
 #[salsa::tracked(returns(ref))]
 pub fn parse_file(db: &dyn Db, file: SourceFile) -> Parsed {
-    let parsed = parse(file.text(db));
+    let text = file.text(db);
+    let parsed = parse(text);
     for error in &parsed.errors {
-        report(db, error.to_diagnostic(file));
+        let mut d = error.to_diagnostic(file);
+        // A missing `;` is found at the next token, often on the next line: point at the end
+        // of the statement instead, where the `;` belongs.
+        if let SyntaxErrorKind::UnexpectedToken { expected, .. } = &error.kind
+            && expected.iter().any(|e| e == "`;`")
+        {
+            let end = text[..error.span.start.min(text.len())].trim_end().len();
+            if end < error.span.start && end > 0 {
+                let at = Span::new(end, end);
+                d.labels.clear();
+                d = d
+                    .primary(file, at, "expected `;` here")
+                    .secondary(file, error.span, "the next statement starts here")
+                    .fix("add `;`", file, at, ";");
+            }
+        }
+        report(db, d);
     }
     parsed
 }
@@ -26,17 +43,45 @@ impl ToDiagnostic for SyntaxError {
             SyntaxErrorKind::InvalidEscape { .. } => "not a valid escape",
             SyntaxErrorKind::InvalidCharacter { .. } => "not part of the language",
         };
-        let mut d = Diagnostic::error(self.code(), self.message()).primary(file, self.span, label);
+        let at_statement_start = |expected: &[String]| {
+            expected.iter().any(|e| e == "`allow`") && expected.iter().any(|e| e == "`use`")
+        };
+        let message = match &self.kind {
+            SyntaxErrorKind::UnexpectedToken { found, expected }
+                if at_statement_start(expected) =>
+            {
+                format!("expected a statement, found `{found}`")
+            }
+            _ => self.message(),
+        };
+        let mut d = Diagnostic::error(self.code(), message).primary(file, self.span, label);
+        if let SyntaxErrorKind::UnexpectedToken { expected, .. } = &self.kind
+            && at_statement_start(expected)
+        {
+            d = d.help(format!(
+                "a statement starts with {}",
+                STATEMENT_KEYWORDS
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         match &self.kind {
             SyntaxErrorKind::UnexpectedToken { found, .. } => {
-                let starts_statement = found.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+                let starts_statement = found
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
                 if starts_statement
                     && let Some(best) = closest(found, STATEMENT_KEYWORDS.iter().copied())
                     && best != found
                 {
-                    d = d
-                        .help(format!("did you mean `{best}`?"))
-                        .fix(format!("replace with `{best}`"), file, self.span, best);
+                    d = d.help(format!("did you mean `{best}`?")).fix(
+                        format!("replace with `{best}`"),
+                        file,
+                        self.span,
+                        best,
+                    );
                 } else if let SyntaxErrorKind::UnexpectedToken { expected, .. } = &self.kind
                     && expected.iter().any(|e| e == "`;`")
                 {

@@ -34,13 +34,16 @@ pub fn file_uses(db: &dyn Db, file: SourceFile) -> Vec<UseTarget> {
                     None => {
                         report(
                             db,
-                            Diagnostic::error("V0014", "a profile cannot use a file")
-                                .primary(file, path.span, "only `std::` profiles here"),
+                            Diagnostic::error("V0014", "a profile cannot use a file").primary(
+                                file,
+                                path.span,
+                                "only `std::` profiles here",
+                            ),
                         );
                         None
                     }
                     Some(dir) => {
-                        let full = dir.join(&path.value);
+                        let full = crate::db::normalize(&dir.join(&path.value));
                         match db.load(&full) {
                             Ok(target) => Some(target),
                             Err(why) => {
@@ -81,14 +84,22 @@ fn resolve_profile(
         if let Some(profile) = db.profile(name) {
             return Some(profile);
         }
-        let mut d = Diagnostic::error("V0013", format!("unknown profile `std::{name}`"))
-            .primary(file, path[1].span, "not in the standard library");
+        let mut d = Diagnostic::error("V0013", format!("unknown profile `std::{name}`")).primary(
+            file,
+            path[1].span,
+            "not in the standard library",
+        );
         if let Some(best) = closest(name, profiles) {
-            d = d
-                .help(format!("did you mean `std::{best}`?"))
-                .fix(format!("replace with `{best}`"), file, path[1].span, best);
+            d = d.help(format!("did you mean `std::{best}`?")).fix(
+                format!("replace with `{best}`"),
+                file,
+                path[1].span,
+                best,
+            );
         }
-        let all: Vec<_> = crate::stdlib::names().map(|n| format!("std::{n}")).collect();
+        let all: Vec<_> = crate::stdlib::names()
+            .map(|n| format!("std::{n}"))
+            .collect();
         report(db, d.help(format!("the profiles are {}", all.join(", "))));
     } else {
         report(

@@ -85,9 +85,7 @@ impl ComponentInfo {
                         "imports `{name}`; virtc supports WASI 0.2.x"
                     )));
                 }
-                versions
-                    .record(package, &version)
-                    .map_err(NotAComponent)?;
+                versions.record(package, &version).map_err(NotAComponent)?;
                 imports.insert((package.to_owned(), interface.to_owned()));
             }
         }

@@ -11,8 +11,13 @@ use wac_graph::{CompositionGraph, EncodeOptions, PlugError};
 /// Composes `adapter` into `component`; the result imports what neither satisfies.
 pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
-    let guest = Package::from_bytes("virtc:component", None, component.to_vec(), graph.types_mut())
-        .context("the component cannot be read for composition")?;
+    let guest = Package::from_bytes(
+        "virtc:component",
+        None,
+        component.to_vec(),
+        graph.types_mut(),
+    )
+    .context("the component cannot be read for composition")?;
     let guest = graph
         .register_package(guest)
         .map_err(|e| anyhow!("registering the component failed: {e}"))?;
@@ -28,7 +33,11 @@ pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>> {
                 "none of the adapter's exports matches an import of the component"
             ));
         }
-        Err(e) => return Err(anyhow!("plugging the adapter into the component failed: {e}")),
+        Err(e) => {
+            return Err(anyhow!(
+                "plugging the adapter into the component failed: {e}"
+            ));
+        }
     }
     graph
         .encode(EncodeOptions {

@@ -55,10 +55,8 @@ impl ModuleInfo {
         };
         for payload in Parser::new(0).parse_all(bytes) {
             match payload? {
-                Payload::Version { encoding, .. } => {
-                    if encoding != wasmparser::Encoding::Module {
-                        bail!("the adapter is not a core module");
-                    }
+                Payload::Version { encoding, .. } if encoding != wasmparser::Encoding::Module => {
+                    bail!("the adapter is not a core module");
                 }
                 Payload::ImportSection(section) => {
                     for import in section.into_imports() {
@@ -367,7 +365,9 @@ impl Reencode for Rewriter<'_> {
             let mut f = wasm_encoder::Function::new([]);
             match action {
                 ImportAction::DataAddress => {
-                    f.instruction(&wasm_encoder::Instruction::I32Const(self.data_address as i32));
+                    f.instruction(&wasm_encoder::Instruction::I32Const(
+                        self.data_address as i32,
+                    ));
                 }
                 ImportAction::DataLength => {
                     f.instruction(&wasm_encoder::Instruction::I32Const(
@@ -555,7 +555,9 @@ mod tests {
             },
         )
         .unwrap();
-        wasmparser::Validator::new().validate_all(&out.bytes).unwrap();
+        wasmparser::Validator::new()
+            .validate_all(&out.bytes)
+            .unwrap();
         assert_eq!(out.kept_import_modules, vec!["host@2".to_owned()]);
         let modules = import_modules(&out.bytes).unwrap();
         assert_eq!(modules.len(), 1);

@@ -173,7 +173,9 @@ fn select_with(
     if let Some(key) = exports.iter().find(|k| !supported.contains(*k)) {
         return Err(PlanError::Unsupported {
             interface: format!("wasi:{}/{}", key.0, key.1),
-            reason: "whose resources the policy virtualizes, and virtc cannot wrap that interface yet".into(),
+            reason:
+                "whose resources the policy virtualizes, and virtc cannot wrap that interface yet"
+                    .into(),
         });
     }
     let wrapped = exports
@@ -220,8 +222,10 @@ mod tests {
 
     #[test]
     fn everything_allowed_exports_nothing() {
-        let mut p = PolicyIr::default();
-        p.env_host = true;
+        let mut p = PolicyIr {
+            env_host: true,
+            ..Default::default()
+        };
         p.runtime.exit = Access::Host;
         p.runtime.random = Access::Host;
         p.runtime.clocks = Access::Host;
@@ -235,8 +239,10 @@ mod tests {
 
     #[test]
     fn one_virtual_stream_wraps_the_others() {
-        let mut p = PolicyIr::default();
-        p.env_host = true;
+        let mut p = PolicyIr {
+            env_host: true,
+            ..Default::default()
+        };
         p.runtime.exit = Access::Host;
         p.runtime.random = Access::Host;
         p.runtime.clocks = Access::Host;

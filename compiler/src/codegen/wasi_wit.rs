@@ -20,7 +20,10 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("io", include_str!("../../../wit/deps/io.wit")),
     ("clocks", include_str!("../../../wit/deps/clocks.wit")),
     ("random", include_str!("../../../wit/deps/random.wit")),
-    ("filesystem", include_str!("../../../wit/deps/filesystem.wit")),
+    (
+        "filesystem",
+        include_str!("../../../wit/deps/filesystem.wit"),
+    ),
     ("sockets", include_str!("../../../wit/deps/sockets.wit")),
     ("cli", include_str!("../../../wit/deps/cli.wit")),
 ];
@@ -49,8 +52,7 @@ impl Versions {
                 "it imports wasi:{package} at two versions ({v} and {version})"
             )),
             _ => {
-                self.by_package
-                    .insert(package.to_owned(), version.clone());
+                self.by_package.insert(package.to_owned(), version.clone());
                 let newest = self.fallback.as_ref().is_none_or(|f| version > f);
                 if newest {
                     self.fallback = Some(version.clone());
@@ -97,7 +99,9 @@ pub fn retarget(text: &str, versions: &Versions) -> String {
         let tail = &rest[at..];
         // The reference runs up to the first character that cannot be part of it.
         let end = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '-' | '@' | '.')))
+            .find(|c: char| {
+                !(c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '-' | '@' | '.'))
+            })
             .unwrap_or(tail.len());
         let reference = tail[..end].trim_end_matches('.');
         let marker = format!("@{EMBEDDED_VERSION}");
@@ -168,8 +172,11 @@ mod tests {
         for patch in [0, 3, 6, 12] {
             let v = Versions::uniform(semver::Version::new(0, 2, patch));
             let r = resolve(&v).unwrap();
-            assert!(r.packages.iter().all(|(_, p)| p.name.version
-                == Some(semver::Version::new(0, 2, patch))));
+            assert!(
+                r.packages
+                    .iter()
+                    .all(|(_, p)| p.name.version == Some(semver::Version::new(0, 2, patch)))
+            );
         }
     }
 

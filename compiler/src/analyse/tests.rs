@@ -1,0 +1,222 @@
+//! Snapshot tests of every diagnostic the checker gives: each snapshot shows the source files
+//! and the messages rendered as the terminal shows them.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::analyse::{component::component_diagnostics, diagnostics, policy::check_policy};
+use crate::codegen::plan::Target;
+use crate::codegen::wasi_wit::Versions;
+use crate::db::{Database, SourceFile};
+
+/// Loads `files` (the first is the root) and renders every diagnostic of the root's policy.
+fn check(files: &[(&str, &str)]) -> String {
+    let mut db = Database::default();
+    let mut root = None;
+    for (name, text) in files {
+        let file = db.set_file(&Path::new("/virt").join(name), text.to_string());
+        root.get_or_insert(file);
+    }
+    render(&db, root.unwrap(), files, None)
+}
+
+fn render(
+    db: &Database,
+    root: SourceFile,
+    files: &[(&str, &str)],
+    extra: Option<Vec<crate::diagnostic::Diagnostic>>,
+) -> String {
+    let mut out = String::new();
+    for (name, text) in files {
+        out.push_str(&format!("--- /virt/{name}\n{text}\n"));
+    }
+    out.push_str("--- diagnostics\n");
+    let mut all = diagnostics(db, root);
+    all.extend(extra.unwrap_or_default());
+    for d in all {
+        out.push_str(&d.render(db, false));
+    }
+    out
+}
+
+#[test]
+fn syntax_errors_are_all_reported() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "alow random;\nenv A = \"x\"\ndeny clocks;\nenv B = \"bad \\q escape\";\nstdout allow\n"
+    )]));
+}
+
+#[test]
+fn unterminated_string() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "env A = \"open;\nallow random;\n"
+    )]));
+}
+
+#[test]
+fn unknown_subsystem_with_suggestion() {
+    insta::assert_snapshot!(check(&[("policy.virt", "allow randon;\ndeny network;\n")]));
+}
+
+#[test]
+fn unknown_stream_mode() {
+    insta::assert_snapshot!(check(&[("policy.virt", "stdout ignor;\n")]));
+}
+
+#[test]
+fn conflicting_statements() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "allow random;\nstdout allow;\ndeny random;\n"
+    )]));
+}
+
+#[test]
+fn variable_set_twice() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "env PONG = \"a\";\nenv PONG = \"b\";\nconfig \"k\" = \"1\";\nconfig \"k\" = \"2\";\n"
+    )]));
+}
+
+#[test]
+fn duplicate_statement() {
+    insta::assert_snapshot!(check(&[("policy.virt", "allow clocks;\nallow clocks;\n")]));
+}
+
+#[test]
+fn invalid_names() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "env \"A=B\" = \"x\";\nenv \"\" = \"y\";\nconfig \"\" = \"z\";\n"
+    )]));
+}
+
+#[test]
+fn bad_glob() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "env allow \"HOME\", \"LANG_[\";\nconfig deny \"a{b\";\n"
+    )]));
+}
+
+#[test]
+fn use_of_missing_file_and_profile() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "use \"./missing.virt\";\nuse std::sandbx;\nuse other::thing;\n"
+    )]));
+}
+
+#[test]
+fn use_cycle() {
+    insta::assert_snapshot!(check(&[
+        ("a.virt", "use \"./b.virt\";\nallow random;\n"),
+        ("b.virt", "use \"./a.virt\";\n"),
+    ]));
+}
+
+#[test]
+fn override_of_a_used_file_is_noted() {
+    insta::assert_snapshot!(check(&[
+        (
+            "policy.virt",
+            "use \"./base.virt\";\nallow random;\nstdout allow;\n"
+        ),
+        ("base.virt", "deny random;\nstdout ignore;\n"),
+    ]));
+}
+
+#[test]
+fn override_of_a_profile_is_noted() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "use std::sandbox;\nallow clocks;\n"
+    )]));
+}
+
+#[test]
+fn allow_env_with_virtual_variables() {
+    insta::assert_snapshot!(check(&[("policy.virt", "allow env;\nenv A = \"b\";\n")]));
+}
+
+#[test]
+fn guest_paths_and_unsupported_statements() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "mount \"data\" from \"./dir\";\nmount \"/\" from \"./dir\";\nfile \"/etc/motd\" = \"hi\";\npreopen \"/tmp\" from host \"/tmp\";\n"
+    )]));
+}
+
+#[test]
+fn errors_in_a_used_file_are_reported_with_the_root() {
+    insta::assert_snapshot!(check(&[
+        ("policy.virt", "use \"./base.virt\";\nallow random;\n"),
+        ("base.virt", "allow clock;\n"),
+    ]));
+}
+
+#[test]
+fn a_good_policy_has_only_notes() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "// pong\nuse std::cli;\ndeny clocks;\nenv PONG = \"demo\";\nenv allow \"LANG_{A,B}\";\nstdout ignore;\n"
+    )]));
+}
+
+#[test]
+fn traps_warned_for_a_component() {
+    let mut db = Database::default();
+    let text = "deny random;\nstdout allow;\n";
+    let root = db.set_file(Path::new("/virt/policy.virt"), text.into());
+    let checked = check_policy(&db, root);
+    let imports: BTreeSet<(String, String)> = [
+        ("random", "insecure-seed"),
+        ("clocks", "wall-clock"),
+        ("cli", "exit"),
+        ("cli", "stdout"),
+        ("sockets", "tcp"),
+    ]
+    .iter()
+    .map(|(p, i)| (p.to_string(), i.to_string()))
+    .collect();
+    let target = Target {
+        imports,
+        versions: Versions::uniform(semver::Version::new(0, 2, 6)),
+    };
+    let extra = component_diagnostics(&db, root, checked, &target, "guest.wasm");
+    insta::assert_snapshot!(render(&db, root, &[("policy.virt", text)], Some(extra)));
+}
+
+#[test]
+fn policy_lowering() {
+    let mut db = Database::default();
+    let root = db.set_file(
+        Path::new("/virt/policy.virt"),
+        "use std::cli;\ndeny clocks;\nenv PONG = \"demo\";\nenv deny \"SECRET_*\";\nstdout ignore;\nargs \"a\";\n".into(),
+    );
+    insta::assert_debug_snapshot!(check_policy(&db, root).ir);
+}
+
+#[test]
+fn editing_one_file_does_not_recheck_another() {
+    use salsa::Setter;
+    let mut db = Database::default();
+    let base = db.set_file(Path::new("/virt/base.virt"), "allow random;\n".into());
+    let root = db.set_file(
+        Path::new("/virt/policy.virt"),
+        "use \"./base.virt\";\nstdout allow;\n".into(),
+    );
+    let first = super::settings::file_settings(&db, base).clone();
+    let _ = diagnostics(&db, root);
+    root.set_text(&mut db)
+        .to("use \"./base.virt\";\nstdout ignore;\n".into());
+    // The base file's settings are reused, not recomputed: same value, and the query for the
+    // edited root changes.
+    let again = super::settings::file_settings(&db, base).clone();
+    assert_eq!(first, again);
+    let ir = &check_policy(&db, root).ir;
+    assert_eq!(ir.runtime.stdio.stdout, virtc_policy::StreamMode::Ignore);
+}
