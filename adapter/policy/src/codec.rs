@@ -1,7 +1,10 @@
 //! The binary encoding of a [`Policy`]: little-endian integers, length-prefixed strings, fields
 //! in declaration order after a magic header and a format version.
 
-use crate::{Access, Args, Environment, FORMAT_VERSION, MAGIC, Policy, Stdio, StreamMode};
+use crate::{
+    Access, Args, Environment, FORMAT_VERSION, Files, MAGIC, Policy, Preopen, PreopenSource, Stdio,
+    StreamMode,
+};
 use core::fmt;
 
 /// Why bytes could not be decoded as a policy.
@@ -67,10 +70,37 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
             Access::Host => 1,
         });
     }
+    w.u32(policy.files.preopens.len() as u32);
+    for p in &policy.files.preopens {
+        w.str(&p.guest);
+        match &p.source {
+            PreopenSource::Embedded { node } => {
+                w.u8(0);
+                w.u32(*node);
+            }
+            PreopenSource::Host { host, readonly } => {
+                w.u8(1);
+                w.str(host);
+                w.u8(u8::from(*readonly));
+            }
+        }
+    }
+    // The image goes last, 8-byte aligned relative to the start, so it can be read in place.
+    w.u32(policy.files.image.len() as u32);
+    while w.0.len() % 8 != 0 {
+        w.u8(0);
+    }
+    w.0.extend_from_slice(&policy.files.image);
     w.0
 }
 
-pub(crate) fn decode(bytes: &[u8]) -> Result<Policy, DecodeError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<(Policy, core::ops::Range<usize>), DecodeError> {
+    let (mut policy, image) = decode_lazy(bytes)?;
+    policy.files.image = bytes[image.clone()].to_vec();
+    Ok((policy, image))
+}
+
+pub(crate) fn decode_lazy(bytes: &[u8]) -> Result<(Policy, core::ops::Range<usize>), DecodeError> {
     let mut r = Reader { bytes, pos: 0 };
     if r.take(4)? != MAGIC {
         return Err(DecodeError::BadMagic);
@@ -113,10 +143,36 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Policy, DecodeError> {
             t => return Err(DecodeError::BadTag(t)),
         };
     }
+    let n = r.u32()?;
+    let mut preopens = Vec::new();
+    for _ in 0..n {
+        let guest = r.str()?;
+        let source = match r.u8()? {
+            0 => PreopenSource::Embedded { node: r.u32()? },
+            1 => PreopenSource::Host {
+                host: r.str()?,
+                readonly: match r.u8()? {
+                    0 => false,
+                    1 => true,
+                    t => return Err(DecodeError::BadTag(t)),
+                },
+            },
+            t => return Err(DecodeError::BadTag(t)),
+        };
+        preopens.push(Preopen { guest, source });
+    }
+    let image_len = r.u32()? as usize;
+    while r.pos % 8 != 0 {
+        if r.u8()? != 0 {
+            return Err(DecodeError::BadTag(1));
+        }
+    }
+    let image_start = r.pos;
+    r.take(image_len)?;
     if r.pos != bytes.len() {
         return Err(DecodeError::TrailingBytes);
     }
-    Ok(Policy {
+    let policy = Policy {
         env: Environment {
             vars,
             allow,
@@ -133,7 +189,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Policy, DecodeError> {
         clocks: access[1],
         exit: access[2],
         fs: access[3],
-    })
+        files: Files {
+            preopens,
+            image: Vec::new(),
+        },
+    };
+    Ok((policy, image_start..image_start + image_len))
 }
 
 struct Writer(Vec<u8>);
@@ -219,6 +280,22 @@ mod tests {
             clocks: Access::Deny,
             exit: Access::Host,
             fs: Access::Deny,
+            files: Files {
+                preopens: vec![
+                    Preopen {
+                        guest: "/".into(),
+                        source: PreopenSource::Embedded { node: 0 },
+                    },
+                    Preopen {
+                        guest: "/data".into(),
+                        source: PreopenSource::Host {
+                            host: "/srv/data".into(),
+                            readonly: true,
+                        },
+                    },
+                ],
+                image: b"VIMG-not-checked-here".to_vec(),
+            },
         }
     }
 
@@ -247,6 +324,10 @@ mod tests {
         let mut long = bytes.clone();
         long.push(0);
         assert_eq!(Policy::decode(&long), Err(DecodeError::TrailingBytes));
+        let (lazy, image) = Policy::decode_without_image(&bytes).unwrap();
+        assert!(lazy.files.image.is_empty());
+        assert_eq!(&bytes[image.clone()], b"VIMG-not-checked-here");
+        assert_eq!(image.start % 8, 0);
         let mut v2 = bytes;
         v2[4] = 9;
         assert_eq!(Policy::decode(&v2), Err(DecodeError::UnsupportedVersion(9)));

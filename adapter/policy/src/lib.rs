@@ -8,6 +8,7 @@
 
 mod codec;
 mod glob;
+pub mod image;
 
 pub use codec::DecodeError;
 pub use glob::{expand_alternatives, glob_match};
@@ -15,7 +16,7 @@ pub use glob::{expand_alternatives, glob_match};
 /// Magic bytes at the start of an encoded policy.
 pub const MAGIC: &[u8; 4] = b"VPOL";
 /// Version of the encoding; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// What the adapter does for one subsystem it implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -101,8 +102,47 @@ pub struct Policy {
     pub clocks: Access,
     /// `wasi:cli/exit`.
     pub exit: Access,
-    /// `wasi:filesystem/*`: `Deny` means no preopens at all; `Host` forwards the host's file system.
+    /// `allow fs`: every host preopen passes through as the host names it (`Host`); otherwise
+    /// only the preopens of [`Policy::files`].
     pub fs: Access,
+    /// Embedded trees and remapped host directories.
+    pub files: Files,
+}
+
+/// The file system the policy builds: preopens, listed to the component in this order, over an
+/// embedded image and host directories.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Files {
+    pub preopens: Vec<Preopen>,
+    /// The embedded image ([`image::Image`]); empty when nothing is embedded. In the adapter it
+    /// is read in place from the policy's bytes.
+    pub image: Vec<u8>,
+}
+
+/// One preopened directory as the component sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Preopen {
+    /// The path the component sees (`/`, `/etc/app`).
+    pub guest: String,
+    pub source: PreopenSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PreopenSource {
+    /// A directory node of the embedded image, read-only.
+    Embedded { node: u32 },
+    /// The host preopen the host names `host` (e.g. `wasmtime run --dir /srv/data`), exposed
+    /// under the guest path; `readonly` refuses every change.
+    Host { host: String, readonly: bool },
+}
+
+impl Files {
+    /// Whether any preopen comes from the host (the adapter then needs `wasi:filesystem`).
+    pub fn needs_host(&self) -> bool {
+        self.preopens
+            .iter()
+            .any(|p| matches!(p.source, PreopenSource::Host { .. }))
+    }
 }
 
 impl Policy {
@@ -113,6 +153,14 @@ impl Policy {
 
     /// Decodes bytes written by [`Policy::encode`].
     pub fn decode(bytes: &[u8]) -> Result<Policy, DecodeError> {
-        codec::decode(bytes)
+        codec::decode(bytes).map(|(policy, _)| policy)
+    }
+
+    /// Decodes the policy but not the image: returns the policy (with an empty
+    /// `files.image`) and where the image lies in `bytes`, so the adapter can read it in place.
+    pub fn decode_without_image(
+        bytes: &[u8],
+    ) -> Result<(Policy, core::ops::Range<usize>), DecodeError> {
+        codec::decode_lazy(bytes)
     }
 }

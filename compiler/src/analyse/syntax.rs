@@ -91,6 +91,9 @@ impl ToDiagnostic for SyntaxError {
             SyntaxErrorKind::UnexpectedEof { expected } if expected.iter().any(|e| e == "`;`") => {
                 d = d.help("statements end with `;`");
             }
+            SyntaxErrorKind::InvalidCharacter { ch: '#' } => {
+                d = d.help("comments start with `//` (or are enclosed in `/* */`)");
+            }
             SyntaxErrorKind::InvalidEscape { .. } => {
                 d = d.help("the escapes are \\\" \\\\ \\n \\t \\r \\0 and \\u{HEX}");
             }

@@ -220,3 +220,11 @@ fn editing_one_file_does_not_recheck_another() {
     let ir = &check_policy(&db, root).ir;
     assert_eq!(ir.runtime.stdio.stdout, virtc_policy::StreamMode::Ignore);
 }
+
+#[test]
+fn lexer_errors() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "allow random; $$ stdout allow;\n# not a comment\nallow clocks;\n/* never closed\nallow exit;\n"
+    )]));
+}
