@@ -9,16 +9,20 @@
 //! - `wasi:cli/stdout`, `terminal-stdout`: `stdio.stdout == Host`;
 //! - `wasi:cli/stderr`, `terminal-stderr`: `stdio.stderr == Host`;
 //! - `wasi:cli/terminal-output`: stdout or stderr `Host`;
-//! - `wasi:random/*`, `wasi:clocks/*`, `wasi:cli/exit`, `wasi:filesystem/*`: `random`, `clocks`,
-//!   `exit`, `fs == Host`;
-//! - `wasi:io/*`: any stdio stream, clocks or fs `Host` (a host stream, pollable or error can
+//! - `wasi:random/*`, `wasi:clocks/*`, `wasi:cli/exit`: `random`, `clocks`, `exit == Host`;
+//! - `wasi:filesystem/*`: `fs == Host || files.needs_host()` ([`fs_host`]);
+//! - `wasi:io/*`: any stdio stream, clocks or [`fs_host`] (a host stream, pollable or error can
 //!   exist only then).
 //!
 //! (`host_allowed` in `compiler/src/codegen/adapter.rs` is the compiler's side of this rule.)
+//!
+//! The embedded image is not copied: it is read in place from the policy's bytes, which live in
+//! the module's memory for the instance's life.
 
 use core::cell::UnsafeCell;
 
-pub use virtc_policy::{Access, Args, Policy, StreamMode};
+pub use virtc_policy::image::{Image, Kind, Node};
+pub use virtc_policy::{Access, Args, Policy, PreopenSource, StreamMode};
 
 #[link(wasm_import_module = "virtc:policy")]
 unsafe extern "C" {
@@ -28,38 +32,74 @@ unsafe extern "C" {
     fn policy_len() -> usize;
 }
 
-/// The decoded policy. Not a `OnceLock`: the adapter is single-threaded, and this is smaller.
-struct Slot(UnsafeCell<Option<Policy>>);
+/// The decoded policy and its image.
+struct Loaded {
+    policy: Policy,
+    image: Image<'static>,
+}
+
+/// Not a `OnceLock`: the adapter is single-threaded, and this is smaller.
+struct Slot(UnsafeCell<Option<Loaded>>);
 
 // SAFETY: wasm32 without threads; nothing here is ever shared across threads.
 unsafe impl Sync for Slot {}
 
 static POLICY: Slot = Slot(UnsafeCell::new(None));
 
-/// The policy; traps if the embedded bytes do not decode.
-pub fn get() -> &'static Policy {
+fn loaded() -> &'static Loaded {
     let slot = POLICY.0.get();
     // SAFETY: single-threaded, and the slot is written only while empty, that is before any
-    // reference into it was handed out; `decode` does not call back into `get`.
+    // reference into it was handed out; `load` does not call back into `loaded`.
     unsafe {
         if (*slot).is_none() {
-            *slot = Some(decode());
+            *slot = Some(load());
         }
         (*slot).as_ref().unwrap_or_else(|| crate::trap())
     }
 }
 
-fn decode() -> Policy {
+/// The policy; traps if the embedded bytes do not decode.
+pub fn get() -> &'static Policy {
+    &loaded().policy
+}
+
+/// The embedded image (empty when nothing is embedded).
+pub fn image() -> Image<'static> {
+    loaded().image
+}
+
+/// Whether the host's file system is imported: `allow fs`, or a preopen taken from the host.
+pub fn fs_host() -> bool {
+    let policy = get();
+    policy.fs == Access::Host || policy.files.needs_host()
+}
+
+fn load() -> Loaded {
     // SAFETY: the compiler writes `len` bytes of encoded policy at `ptr`, inside the module's
     // initial memory, which nothing else uses and which lives as long as the instance.
-    let bytes = unsafe {
+    let bytes: &'static [u8] = unsafe {
         let ptr = policy_ptr();
         if ptr.is_null() {
             crate::trap();
         }
         core::slice::from_raw_parts(ptr, policy_len())
     };
-    Policy::decode(bytes).unwrap_or_else(|_| crate::trap())
+    let (policy, range) = Policy::decode_without_image(bytes).unwrap_or_else(|_| crate::trap());
+    let image = match bytes.get(range) {
+        Some([]) => Image::empty(),
+        Some(image) => Image::new(image).unwrap_or_else(|_| crate::trap()),
+        None => crate::trap(),
+    };
+    // Every embedded preopen must be a directory of the image: checked once here, so that the
+    // file system code can index nodes freely.
+    for preopen in &policy.files.preopens {
+        if let PreopenSource::Embedded { node } = preopen.source
+            && (node >= image.len() || image.node(node).kind != Kind::Directory)
+        {
+            crate::trap();
+        }
+    }
+    Loaded { policy, image }
 }
 
 /// Traps unless `access` passes the subsystem through: for interfaces without an error channel

@@ -60,6 +60,9 @@ Example:
         /// WASI version of a standalone adapter (with --component, the component's versions are used).
         #[arg(long, value_name = "0.2.x", value_parser = parse_version)]
         wasi_version: Option<semver::Version>,
+        /// List every embedded file (guest path, bytes, host path) on stdout, for audits.
+        #[arg(long)]
+        report: bool,
     },
     /// Check a policy, and optionally a component against it, without writing anything.
     #[command(after_help = "\
@@ -119,6 +122,7 @@ pub fn main(cli: Cli) -> ExitCode {
             component,
             output,
             wasi_version,
+            report,
         } => {
             let result = compile(
                 &db,
@@ -127,6 +131,7 @@ pub fn main(cli: Cli) -> ExitCode {
                 component.as_deref(),
                 &output,
                 wasi_version,
+                report,
             );
             reporter.finish(&db, result)
         }
@@ -208,6 +213,7 @@ fn compile(
     component: Option<&Path>,
     output: &Path,
     version: Option<semver::Version>,
+    report: bool,
 ) -> Outcome {
     let root = driver::load_policy(db, policy)?;
     let bytes = match component {
@@ -218,8 +224,16 @@ fn compile(
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let input = bytes.as_deref().map(|bytes| Input { name: &name, bytes });
-    let compiled = driver::compile(db, root, input.as_ref(), version)?;
+    let mut progress = ProgressLine::new(reporter.color);
+    let compiled = driver::compile_with_progress(db, root, input.as_ref(), version, &mut |p| {
+        progress.update(p)
+    });
+    progress.clear();
+    let compiled = compiled?;
     reporter.print(db, &compiled.diagnostics);
+    if report {
+        print_report(&compiled.report);
+    }
     let out = compiled
         .composed
         .as_deref()
@@ -325,4 +339,53 @@ fn new_file_permissions() -> std::fs::Permissions {
     std::fs::metadata(".")
         .map(|m| m.permissions())
         .unwrap_or_else(|_| unreachable!())
+}
+
+/// A progress line on stderr while embedding takes long (only on a terminal).
+struct ProgressLine {
+    enabled: bool,
+    start: std::time::Instant,
+    shown: bool,
+}
+
+impl ProgressLine {
+    fn new(terminal: bool) -> ProgressLine {
+        ProgressLine {
+            enabled: terminal && std::io::stderr().is_terminal(),
+            start: std::time::Instant::now(),
+            shown: false,
+        }
+    }
+
+    fn update(&mut self, p: crate::codegen::embed::Progress) {
+        if self.enabled && self.start.elapsed() > std::time::Duration::from_millis(300) {
+            eprint!(
+                "\r\x1b[2K  embedding: {} files, {:.1} MB",
+                p.files,
+                p.bytes as f64 / 1e6
+            );
+            self.shown = true;
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+fn print_report(entries: &[crate::codegen::embed::ReportEntry]) {
+    let mut out = std::io::stdout().lock();
+    let total: u64 = entries.iter().map(|e| e.bytes).sum();
+    let _ = writeln!(out, "{:<40} {:>12}  source", "guest path", "bytes");
+    for e in entries {
+        let source = match (&e.host, &e.link) {
+            (Some(host), Some(target)) => format!("{} (link to {target})", host.display()),
+            (Some(host), None) => host.display().to_string(),
+            (None, _) => "(inline text)".to_string(),
+        };
+        let _ = writeln!(out, "{:<40} {:>12}  {source}", e.guest, e.bytes);
+    }
+    let _ = writeln!(out, "{} files, {total} bytes embedded", entries.len());
 }

@@ -7,6 +7,7 @@ use crate::analyse::{self, component::component_diagnostics, policy::check_polic
 use crate::codegen::adapter::{self, Adapter};
 use crate::codegen::component_info::ComponentInfo;
 use crate::codegen::compose::compose;
+use crate::codegen::embed::{Progress, ReportEntry, embed};
 use crate::codegen::plan::{self, Target};
 use crate::codegen::wasi_wit::default_version;
 use crate::db::{Database, SourceFile};
@@ -30,13 +31,18 @@ pub enum Failure {
 
 /// What the checker found, before any code generation.
 pub struct Checked {
+    /// The policy, with the embedded file system in `ir.runtime.files`.
     pub ir: PolicyIr,
     pub diagnostics: Vec<Diagnostic>,
     pub target: Option<Target>,
+    /// What was embedded.
+    pub report: Vec<ReportEntry>,
 }
 
 /// A successful compilation.
 pub struct Compiled {
+    /// What was embedded.
+    pub report: Vec<ReportEntry>,
     pub adapter: Adapter,
     /// The component with the adapter composed in, when a component was given.
     pub composed: Option<Vec<u8>>,
@@ -52,14 +58,32 @@ pub fn load_policy(db: &Database, path: &Path) -> Result<SourceFile, Failure> {
         .map_err(|why| Failure::Input(format!("cannot read policy `{}`: {why}", path.display())))
 }
 
-/// Checks the policy and, if given, the component against it.
+/// Checks the policy and, if given, the component against it; reads the files it embeds.
 pub fn check(
     db: &Database,
     root: SourceFile,
     component: Option<&Input<'_>>,
 ) -> Result<Checked, Failure> {
+    check_with_progress(db, root, component, &mut |_| {})
+}
+
+/// [`check`], reporting progress while files are embedded.
+pub fn check_with_progress(
+    db: &Database,
+    root: SourceFile,
+    component: Option<&Input<'_>>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Checked, Failure> {
     let mut diagnostics = analyse::diagnostics(db, root);
     let checked = check_policy(db, root);
+    let mut ir = checked.ir.clone();
+    let mut report = Vec::new();
+    if ir.has_files() && !diagnostics.iter().any(Diagnostic::is_error) {
+        let embedded = embed(&ir, progress);
+        diagnostics.extend(embedded.diagnostics);
+        ir.runtime.files = embedded.files;
+        report = embedded.report;
+    }
     let target = match component {
         None => None,
         Some(input) => {
@@ -78,9 +102,10 @@ pub fn check(
         return Err(Failure::Policy(diagnostics));
     }
     Ok(Checked {
-        ir: checked.ir.clone(),
+        ir,
         diagnostics,
         target,
+        report,
     })
 }
 
@@ -92,7 +117,18 @@ pub fn compile(
     component: Option<&Input<'_>>,
     version: Option<semver::Version>,
 ) -> Result<Compiled, Failure> {
-    let checked = check(db, root, component)?;
+    compile_with_progress(db, root, component, version, &mut |_| {})
+}
+
+/// [`compile`], reporting progress while files are embedded.
+pub fn compile_with_progress(
+    db: &Database,
+    root: SourceFile,
+    component: Option<&Input<'_>>,
+    version: Option<semver::Version>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Compiled, Failure> {
+    let checked = check_with_progress(db, root, component, progress)?;
     let target = checked
         .target
         .clone()
@@ -115,6 +151,7 @@ pub fn compile(
         })?),
     };
     Ok(Compiled {
+        report: checked.report,
         adapter,
         composed,
         diagnostics: checked.diagnostics,

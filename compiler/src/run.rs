@@ -11,7 +11,7 @@ use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::pipe::{
     ClosedInputStream, MemoryInputPipe, MemoryOutputPipe, SinkOutputStream,
 };
-use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::ir::PolicyIr;
 
@@ -130,6 +130,18 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
                 builder.stderr(SinkOutputStream);
             }
         }
+    }
+    // Host directories only by `preopen`, named by their host path as the adapter expects.
+    for preopen in &policy.preopens {
+        let perms = if preopen.readonly {
+            FsPerms::ReadOnly
+        } else {
+            FsPerms::ReadWrite
+        };
+        let name = preopen.host.display().to_string();
+        builder
+            .preopened_dir(&preopen.host, &name, perms)
+            .map_err(|e| anyhow::anyhow!("cannot open the preopened directory `{name}`: {e}"))?;
     }
     if policy.sockets == Access::Host {
         builder.inherit_network();

@@ -80,10 +80,40 @@ impl Policy {
         Policy { dir, path }
     }
 
-    /// Adds another file next to the policy.
-    pub fn with_file(self, name: &str, text: &str) -> Policy {
-        std::fs::write(self.dir.path().join(name), text).unwrap();
+    /// Adds another file next to the policy (creating its directories).
+    pub fn with_file(self, name: &str, contents: impl AsRef<[u8]>) -> Policy {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
         self
+    }
+
+    /// Adds a symbolic link next to the policy.
+    pub fn with_symlink(self, name: &str, target: &str) -> Policy {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, path).unwrap();
+        self
+    }
+
+    /// Compiles this policy against `component`.
+    pub fn compile(&self, component: &[u8]) -> Result<Compiled, Failure> {
+        let db = Database::default();
+        let root = driver::load_policy(&db, &self.path)?;
+        let input = Input {
+            name: "guest.wasm",
+            bytes: component,
+        };
+        driver::compile(&db, root, Some(&input), None)
+    }
+
+    /// Compiles, or panics with the diagnostics.
+    pub fn compile_ok(&self, component: &[u8]) -> Compiled {
+        match self.compile(component) {
+            Ok(c) => c,
+            Err(Failure::Input(m)) => panic!("compile failed: {m}"),
+            Err(Failure::Policy(d)) => panic!("policy errors: {d:#?}"),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
-//! `wasi:filesystem`: descriptors that wrap the host's when the policy passes the file system
-//! through; with `fs = deny` the component gets no preopens, so no descriptor can exist.
+//! `wasi:filesystem`: descriptors over the policy's embedded read-only trees and, when the
+//! policy passes the file system through or maps host directories, wrapped host descriptors.
 
 mod convert;
+mod embedded;
 mod preopens;
 mod types;

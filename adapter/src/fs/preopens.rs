@@ -1,20 +1,50 @@
-//! `wasi:filesystem/preopens`: the host's preopens, wrapped, when the file system is passed
-//! through; none otherwise.
+//! `wasi:filesystem/preopens`: the policy's preopens in order (embedded directories, host
+//! directories remapped under a guest path, possibly read-only), then, with `allow fs`, every
+//! host preopen as the host names it.
 
 use super::types::Descriptor;
 use crate::Adapter;
 use crate::bindings::exports::wasi::filesystem::{preopens as api, types as api_types};
-use crate::bindings::wasi::filesystem::preopens as host;
-use crate::policy::{self, Access};
+use crate::bindings::wasi::filesystem::{preopens as host, types as host_types};
+use crate::policy::{self, Access, PreopenSource};
+
+type HostPreopens = Vec<(host_types::Descriptor, String)>;
 
 impl api::Guest for Adapter {
     fn get_directories() -> Vec<(api_types::Descriptor, String)> {
-        match policy::get().fs {
-            Access::Host => host::get_directories()
-                .into_iter()
-                .map(|(d, path)| (api_types::Descriptor::new(Descriptor::Host(d)), path))
-                .collect(),
-            Access::Deny => Vec::new(),
+        let policy = policy::get();
+        let mut out = Vec::with_capacity(policy.files.preopens.len());
+        // Fetched on first need: the host's file system is imported only when some preopen
+        // comes from it (or with `allow fs`).
+        let mut pool: Option<HostPreopens> = None;
+        for preopen in &policy.files.preopens {
+            let d = match &preopen.source {
+                PreopenSource::Embedded { node } => Descriptor::virtual_(*node),
+                PreopenSource::Host { host, readonly } => {
+                    let pool = pool.get_or_insert_with(host::get_directories);
+                    let d = match pool.iter().position(|(_, path)| path == host) {
+                        Some(i) => Some(pool.swap_remove(i).0),
+                        // Absent, or already handed out under another guest path: a fresh
+                        // list has a new descriptor for it if the host has it at all.
+                        None => host::get_directories()
+                            .into_iter()
+                            .find(|(_, path)| path == host)
+                            .map(|(d, _)| d),
+                    };
+                    // A host preopen the host does not provide is simply absent.
+                    let Some(d) = d else { continue };
+                    Descriptor::host(d, *readonly)
+                }
+            };
+            out.push((d, preopen.guest.clone()));
         }
+        if policy.fs == Access::Host {
+            out.extend(
+                host::get_directories()
+                    .into_iter()
+                    .map(|(d, path)| (Descriptor::host(d, false), path)),
+            );
+        }
+        out
     }
 }

@@ -1,7 +1,14 @@
-//! `wasi:filesystem/types`: the adapter's descriptors. Today they only wrap host descriptors,
-//! forwarding every method; virtual (embedded, read-only) trees become another variant.
+//! `wasi:filesystem/types`: the adapter's descriptors. They wrap host descriptors (when the
+//! policy passes the file system through or maps host directories, possibly read-only) or point
+//! into an embedded read-only tree ([`super::embedded`]).
+//!
+//! Whatever would change a read-only tree, embedded or host, is `read-only`, decided before the
+//! host is asked; the host enforces its own sandbox for its descriptors.
+
+use core::cell::Cell;
 
 use super::convert::{self, error_code};
+use super::embedded;
 use crate::Adapter;
 use crate::bindings::exports::wasi::filesystem::types::{
     self as api, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, Filesize,
@@ -9,18 +16,52 @@ use crate::bindings::exports::wasi::filesystem::types::{
 };
 use crate::bindings::wasi::filesystem::types as host;
 use crate::io::error::Error;
-use crate::io::streams::{input_from_host, output_from_host};
-use crate::policy::{self, Access};
+use crate::io::streams::{InputStream, MemorySource, input_from_host, output_from_host};
+use crate::policy::{self, Kind};
 
 /// The adapter's `descriptor` resource.
 pub enum Descriptor {
-    /// A host descriptor (only when the policy passes the file system through).
-    Host(host::Descriptor),
+    /// A host descriptor; `readonly` (inherited by everything opened from it) refuses changes.
+    Host { d: host::Descriptor, readonly: bool },
+    /// A directory or file of the embedded image, by node index.
+    Virtual { node: u32 },
 }
 
 /// The adapter's `directory-entry-stream` resource.
 pub enum DirectoryEntryStream {
     Host(host::DirectoryEntryStream),
+    /// The children of an embedded directory: node indices `next..end`, in name order.
+    Virtual {
+        next: Cell<u32>,
+        end: u32,
+    },
+}
+
+/// Whether `open-at` with these flags could change something (refused on read-only trees).
+pub fn opens_for_change(open_flags: OpenFlags, flags: DescriptorFlags) -> bool {
+    open_flags.intersects(OpenFlags::CREATE | OpenFlags::TRUNCATE)
+        || flags.intersects(DescriptorFlags::WRITE | DescriptorFlags::MUTATE_DIRECTORY)
+}
+
+impl Descriptor {
+    /// A host descriptor as a resource.
+    pub fn host(d: host::Descriptor, readonly: bool) -> api::Descriptor {
+        api::Descriptor::new(Descriptor::Host { d, readonly })
+    }
+
+    /// An embedded node as a resource.
+    pub fn virtual_(node: u32) -> api::Descriptor {
+        api::Descriptor::new(Descriptor::Virtual { node })
+    }
+
+    /// The host descriptor for a call that changes the file system: `read-only` for embedded
+    /// trees and read-only host directories.
+    fn writable(&self) -> Result<&host::Descriptor, ErrorCode> {
+        match self {
+            Descriptor::Host { d, readonly: false } => Ok(d),
+            _ => Err(ErrorCode::ReadOnly),
+        }
+    }
 }
 
 impl api::Guest for Adapter {
@@ -30,10 +71,9 @@ impl api::Guest for Adapter {
     fn filesystem_error_code(err: api::ErrorBorrow<'_>) -> Option<ErrorCode> {
         match err.get::<Error>() {
             // A host stream error may come from a host file; only ask when the host's file
-            // system is imported at all (host stdio errors exist without it).
-            Error::Host(e) if policy::get().fs == Access::Host => {
-                host::filesystem_error_code(e).map(error_code)
-            }
+            // system is imported at all (host stdio errors exist without it). Virtual streams'
+            // errors are never file system errors.
+            Error::Host(e) if policy::fs_host() => host::filesystem_error_code(e).map(error_code),
             _ => None,
         }
     }
@@ -42,29 +82,32 @@ impl api::Guest for Adapter {
 impl api::GuestDescriptor for Descriptor {
     fn read_via_stream(&self, offset: Filesize) -> Result<api::InputStream, ErrorCode> {
         match self {
-            Descriptor::Host(d) => d
+            Descriptor::Host { d, .. } => d
                 .read_via_stream(offset)
                 .map(input_from_host)
                 .map_err(error_code),
+            Descriptor::Virtual { node } => {
+                let bytes = embedded::contents(embedded::node(*node))?;
+                let pos = usize::try_from(offset).unwrap_or(usize::MAX);
+                Ok(api::InputStream::new(InputStream::Memory(
+                    MemorySource::new(bytes, pos),
+                )))
+            }
         }
     }
 
     fn write_via_stream(&self, offset: Filesize) -> Result<api::OutputStream, ErrorCode> {
-        match self {
-            Descriptor::Host(d) => d
-                .write_via_stream(offset)
-                .map(output_from_host)
-                .map_err(error_code),
-        }
+        self.writable()?
+            .write_via_stream(offset)
+            .map(output_from_host)
+            .map_err(error_code)
     }
 
     fn append_via_stream(&self) -> Result<api::OutputStream, ErrorCode> {
-        match self {
-            Descriptor::Host(d) => d
-                .append_via_stream()
-                .map(output_from_host)
-                .map_err(error_code),
-        }
+        self.writable()?
+            .append_via_stream()
+            .map(output_from_host)
+            .map_err(error_code)
     }
 
     fn advise(
@@ -74,40 +117,55 @@ impl api::GuestDescriptor for Descriptor {
         advice: api::Advice,
     ) -> Result<(), ErrorCode> {
         match self {
-            Descriptor::Host(d) => d
+            Descriptor::Host { d, .. } => d
                 .advise(offset, length, convert::advice(advice))
                 .map_err(error_code),
+            // Like wasmtime: advice is for files.
+            Descriptor::Virtual { node } => match embedded::node(*node).kind {
+                Kind::File => Ok(()),
+                _ => Err(ErrorCode::BadDescriptor),
+            },
         }
     }
 
     fn sync_data(&self) -> Result<(), ErrorCode> {
         match self {
-            Descriptor::Host(d) => d.sync_data().map_err(error_code),
+            Descriptor::Host { d, .. } => d.sync_data().map_err(error_code),
+            Descriptor::Virtual { .. } => Ok(()),
         }
     }
 
     fn get_flags(&self) -> Result<DescriptorFlags, ErrorCode> {
         match self {
-            Descriptor::Host(d) => d
-                .get_flags()
-                .map(convert::descriptor_flags_from_host)
-                .map_err(error_code),
+            Descriptor::Host { d, readonly } => {
+                let flags = d
+                    .get_flags()
+                    .map(convert::descriptor_flags_from_host)
+                    .map_err(error_code)?;
+                Ok(if *readonly {
+                    flags - (DescriptorFlags::WRITE | DescriptorFlags::MUTATE_DIRECTORY)
+                } else {
+                    flags
+                })
+            }
+            Descriptor::Virtual { .. } => Ok(DescriptorFlags::READ),
         }
     }
 
     fn get_type(&self) -> Result<DescriptorType, ErrorCode> {
         match self {
-            Descriptor::Host(d) => d
+            Descriptor::Host { d, .. } => d
                 .get_type()
                 .map(convert::descriptor_type)
                 .map_err(error_code),
+            Descriptor::Virtual { node } => {
+                Ok(embedded::descriptor_type(embedded::node(*node).kind))
+            }
         }
     }
 
     fn set_size(&self, size: Filesize) -> Result<(), ErrorCode> {
-        match self {
-            Descriptor::Host(d) => d.set_size(size).map_err(error_code),
-        }
+        self.writable()?.set_size(size).map_err(error_code)
     }
 
     fn set_times(
@@ -115,61 +173,77 @@ impl api::GuestDescriptor for Descriptor {
         data_access_timestamp: NewTimestamp,
         data_modification_timestamp: NewTimestamp,
     ) -> Result<(), ErrorCode> {
-        match self {
-            Descriptor::Host(d) => d
-                .set_times(
-                    convert::new_timestamp(data_access_timestamp),
-                    convert::new_timestamp(data_modification_timestamp),
-                )
-                .map_err(error_code),
-        }
+        self.writable()?
+            .set_times(
+                convert::new_timestamp(data_access_timestamp),
+                convert::new_timestamp(data_modification_timestamp),
+            )
+            .map_err(error_code)
     }
 
     fn read(&self, length: Filesize, offset: Filesize) -> Result<(Vec<u8>, bool), ErrorCode> {
         match self {
-            Descriptor::Host(d) => d.read(length, offset).map_err(error_code),
+            Descriptor::Host { d, .. } => d.read(length, offset).map_err(error_code),
+            Descriptor::Virtual { node } => embedded::read(embedded::node(*node), length, offset),
         }
     }
 
     fn write(&self, buffer: Vec<u8>, offset: Filesize) -> Result<Filesize, ErrorCode> {
-        match self {
-            Descriptor::Host(d) => d.write(&buffer, offset).map_err(error_code),
-        }
+        self.writable()?.write(&buffer, offset).map_err(error_code)
     }
 
     fn read_directory(&self) -> Result<api::DirectoryEntryStream, ErrorCode> {
-        match self {
-            Descriptor::Host(d) => d
-                .read_directory()
-                .map(|s| api::DirectoryEntryStream::new(DirectoryEntryStream::Host(s)))
-                .map_err(error_code),
-        }
+        let stream = match self {
+            Descriptor::Host { d, .. } => {
+                DirectoryEntryStream::Host(d.read_directory().map_err(error_code)?)
+            }
+            Descriptor::Virtual { node } => {
+                let dir = embedded::node(*node);
+                if dir.kind != Kind::Directory {
+                    return Err(ErrorCode::NotDirectory);
+                }
+                // Children are consecutive nodes; `size` is their number.
+                let first = policy::image().children(dir.index).next();
+                let next = first.map_or(0, |c| c.index);
+                DirectoryEntryStream::Virtual {
+                    next: Cell::new(next),
+                    end: next + dir.size() as u32,
+                }
+            }
+        };
+        Ok(api::DirectoryEntryStream::new(stream))
     }
 
     fn sync(&self) -> Result<(), ErrorCode> {
         match self {
-            Descriptor::Host(d) => d.sync().map_err(error_code),
+            Descriptor::Host { d, .. } => d.sync().map_err(error_code),
+            Descriptor::Virtual { .. } => Ok(()),
         }
     }
 
     fn create_directory_at(&self, path: String) -> Result<(), ErrorCode> {
-        match self {
-            Descriptor::Host(d) => d.create_directory_at(&path).map_err(error_code),
-        }
+        self.writable()?
+            .create_directory_at(&path)
+            .map_err(error_code)
     }
 
     fn stat(&self) -> Result<DescriptorStat, ErrorCode> {
         match self {
-            Descriptor::Host(d) => d.stat().map(convert::stat).map_err(error_code),
+            Descriptor::Host { d, .. } => d.stat().map(convert::stat).map_err(error_code),
+            Descriptor::Virtual { node } => Ok(embedded::stat(embedded::node(*node))),
         }
     }
 
     fn stat_at(&self, path_flags: PathFlags, path: String) -> Result<DescriptorStat, ErrorCode> {
         match self {
-            Descriptor::Host(d) => d
+            Descriptor::Host { d, .. } => d
                 .stat_at(convert::path_flags(path_flags), &path)
                 .map(convert::stat)
                 .map_err(error_code),
+            Descriptor::Virtual { node } => {
+                let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
+                embedded::resolve(*node, &path, follow).map(embedded::stat)
+            }
         }
     }
 
@@ -180,16 +254,14 @@ impl api::GuestDescriptor for Descriptor {
         data_access_timestamp: NewTimestamp,
         data_modification_timestamp: NewTimestamp,
     ) -> Result<(), ErrorCode> {
-        match self {
-            Descriptor::Host(d) => d
-                .set_times_at(
-                    convert::path_flags(path_flags),
-                    &path,
-                    convert::new_timestamp(data_access_timestamp),
-                    convert::new_timestamp(data_modification_timestamp),
-                )
-                .map_err(error_code),
-        }
+        self.writable()?
+            .set_times_at(
+                convert::path_flags(path_flags),
+                &path,
+                convert::new_timestamp(data_access_timestamp),
+                convert::new_timestamp(data_modification_timestamp),
+            )
+            .map_err(error_code)
     }
 
     fn link_at(
@@ -199,16 +271,16 @@ impl api::GuestDescriptor for Descriptor {
         new_descriptor: api::DescriptorBorrow<'_>,
         new_path: String,
     ) -> Result<(), ErrorCode> {
-        match (self, new_descriptor.get::<Descriptor>()) {
-            (Descriptor::Host(d), Descriptor::Host(new)) => d
-                .link_at(
-                    convert::path_flags(old_path_flags),
-                    &old_path,
-                    new,
-                    &new_path,
-                )
-                .map_err(error_code),
-        }
+        // Both sides: a link into a writable directory would make a read-only file writable.
+        let new = new_descriptor.get::<Descriptor>().writable()?;
+        self.writable()?
+            .link_at(
+                convert::path_flags(old_path_flags),
+                &old_path,
+                new,
+                &new_path,
+            )
+            .map_err(error_code)
     }
 
     fn open_at(
@@ -219,28 +291,37 @@ impl api::GuestDescriptor for Descriptor {
         flags: DescriptorFlags,
     ) -> Result<api::Descriptor, ErrorCode> {
         match self {
-            Descriptor::Host(d) => d
-                .open_at(
+            Descriptor::Host { d, readonly } => {
+                if *readonly && opens_for_change(open_flags, flags) {
+                    return Err(ErrorCode::ReadOnly);
+                }
+                d.open_at(
                     convert::path_flags(path_flags),
                     &path,
                     convert::open_flags(open_flags),
                     convert::descriptor_flags(flags),
                 )
-                .map(|d| api::Descriptor::new(Descriptor::Host(d)))
-                .map_err(error_code),
+                .map(|d| Descriptor::host(d, *readonly))
+                .map_err(error_code)
+            }
+            Descriptor::Virtual { node } => {
+                embedded::open(*node, path_flags, &path, open_flags, flags)
+                    .map(Descriptor::virtual_)
+            }
         }
     }
 
     fn readlink_at(&self, path: String) -> Result<String, ErrorCode> {
         match self {
-            Descriptor::Host(d) => d.readlink_at(&path).map_err(error_code),
+            Descriptor::Host { d, .. } => d.readlink_at(&path).map_err(error_code),
+            Descriptor::Virtual { node } => embedded::readlink(*node, &path),
         }
     }
 
     fn remove_directory_at(&self, path: String) -> Result<(), ErrorCode> {
-        match self {
-            Descriptor::Host(d) => d.remove_directory_at(&path).map_err(error_code),
-        }
+        self.writable()?
+            .remove_directory_at(&path)
+            .map_err(error_code)
     }
 
     fn rename_at(
@@ -249,37 +330,39 @@ impl api::GuestDescriptor for Descriptor {
         new_descriptor: api::DescriptorBorrow<'_>,
         new_path: String,
     ) -> Result<(), ErrorCode> {
-        match (self, new_descriptor.get::<Descriptor>()) {
-            (Descriptor::Host(d), Descriptor::Host(new)) => {
-                d.rename_at(&old_path, new, &new_path).map_err(error_code)
-            }
-        }
+        let new = new_descriptor.get::<Descriptor>().writable()?;
+        self.writable()?
+            .rename_at(&old_path, new, &new_path)
+            .map_err(error_code)
     }
 
     fn symlink_at(&self, old_path: String, new_path: String) -> Result<(), ErrorCode> {
-        match self {
-            Descriptor::Host(d) => d.symlink_at(&old_path, &new_path).map_err(error_code),
-        }
+        self.writable()?
+            .symlink_at(&old_path, &new_path)
+            .map_err(error_code)
     }
 
     fn unlink_file_at(&self, path: String) -> Result<(), ErrorCode> {
-        match self {
-            Descriptor::Host(d) => d.unlink_file_at(&path).map_err(error_code),
-        }
+        self.writable()?.unlink_file_at(&path).map_err(error_code)
     }
 
     fn is_same_object(&self, other: api::DescriptorBorrow<'_>) -> bool {
         match (self, other.get::<Descriptor>()) {
-            (Descriptor::Host(d), Descriptor::Host(other)) => d.is_same_object(other),
+            (Descriptor::Host { d, .. }, Descriptor::Host { d: other, .. }) => {
+                d.is_same_object(other)
+            }
+            (Descriptor::Virtual { node }, Descriptor::Virtual { node: other }) => node == other,
+            _ => false,
         }
     }
 
     fn metadata_hash(&self) -> Result<MetadataHashValue, ErrorCode> {
         match self {
-            Descriptor::Host(d) => d
+            Descriptor::Host { d, .. } => d
                 .metadata_hash()
                 .map(convert::metadata_hash)
                 .map_err(error_code),
+            Descriptor::Virtual { node } => Ok(embedded::metadata_hash(embedded::node(*node))),
         }
     }
 
@@ -289,10 +372,14 @@ impl api::GuestDescriptor for Descriptor {
         path: String,
     ) -> Result<MetadataHashValue, ErrorCode> {
         match self {
-            Descriptor::Host(d) => d
+            Descriptor::Host { d, .. } => d
                 .metadata_hash_at(convert::path_flags(path_flags), &path)
                 .map(convert::metadata_hash)
                 .map_err(error_code),
+            Descriptor::Virtual { node } => {
+                let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
+                embedded::resolve(*node, &path, follow).map(embedded::metadata_hash)
+            }
         }
     }
 }
@@ -304,6 +391,20 @@ impl api::GuestDirectoryEntryStream for DirectoryEntryStream {
                 .read_directory_entry()
                 .map(|e| e.map(convert::directory_entry))
                 .map_err(error_code),
+            DirectoryEntryStream::Virtual { next, end } => {
+                let index = next.get();
+                if index >= *end {
+                    return Ok(None);
+                }
+                next.set(index + 1);
+                let child = embedded::node(index);
+                let name =
+                    core::str::from_utf8(child.name).map_err(|_| ErrorCode::IllegalByteSequence)?;
+                Ok(Some(api::DirectoryEntry {
+                    type_: embedded::descriptor_type(child.kind),
+                    name: name.into(),
+                }))
+            }
         }
     }
 }

@@ -13,6 +13,10 @@ use crate::bindings::wasi::io::streams as host;
 /// What `check-write` permits on a discarding stream: large, but far from any overflow.
 const DISCARD_BUDGET: u64 = 1 << 30;
 
+/// The most one read copies out of memory (a short read is always allowed), so that asking for
+/// `u64::MAX` bytes of a large embedded file does not duplicate it whole.
+pub const MAX_READ: usize = 1 << 20;
+
 /// The adapter's `input-stream` resource.
 pub enum InputStream {
     /// A host stream (stdin, a host file).
@@ -20,7 +24,6 @@ pub enum InputStream {
     /// End of stream: every read reports `closed`.
     Closed,
     /// Bytes in memory (embedded files), read from a position.
-    #[allow(dead_code, reason = "embedded files come with the virtual file system")]
     Memory(MemorySource),
 }
 
@@ -42,7 +45,7 @@ pub struct MemorySource {
 }
 
 impl MemorySource {
-    #[allow(dead_code, reason = "embedded files come with the virtual file system")]
+    /// A source over `bytes` starting at `pos` (past the end: at the end).
     pub fn new(bytes: &'static [u8], pos: usize) -> Self {
         MemorySource {
             bytes,
@@ -50,13 +53,16 @@ impl MemorySource {
         }
     }
 
-    /// Consumes up to `len` bytes; `closed` at the end.
-    fn take(&self, len: u64) -> Result<&'static [u8], StreamError> {
+    /// Consumes up to `len` bytes (at most `max`); `closed` at the end.
+    fn take(&self, len: u64, max: usize) -> Result<&'static [u8], StreamError> {
         let rest = self.bytes.get(self.pos.get()..).unwrap_or(&[]);
         if rest.is_empty() {
             return Err(StreamError::Closed);
         }
-        let n = usize::try_from(len).unwrap_or(usize::MAX).min(rest.len());
+        let n = usize::try_from(len)
+            .unwrap_or(usize::MAX)
+            .min(max)
+            .min(rest.len());
         self.pos.set(self.pos.get() + n);
         Ok(rest.get(..n).unwrap_or(&[]))
     }
@@ -92,7 +98,7 @@ impl GuestInputStream for InputStream {
         match self {
             InputStream::Host(s) => s.read(len).map_err(error_from_host),
             InputStream::Closed => Err(StreamError::Closed),
-            InputStream::Memory(m) => m.take(len).map(<[u8]>::to_vec),
+            InputStream::Memory(m) => m.take(len, MAX_READ).map(<[u8]>::to_vec),
         }
     }
 
@@ -107,7 +113,7 @@ impl GuestInputStream for InputStream {
         match self {
             InputStream::Host(s) => s.skip(len).map_err(error_from_host),
             InputStream::Closed => Err(StreamError::Closed),
-            InputStream::Memory(m) => m.take(len).map(|b| b.len() as u64),
+            InputStream::Memory(m) => m.take(len, usize::MAX).map(|b| b.len() as u64),
         }
     }
 

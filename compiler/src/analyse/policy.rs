@@ -8,11 +8,11 @@ use virtc_grammar::Span;
 use virtc_policy::{Access, Args, StreamMode};
 
 use super::settings::{
-    ArgsSetting, Key, Located, Setting, Stream, Subsystem, describe, file_settings,
+    ArgsSetting, Key, Located, Mount, Setting, Stream, Subsystem, describe, file_settings,
 };
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diagnostic, report};
-use crate::ir::PolicyIr;
+use crate::ir::{FileIr, MountIr, Place, PolicyIr, Preopen};
 
 /// Where a setting came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,6 +31,8 @@ pub struct Merged {
     pub env_deny: Vec<(String, Origin)>,
     pub config_allow: Vec<(String, Origin)>,
     pub config_deny: Vec<(String, Origin)>,
+    pub mounts: Vec<(Mount, Origin)>,
+    pub files: Vec<(Setting, Origin)>,
 }
 
 /// The checked policy of `root`.
@@ -91,6 +93,8 @@ fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mu
             Setting::ConfigDeny(globs) => merged
                 .config_deny
                 .extend(globs.iter().map(|g| (g.clone(), origin))),
+            Setting::Mount(mount) => merged.mounts.push((mount.clone(), origin)),
+            Setting::File { .. } => merged.files.push((located.setting.clone(), origin)),
             setting => {
                 let Some(key) = setting.key() else { continue };
                 if let Setting::EnvVar { name, .. } = setting
@@ -163,6 +167,59 @@ fn lower(db: &dyn Db, merged: &Merged) -> PolicyIr {
         Some((Setting::Args(ArgsSetting::Fixed(list)), _)) => Args::Fixed(list.clone()),
         _ => Args::default(),
     };
+    let place = |o: &Origin, span| Place { file: o.file, span };
+    for (key, (setting, origin)) in &merged.keyed {
+        if let (
+            Key::Preopen(_),
+            Setting::Preopen {
+                guest,
+                host,
+                readonly,
+                ..
+            },
+        ) = (key, setting)
+        {
+            ir.preopens.push(Preopen {
+                guest: guest.clone(),
+                host: host.clone(),
+                readonly: *readonly,
+                at: place(origin, origin.span),
+            });
+        }
+    }
+    for (mount, origin) in &merged.mounts {
+        ir.mounts.push(MountIr {
+            guest: mount.guest.clone(),
+            host: mount.host.clone(),
+            include: mount
+                .include
+                .iter()
+                .map(|p| (p.glob.clone(), place(origin, p.span)))
+                .collect(),
+            exclude: mount
+                .exclude
+                .iter()
+                .map(|p| (p.glob.clone(), place(origin, p.span)))
+                .collect(),
+            at: place(origin, origin.span),
+            host_at: place(origin, mount.host_span),
+        });
+    }
+    for (setting, origin) in &merged.files {
+        if let Setting::File {
+            guest,
+            source,
+            source_span,
+        } = setting
+        {
+            ir.files.push(FileIr {
+                guest: guest.clone(),
+                source: source.clone(),
+                at: place(origin, origin.span),
+                source_at: place(origin, *source_span),
+            });
+        }
+    }
     if ir.env_host {
         // The host's interface as it is: its arguments too.
         ir.runtime.env.args = Args::Host;

@@ -2,8 +2,10 @@
 //! `stdio` expanded, and contradictions inside the file reported. Runs per file, so editing one
 //! file never re-checks another.
 
+use std::path::PathBuf;
+
 use globset::Glob;
-use virtc_grammar::{ArgsMode, EnvName, Span, Stmt, StmtKind, Str};
+use virtc_grammar::{ArgsMode, EnvName, MountRuleKind, Span, Stmt, StmtKind, Str};
 use virtc_policy::{StreamMode, expand_alternatives};
 
 use super::suggest::closest;
@@ -112,11 +114,49 @@ pub enum Setting {
     Args(ArgsSetting),
     Preopen {
         guest: String,
-        host: String,
+        host: PathBuf,
         readonly: bool,
+        /// The guest path as written.
+        guest_span: Span,
+    },
+    /// `mount "/guest" from "./dir" { … }`.
+    Mount(Mount),
+    /// `file "/guest" = "text";` / `file "/guest" from "./local";`.
+    File {
+        guest: String,
+        source: FileSource,
+        /// The string naming the source.
+        source_span: Span,
     },
     /// `use …;` at this position: the used file's settings apply here.
     Use(SourceFile),
+}
+
+/// A `mount` statement, paths resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Mount {
+    /// Normalized guest path (`/` or `/a/b`).
+    pub guest: String,
+    /// Absolute host directory.
+    pub host: PathBuf,
+    /// The host path string as written.
+    pub host_span: Span,
+    pub include: Vec<Pattern>,
+    pub exclude: Vec<Pattern>,
+}
+
+/// A glob of a mount block, with the string it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Pattern {
+    pub glob: String,
+    pub span: Span,
+}
+
+/// Where an embedded file's contents come from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FileSource {
+    Text(String),
+    Host(PathBuf),
 }
 
 /// What replaces what: settings with equal keys override each other.
@@ -320,33 +360,91 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             )),
             false,
         ),
-        StmtKind::Preopen { guest, .. } => {
-            if absolute_guest_path(db, file, guest) {
-                report(
-                    db,
-                    Diagnostic::error("V0090", "`preopen` is not supported by this version of virtc")
-                        .primary(file, stmt.span, "remapping host directories is not implemented yet")
-                        .help("`allow fs;` passes the host's file system through as the host configures it"),
+        StmtKind::Preopen {
+            guest,
+            host,
+            readonly,
+        } => {
+            let Some(guest_path) = guest_path(db, file, guest) else {
+                return;
+            };
+            let Some(host_path) = host_path(db, file, host) else {
+                return;
+            };
+            push(
+                Setting::Preopen {
+                    guest: guest_path,
+                    host: host_path,
+                    readonly: readonly.is_some(),
+                    guest_span: guest.span,
+                },
+                false,
+            );
+        }
+        StmtKind::Mount { guest, host, rules } => {
+            let guest_path = guest_path(db, file, guest);
+            let host_path = host_path(db, file, host);
+            let mut include = Vec::new();
+            let mut exclude = Vec::new();
+            for rule in rules {
+                for p in &rule.patterns {
+                    if mount_glob(db, file, p).is_none() {
+                        continue;
+                    }
+                    let pattern = Pattern {
+                        glob: p.value.clone(),
+                        span: p.span,
+                    };
+                    match rule.kind {
+                        MountRuleKind::Include => include.push(pattern),
+                        MountRuleKind::Exclude => exclude.push(pattern),
+                    }
+                }
+            }
+            if let (Some(guest), Some(host)) = (guest_path, host_path) {
+                push(
+                    Setting::Mount(Mount {
+                        guest,
+                        host,
+                        host_span: stmt_host_span(stmt),
+                        include,
+                        exclude,
+                    }),
+                    false,
                 );
             }
         }
-        StmtKind::Mount { guest, .. }
-        | StmtKind::FileText { guest, .. }
-        | StmtKind::FileFrom { guest, .. } => {
-            if absolute_guest_path(db, file, guest) {
-                let what = if matches!(stmt.kind, StmtKind::Mount { .. }) {
-                    "`mount`"
-                } else {
-                    "`file`"
-                };
-                report(
-                    db,
-                    Diagnostic::error(
-                        "V0090",
-                        format!("{what} is not supported by this version of virtc"),
-                    )
-                    .primary(file, stmt.span, "embedding files is not implemented yet")
-                    .help("`allow fs;` passes the host's file system through as the host configures it"),
+        StmtKind::FileText { guest, text } => {
+            if let Some(guest_path) = guest_path(db, file, guest) {
+                if guest_path == "/" {
+                    report_root_file(db, file, guest);
+                    return;
+                }
+                push(
+                    Setting::File {
+                        guest: guest_path,
+                        source: FileSource::Text(text.value.clone()),
+                        source_span: text.span,
+                    },
+                    false,
+                );
+            }
+        }
+        StmtKind::FileFrom { guest, host } => {
+            let guest_path = guest_path(db, file, guest);
+            let host_path = host_path(db, file, host);
+            if let (Some(guest_path), Some(host_path)) = (guest_path, host_path) {
+                if guest_path == "/" {
+                    report_root_file(db, file, guest);
+                    return;
+                }
+                push(
+                    Setting::File {
+                        guest: guest_path,
+                        source: FileSource::Host(host_path),
+                        source_span: host.span,
+                    },
+                    false,
                 );
             }
         }
@@ -407,21 +505,105 @@ fn check_env_name(db: &dyn Db, file: SourceFile, name: &EnvName) -> bool {
     }
 }
 
-fn absolute_guest_path(db: &dyn Db, file: SourceFile, guest: &Str) -> bool {
-    if guest.value.starts_with('/') {
-        return true;
+/// A guest path, normalized (`/a/./b/` → `/a/b`); `None` (reported) when it is not absolute or
+/// climbs with `..`.
+fn guest_path(db: &dyn Db, file: SourceFile, guest: &Str) -> Option<String> {
+    if !guest.value.starts_with('/') {
+        let fixed = format!("\"/{}\"", guest.value.trim_start_matches("./"));
+        report(
+            db,
+            Diagnostic::error(
+                "V0025",
+                format!("guest path `{}` is not absolute", guest.value),
+            )
+            .primary(file, guest.span, "guest paths start with `/`")
+            .fix(format!("use {fixed}"), file, guest.span, fixed.clone()),
+        );
+        return None;
     }
-    let fixed = format!("\"/{}\"", guest.value.trim_start_matches("./"));
+    let mut parts = Vec::new();
+    for part in guest.value.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                report(
+                    db,
+                    Diagnostic::error(
+                        "V0055",
+                        format!("guest path `{}` contains `..`", guest.value),
+                    )
+                    .primary(file, guest.span, "write the path without `..`"),
+                );
+                return None;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(format!("/{}", parts.join("/")))
+}
+
+/// A host path resolved against the directory of the policy file naming it.
+fn host_path(db: &dyn Db, file: SourceFile, host: &Str) -> Option<PathBuf> {
+    let path = std::path::Path::new(&host.value);
+    if path.is_absolute() {
+        return Some(crate::db::normalize(path));
+    }
+    match file.base_dir(db) {
+        Some(dir) => Some(crate::db::normalize(&dir.join(path))),
+        None => {
+            report(
+                db,
+                Diagnostic::error("V0056", "a profile cannot name a relative host path").primary(
+                    file,
+                    host.span,
+                    "only absolute paths here",
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn report_root_file(db: &dyn Db, file: SourceFile, guest: &Str) {
     report(
         db,
-        Diagnostic::error(
-            "V0025",
-            format!("guest path `{}` is not absolute", guest.value),
-        )
-        .primary(file, guest.span, "guest paths start with `/`")
-        .fix(format!("use {fixed}"), file, guest.span, fixed.clone()),
+        Diagnostic::error("V0057", "`/` cannot be a file")
+            .primary(file, guest.span, "the root of the file system is a directory")
+            .help("name the file, e.g. `file \"/etc/motd\" = \"...\";`, or use `mount` for a directory"),
     );
-    false
+}
+
+/// The span of the host path of a mount statement.
+fn stmt_host_span(stmt: &Stmt) -> Span {
+    match &stmt.kind {
+        StmtKind::Mount { host, .. } => host.span,
+        _ => stmt.span,
+    }
+}
+
+/// Validates a mount glob (relative paths; `*` stays within a directory, `**` crosses them).
+fn mount_glob(db: &dyn Db, file: SourceFile, pattern: &Str) -> Option<()> {
+    let built = globset::GlobBuilder::new(&pattern.value)
+        .literal_separator(true)
+        .build();
+    let problem = match built {
+        Ok(_) if pattern.value.starts_with('/') => (
+            "mount globs are relative to the mounted directory".to_string(),
+            "drop the leading `/`; `**/` matches in any subdirectory",
+        ),
+        Ok(_) => return Some(()),
+        Err(e) => (
+            e.kind().to_string(),
+            "globs use `*` (within a directory), `**` (across directories), `?`, `[abc]` and `{a,b}`",
+        ),
+    };
+    report(
+        db,
+        Diagnostic::error("V0024", format!("invalid glob `{}`", pattern.value))
+            .primary(file, pattern.span, problem.0)
+            .help(problem.1),
+    );
+    None
 }
 
 /// Validates globs with globset (errors placed on the string) and expands `{a,b}`.

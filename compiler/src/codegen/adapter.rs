@@ -46,11 +46,12 @@ pub fn host_allowed(policy: &Policy, package: &str, interface: &str) -> bool {
         ("cli", "terminal-output") => host_stream(stdio.stdout) || host_stream(stdio.stderr),
         ("random", _) => policy.random == Access::Host,
         ("clocks", _) => policy.clocks == Access::Host,
-        ("filesystem", _) => policy.fs == Access::Host,
+        ("filesystem", _) => policy.fs == Access::Host || policy.files.needs_host(),
         ("io", _) => {
             [stdio.stdin, stdio.stdout, stdio.stderr].contains(&StreamMode::Host)
                 || policy.clocks == Access::Host
                 || policy.fs == Access::Host
+                || policy.files.needs_host()
         }
         _ => false,
     }

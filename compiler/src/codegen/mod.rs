@@ -4,6 +4,7 @@
 pub mod adapter;
 pub mod component_info;
 pub mod compose;
+pub mod embed;
 pub mod module_rewrite;
 pub mod plan;
 pub mod wasi_wit;

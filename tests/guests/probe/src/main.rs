@@ -16,6 +16,7 @@ fn main() {
         "clocks" => clocks(),
         "exit" => std::process::exit(7),
         "fs" => fs(),
+        "files" => files(),
         "compute" => compute(),
         other => report(&format!("unknown scenario: {other}")),
     }
@@ -105,4 +106,70 @@ fn compute() {
         b = c;
     }
     report(&format!("fib: {a}"));
+}
+
+/// Walks the tree under `FILES_ROOT` (default `/`), reads files every way std can, and tries
+/// every kind of change and escape; one line per observation.
+fn files() {
+    use std::io::{Seek, SeekFrom};
+    let root = std::env::var("FILES_ROOT").unwrap_or_else(|_| "/".into());
+    walk(std::path::Path::new(&root));
+    let base = root.trim_end_matches('/');
+    let target = std::env::var("FILES_READ").unwrap_or_else(|_| format!("{base}/hello.txt"));
+    match std::fs::read_to_string(&target) {
+        Ok(s) => report(&format!("read {target}: {s:?}")),
+        Err(e) => report(&format!("read {target}: error {:?}", e.kind())),
+    }
+    match std::fs::File::open(&target) {
+        Ok(mut f) => {
+            let mut buf = [0u8; 5];
+            let r = f.seek(SeekFrom::Start(6)).and_then(|_| f.read_exact(&mut buf));
+            match r {
+                Ok(()) => report(&format!("read at 6: {:?}", String::from_utf8_lossy(&buf))),
+                Err(e) => report(&format!("read at 6: error {:?}", e.kind())),
+            }
+            let meta = f.metadata().map(|m| (m.len(), m.is_file(), m.permissions().readonly()));
+            report(&format!("metadata: {meta:?}"));
+        }
+        Err(e) => report(&format!("open {target}: error {:?}", e.kind())),
+    }
+    let attempts: Vec<(&str, std::io::Result<()>)> = vec![
+        ("write existing", std::fs::write(&target, b"x")),
+        ("create new", std::fs::File::create(format!("{base}/new.txt")).map(|_| ())),
+        ("mkdir", std::fs::create_dir(format!("{base}/newdir"))),
+        ("remove", std::fs::remove_file(&target)),
+        ("rename", std::fs::rename(&target, format!("{base}/renamed.txt"))),
+        ("append", std::fs::OpenOptions::new().append(true).open(&target).map(|_| ())),
+        ("truncate", std::fs::OpenOptions::new().write(true).truncate(true).open(&target).map(|_| ())),
+        ("escape ../..", std::fs::read(format!("{base}/../../etc/passwd")).map(|_| ())),
+        ("escape /etc/passwd", std::fs::read("/etc/passwd").map(|_| ())),
+        ("escape via link", std::fs::read(format!("{base}/out")).map(|_| ())),
+        ("missing", std::fs::read(format!("{base}/missing")).map(|_| ())),
+    ];
+    for (what, result) in attempts {
+        report(&format!("{what}: {}", describe(&result)));
+    }
+}
+
+fn walk(path: &std::path::Path) {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => return report(&format!("stat {}: error {:?}", path.display(), e.kind())),
+    };
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(path).map(|t| t.display().to_string());
+        report(&format!("l {} -> {target:?}", path.display()));
+    } else if meta.is_dir() {
+        report(&format!("d {}", path.display()));
+        let mut names: Vec<_> = match std::fs::read_dir(path) {
+            Ok(entries) => entries.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+            Err(e) => return report(&format!("read_dir {}: error {:?}", path.display(), e.kind())),
+        };
+        names.sort();
+        for name in names {
+            walk(&name);
+        }
+    } else {
+        report(&format!("f {} {}", path.display(), meta.len()));
+    }
 }

@@ -1,0 +1,215 @@
+//! The embedded read-only trees behind `Descriptor::Virtual`: path resolution and the answers
+//! that depend only on a node of the image.
+//!
+//! Paths follow the WASI rules (and wasmtime's answers): they are relative to the descriptor's
+//! directory, which is also their boundary. A leading `/`, a `..` above the base directory
+//! (directly or through a symbolic link) and an absolute link target are `not-permitted`; a
+//! missing entry is `no-entry`; a file used as a directory is `not-directory`; more than
+//! [`MAX_LINKS`] link expansions are `loop`.
+
+use crate::bindings::exports::wasi::filesystem::types::{
+    DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, MetadataHashValue, OpenFlags,
+    PathFlags,
+};
+use crate::io::streams::MAX_READ;
+use crate::policy::{self, Kind, Node};
+
+/// Symbolic links expanded in one resolution before giving up (Linux's limit).
+const MAX_LINKS: u32 = 40;
+
+/// The upper half of every embedded node's metadata hash (the lower half is its index): "virtc".
+const HASH_TAG: u64 = 0x7669_7274_6300_0000;
+
+/// The node at `index` (valid: indices come from the checked policy or from the image itself).
+pub fn node(index: u32) -> Node<'static> {
+    policy::image().node(index)
+}
+
+pub fn descriptor_type(kind: Kind) -> DescriptorType {
+    match kind {
+        Kind::Directory => DescriptorType::Directory,
+        Kind::File => DescriptorType::RegularFile,
+        Kind::Symlink => DescriptorType::SymbolicLink,
+    }
+}
+
+/// No timestamps: the image has none.
+pub fn stat(node: Node<'_>) -> DescriptorStat {
+    DescriptorStat {
+        type_: descriptor_type(node.kind),
+        link_count: 1,
+        size: node.size(),
+        data_access_timestamp: None,
+        data_modification_timestamp: None,
+        status_change_timestamp: None,
+    }
+}
+
+/// Stable for the instance's life, distinct per node.
+pub fn metadata_hash(node: Node<'_>) -> MetadataHashValue {
+    MetadataHashValue {
+        lower: node.index.into(),
+        upper: HASH_TAG,
+    }
+}
+
+/// `read`: copies only the requested range (at most [`MAX_READ`] bytes); `eof` once the range
+/// reaches the end of the file.
+pub fn read(node: Node<'_>, len: u64, offset: u64) -> Result<(Vec<u8>, bool), ErrorCode> {
+    if node.kind != Kind::File {
+        // What wasmtime answers for `read` on a directory.
+        return Err(ErrorCode::BadDescriptor);
+    }
+    let data = policy::image().data(&node);
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(data.len());
+    let rest = data.get(start..).unwrap_or(&[]);
+    let n = usize::try_from(len)
+        .unwrap_or(usize::MAX)
+        .min(MAX_READ)
+        .min(rest.len());
+    Ok((rest.get(..n).unwrap_or(&[]).to_vec(), n == rest.len()))
+}
+
+/// The contents of a file node as a `'static` slice, for streams.
+pub fn contents(node: Node<'static>) -> Result<&'static [u8], ErrorCode> {
+    match node.kind {
+        Kind::File => Ok(policy::image().data(&node)),
+        // What wasmtime answers for `read-via-stream` on a directory.
+        _ => Err(ErrorCode::IsDirectory),
+    }
+}
+
+/// `open-at` from the directory `base`: the node to open. Nothing can be written, so every
+/// request to write, create or truncate is `read-only` (once the path is known to lead to
+/// something openable, as a read-only host file system would answer).
+pub fn open(
+    base: u32,
+    path_flags: PathFlags,
+    path: &str,
+    open_flags: OpenFlags,
+    flags: DescriptorFlags,
+) -> Result<u32, ErrorCode> {
+    let changes = super::types::opens_for_change(open_flags, flags);
+    if open_flags.contains(OpenFlags::DIRECTORY)
+        && open_flags.intersects(OpenFlags::CREATE | OpenFlags::EXCLUSIVE | OpenFlags::TRUNCATE)
+    {
+        return Err(ErrorCode::Invalid);
+    }
+    let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
+    let node = match resolve(base, path, follow) {
+        Ok(node) => node,
+        Err(ErrorCode::NoEntry) if open_flags.contains(OpenFlags::CREATE) => {
+            return Err(ErrorCode::ReadOnly);
+        }
+        Err(e) => return Err(e),
+    };
+    if open_flags.contains(OpenFlags::CREATE | OpenFlags::EXCLUSIVE) {
+        return Err(ErrorCode::Exist);
+    }
+    match node.kind {
+        // `O_NOFOLLOW` on a link.
+        Kind::Symlink => Err(ErrorCode::Loop),
+        Kind::Directory
+            if flags.contains(DescriptorFlags::WRITE)
+                || open_flags.contains(OpenFlags::TRUNCATE) =>
+        {
+            Err(ErrorCode::IsDirectory)
+        }
+        Kind::File if open_flags.contains(OpenFlags::DIRECTORY) => Err(ErrorCode::NotDirectory),
+        _ if changes => Err(ErrorCode::ReadOnly),
+        _ => Ok(node.index),
+    }
+}
+
+/// `readlink-at`: the target of the link `path` leads to.
+pub fn readlink(base: u32, path: &str) -> Result<String, ErrorCode> {
+    let node = resolve(base, path, false)?;
+    if node.kind != Kind::Symlink {
+        return Err(ErrorCode::Invalid);
+    }
+    let target = policy::image().data(&node);
+    if target.first() == Some(&b'/') {
+        return Err(ErrorCode::NotPermitted);
+    }
+    core::str::from_utf8(target)
+        .map(String::from)
+        .map_err(|_| ErrorCode::IllegalByteSequence)
+}
+
+/// Resolves `path` from the directory `base`, component by component. Links met on the way are
+/// always followed; a final link only if `follow` (or if the path ends with `/`).
+pub fn resolve(base: u32, path: &str, follow: bool) -> Result<Node<'static>, ErrorCode> {
+    let image = policy::image();
+    let path = path.as_bytes();
+    match path.first() {
+        None => return Err(ErrorCode::NoEntry),
+        Some(b'/') => return Err(ErrorCode::NotPermitted),
+        Some(_) => {}
+    }
+    // What is left to resolve, innermost link target on top. Every entry is non-empty and
+    // starts with a component (not a `/`).
+    let mut pending: Vec<&[u8]> = vec![path];
+    let mut node = image.node(base);
+    // How far below `base` the walk is: `..` at 0 would leave the base directory.
+    let mut depth: u32 = 0;
+    let mut links: u32 = 0;
+    let mut dir_required = false;
+    while let Some(top) = pending.pop() {
+        if node.kind != Kind::Directory {
+            return Err(ErrorCode::NotDirectory);
+        }
+        let (name, slash) = match top.iter().position(|&b| b == b'/') {
+            Some(i) => {
+                let (name, rest) = top.split_at(i);
+                let rest = trim_slashes(rest);
+                if !rest.is_empty() {
+                    pending.push(rest);
+                }
+                (name, true)
+            }
+            None => (top, false),
+        };
+        let last = pending.is_empty();
+        // A trailing `/` asks for a directory, following a final link.
+        dir_required |= last && slash;
+        match name {
+            b"." => {}
+            b".." => {
+                depth = depth.checked_sub(1).ok_or(ErrorCode::NotPermitted)?;
+                node = image.node(node.parent);
+            }
+            _ => {
+                let child = image.lookup(node.index, name).ok_or(ErrorCode::NoEntry)?;
+                if child.kind == Kind::Symlink && (!last || follow || slash) {
+                    links += 1;
+                    if links > MAX_LINKS {
+                        return Err(ErrorCode::Loop);
+                    }
+                    // Resolved from the link's directory, where the walk stands.
+                    let target = image.data(&child);
+                    match target.first() {
+                        None => return Err(ErrorCode::NoEntry),
+                        Some(b'/') => return Err(ErrorCode::NotPermitted),
+                        Some(_) => pending.push(target),
+                    }
+                } else {
+                    node = child;
+                    depth += 1;
+                }
+            }
+        }
+    }
+    if dir_required && node.kind != Kind::Directory {
+        return Err(ErrorCode::NotDirectory);
+    }
+    Ok(node)
+}
+
+fn trim_slashes(mut s: &[u8]) -> &[u8] {
+    while let [b'/', rest @ ..] = s {
+        s = rest;
+    }
+    s
+}

@@ -1,0 +1,523 @@
+//! Builds the file system a policy describes: walks `mount`ed directories (include/exclude
+//! globs applied, symbolic links kept only when they stay inside the mount), reads `file`s, lays
+//! everything out as one embedded image, and lists the preopens the adapter serves. Problems
+//! found on disk become diagnostics on the statement that named the path.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use virtc_policy::image::{BuildError, ImageBuilder, NodeId};
+use virtc_policy::{Files, Preopen, PreopenSource};
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::{FileIr, FileSource, MountIr, Place, PolicyIr};
+
+/// One embedded file, for `virtc compile --report`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportEntry {
+    pub guest: String,
+    /// `None` for inline text.
+    pub host: Option<PathBuf>,
+    pub bytes: u64,
+    /// The link target, for symbolic links.
+    pub link: Option<String>,
+}
+
+/// The result of embedding.
+#[derive(Debug, Default)]
+pub struct Embedded {
+    pub files: Files,
+    pub report: Vec<ReportEntry>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Progress while embedding: files and bytes so far.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// Embeds what `ir` names. `progress` is called now and then while files are read.
+pub fn embed(ir: &PolicyIr, progress: &mut dyn FnMut(Progress)) -> Embedded {
+    let mut e = Embedder {
+        builder: ImageBuilder::new(),
+        root: None,
+        root_path: Vec::new(),
+        owners: HashMap::new(),
+        out: Embedded::default(),
+        progress,
+        count: Progress { files: 0, bytes: 0 },
+    };
+    let anchors: Vec<Vec<String>> = ir
+        .mounts
+        .iter()
+        .map(|m| components(&m.guest))
+        .chain(ir.files.iter().map(|f| {
+            let mut c = components(&f.guest);
+            c.pop();
+            c
+        }))
+        .collect();
+    if let Some(first) = anchors.first() {
+        let mut common = first.clone();
+        for a in &anchors[1..] {
+            let n = common.iter().zip(a).take_while(|(x, y)| x == y).count();
+            common.truncate(n);
+        }
+        e.root_path = common;
+        e.root = Some(e.builder.root());
+    }
+    for mount in &ir.mounts {
+        e.mount(mount);
+    }
+    for file in &ir.files {
+        e.file(file);
+    }
+    let root_guest = format!("/{}", e.root_path.join("/"));
+    for p in &ir.preopens {
+        if e.root.is_some() && p.guest == root_guest {
+            e.out.diagnostics.push(
+                Diagnostic::error(
+                    "V0052",
+                    format!("`{}` is both embedded and a host directory", p.guest),
+                )
+                .primary(p.at.file, p.at.span, "this host directory…")
+                .help(format!(
+                    "embedded files are served at `{root_guest}`; give the host directory another guest path"
+                )),
+            );
+        }
+    }
+    let Embedder {
+        builder, root, out, ..
+    } = e;
+    let mut out = out;
+    if let Some(root) = root {
+        match builder.finish() {
+            Ok((image, index)) => {
+                out.files.image = image;
+                out.files.preopens.push(Preopen {
+                    guest: root_guest,
+                    source: PreopenSource::Embedded { node: index[root] },
+                });
+            }
+            Err(_) => out.diagnostics.push(Diagnostic::error(
+                "V0058",
+                "the embedded files exceed 4 GiB, the most a component's memory can hold",
+            )),
+        }
+    }
+    for p in &ir.preopens {
+        out.files.preopens.push(Preopen {
+            guest: p.guest.clone(),
+            source: PreopenSource::Host {
+                host: p.host.display().to_string(),
+                readonly: p.readonly,
+            },
+        });
+    }
+    out
+}
+
+fn components(guest: &str) -> Vec<String> {
+    guest
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+struct Embedder<'a> {
+    builder: ImageBuilder,
+    root: Option<NodeId>,
+    root_path: Vec<String>,
+    /// Which statement put something at each guest path (files and links).
+    owners: HashMap<String, Place>,
+    out: Embedded,
+    progress: &'a mut dyn FnMut(Progress),
+    count: Progress,
+}
+
+impl Embedder<'_> {
+    /// The directory node for a guest path (components below the image root), created as
+    /// needed; `None` (reported) when a file is in the way.
+    fn dir(&mut self, guest: &[String], at: Place) -> Option<NodeId> {
+        let mut node = self.root?;
+        let relative = &guest[self.root_path.len()..];
+        for (i, part) in relative.iter().enumerate() {
+            match self.builder.dir(node, part) {
+                Ok(next) => node = next,
+                Err(_) => {
+                    let path = format!("/{}", guest[..self.root_path.len() + i + 1].join("/"));
+                    self.conflict(&path, at, "a file, and a directory is needed here");
+                    return None;
+                }
+            }
+        }
+        Some(node)
+    }
+
+    fn conflict(&mut self, guest: &str, at: Place, what: &str) {
+        let mut d = Diagnostic::error(
+            "V0052",
+            format!("two statements put different contents at `{guest}`"),
+        )
+        .primary(
+            at.file,
+            at.span,
+            format!("this puts something at `{guest}`…"),
+        );
+        if let Some(owner) = self.owners.get(guest) {
+            d = d.secondary(owner.file, owner.span, format!("…where this put {what}"));
+        }
+        self.out.diagnostics.push(
+            d.help("give one of them another guest path, or exclude the file from the mount"),
+        );
+    }
+
+    fn tick(&mut self, bytes: u64) {
+        self.count.files += 1;
+        self.count.bytes += bytes;
+        if self.count.files % 256 == 0 {
+            (self.progress)(self.count);
+        }
+    }
+
+    fn add_file(
+        &mut self,
+        dir: NodeId,
+        guest: &[String],
+        contents: Vec<u8>,
+        host: Option<PathBuf>,
+        at: Place,
+    ) {
+        let name = guest.last().expect("a file has a name");
+        let path = format!("/{}", guest.join("/"));
+        let bytes = contents.len() as u64;
+        if let Some(existing) = self.builder.child(dir, name) {
+            let same = self.builder.file_contents(existing) == Some(contents.as_slice());
+            if !same {
+                let what = if self.builder.is_dir(existing) {
+                    "a directory"
+                } else {
+                    "other contents"
+                };
+                self.conflict(&path, at, what);
+            }
+            return;
+        }
+        match self.builder.file(dir, name, contents) {
+            Ok(_) => {
+                self.owners.insert(path.clone(), at);
+                self.out.report.push(ReportEntry {
+                    guest: path,
+                    host,
+                    bytes,
+                    link: None,
+                });
+                self.tick(bytes);
+            }
+            Err(BuildError::Exists | BuildError::NotADirectory | BuildError::TooLarge) => {
+                self.conflict(&path, at, "something else");
+            }
+        }
+    }
+
+    fn file(&mut self, file: &FileIr) {
+        let guest = components(&file.guest);
+        let contents = match &file.source {
+            FileSource::Text(text) => text.as_bytes().to_vec(),
+            FileSource::Host(path) => match read_regular(path) {
+                Ok(bytes) => bytes,
+                Err(why) => {
+                    self.out.diagnostics.push(
+                        Diagnostic::error(
+                            "V0051",
+                            format!("cannot embed `{}`: {why}", path.display()),
+                        )
+                        .primary(
+                            file.source_at.file,
+                            file.source_at.span,
+                            format!("{why}: {}", path.display()),
+                        ),
+                    );
+                    return;
+                }
+            },
+        };
+        let host = match &file.source {
+            FileSource::Host(p) => Some(p.clone()),
+            FileSource::Text(_) => None,
+        };
+        let Some(dir) = self.dir(&guest[..guest.len() - 1], file.at) else {
+            return;
+        };
+        self.add_file(dir, &guest, contents, host, file.at);
+    }
+
+    fn mount(&mut self, mount: &MountIr) {
+        let meta = std::fs::metadata(&mount.host);
+        let problem = match &meta {
+            Ok(m) if m.is_dir() => None,
+            Ok(_) => Some("it is not a directory".to_string()),
+            Err(e) => Some(crate::io_error_text(e)),
+        };
+        if let Some(why) = problem {
+            self.out.diagnostics.push(
+                Diagnostic::error(
+                    "V0050",
+                    format!("cannot mount `{}`: {why}", mount.host.display()),
+                )
+                .primary(
+                    mount.host_at.file,
+                    mount.host_at.span,
+                    format!("{why}: {}", mount.host.display()),
+                )
+                .help("relative paths resolve against the directory of the policy file"),
+            );
+            return;
+        }
+        let include = glob_set(&mount.include);
+        let exclude = glob_set(&mount.exclude);
+        let mut walk = Walk {
+            mount,
+            include_hits: vec![0; mount.include.len()],
+            exclude_hits: vec![0; mount.exclude.len()],
+            include,
+            exclude,
+        };
+        let guest = components(&mount.guest);
+        if mount.include.is_empty() && self.dir(&guest, mount.at).is_none() {
+            return;
+        }
+        self.walk(&mut walk, &mount.host, &guest, "");
+        for (hits, (glob, place)) in walk
+            .include_hits
+            .iter()
+            .zip(&mount.include)
+            .chain(walk.exclude_hits.iter().zip(&mount.exclude))
+        {
+            if *hits == 0 {
+                self.out.diagnostics.push(
+                    Diagnostic::warning("V0053", format!("`{glob}` matches nothing in `{}`", mount.host.display()))
+                        .primary(place.file, place.span, "no file matches this glob")
+                        .help("globs are relative to the mounted directory; `*` stays within one directory, `**/` crosses them"),
+                );
+            }
+        }
+    }
+
+    /// Embeds the directory `host` (at `relative` inside the mount) at guest path `guest`.
+    fn walk(&mut self, walk: &mut Walk<'_>, host: &Path, guest: &[String], relative: &str) {
+        let mount = walk.mount;
+        let entries = match std::fs::read_dir(host) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.unreadable(mount, host, &crate::io_error_text(&e));
+                return;
+            }
+        };
+        let mut names: Vec<(String, PathBuf)> = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => match entry.file_name().into_string() {
+                    Ok(name) => names.push((name, entry.path())),
+                    Err(name) => {
+                        self.out.diagnostics.push(
+                            Diagnostic::warning(
+                                "V0059",
+                                format!(
+                                    "skipped `{}`: its name is not UTF-8",
+                                    host.join(name).display()
+                                ),
+                            )
+                            .primary(
+                                mount.host_at.file,
+                                mount.host_at.span,
+                                "in this mount",
+                            ),
+                        );
+                    }
+                },
+                Err(e) => self.unreadable(mount, host, &crate::io_error_text(&e)),
+            }
+        }
+        names.sort();
+        for (name, path) in names {
+            let rel = if relative.is_empty() {
+                name.clone()
+            } else {
+                format!("{relative}/{name}")
+            };
+            let mut child_guest = guest.to_vec();
+            child_guest.push(name.clone());
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    self.unreadable(mount, &path, &crate::io_error_text(&e));
+                    continue;
+                }
+            };
+            let excluded = walk.exclude_match(&rel);
+            if excluded {
+                continue;
+            }
+            if meta.is_dir() {
+                if walk.mount.include.is_empty() && self.dir(&child_guest, mount.at).is_none() {
+                    continue;
+                }
+                self.walk(walk, &path, &child_guest, &rel);
+            } else if meta.file_type().is_symlink() {
+                if !walk.include_match(&rel) {
+                    continue;
+                }
+                self.symlink(mount, &path, &child_guest, &rel);
+            } else if meta.is_file() {
+                if !walk.include_match(&rel) {
+                    continue;
+                }
+                match read_regular(&path) {
+                    Ok(bytes) => {
+                        let Some(dir) = self.dir(guest, mount.at) else {
+                            continue;
+                        };
+                        self.add_file(dir, &child_guest, bytes, Some(path), mount.at);
+                    }
+                    Err(why) => self.unreadable(mount, &path, &why),
+                }
+            } else {
+                self.out.diagnostics.push(
+                    Diagnostic::warning(
+                        "V0059",
+                        format!(
+                            "skipped `{}`: not a regular file, directory or link",
+                            path.display()
+                        ),
+                    )
+                    .primary(
+                        mount.host_at.file,
+                        mount.host_at.span,
+                        "in this mount",
+                    ),
+                );
+            }
+        }
+    }
+
+    fn unreadable(&mut self, mount: &MountIr, path: &Path, why: &str) {
+        self.out.diagnostics.push(
+            Diagnostic::error("V0051", format!("cannot embed `{}`: {why}", path.display()))
+                .primary(mount.host_at.file, mount.host_at.span, format!("while mounting {}", mount.host.display()))
+                .help("fix its permissions, or leave it out with `exclude \"…\";` in the mount's block"),
+        );
+    }
+
+    fn symlink(&mut self, mount: &MountIr, path: &Path, guest: &[String], rel: &str) {
+        let target = match std::fs::read_link(path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.unreadable(mount, path, &crate::io_error_text(&e));
+                return;
+            }
+        };
+        let target_text = target.to_string_lossy().into_owned();
+        // Resolve lexically from the link's directory inside the mount.
+        let mut depth: Vec<&str> = rel.split('/').collect();
+        depth.pop();
+        let mut escapes = target.is_absolute();
+        if !escapes {
+            for part in target_text.split('/') {
+                match part {
+                    "" | "." => {}
+                    ".." => {
+                        if depth.pop().is_none() {
+                            escapes = true;
+                            break;
+                        }
+                    }
+                    other => depth.push(other),
+                }
+            }
+        }
+        if escapes {
+            self.out.diagnostics.push(
+                Diagnostic::error(
+                    "V0054",
+                    format!("symbolic link `{}` points outside the mounted directory", path.display()),
+                )
+                .primary(mount.host_at.file, mount.host_at.span, format!("`{rel}` → `{target_text}`"))
+                .help(format!("virtc never follows links out of a mount; leave it out with `exclude \"{rel}\";`")),
+            );
+            return;
+        }
+        let Some(dir) = self.dir(&guest[..guest.len() - 1], mount.at) else {
+            return;
+        };
+        let guest_path = format!("/{}", guest.join("/"));
+        let name = guest.last().expect("named");
+        if self.builder.child(dir, name).is_some() {
+            self.conflict(&guest_path, mount.at, "something else");
+            return;
+        }
+        if self.builder.symlink(dir, name, &target_text).is_ok() {
+            self.owners.insert(guest_path.clone(), mount.at);
+            self.out.report.push(ReportEntry {
+                guest: guest_path,
+                host: Some(path.to_path_buf()),
+                bytes: target_text.len() as u64,
+                link: Some(target_text),
+            });
+        }
+    }
+}
+
+struct Walk<'a> {
+    mount: &'a MountIr,
+    include: GlobSet,
+    exclude: GlobSet,
+    include_hits: Vec<u64>,
+    exclude_hits: Vec<u64>,
+}
+
+impl Walk<'_> {
+    fn include_match(&mut self, rel: &str) -> bool {
+        if self.mount.include.is_empty() {
+            return true;
+        }
+        let hits = self.include.matches(rel);
+        for i in &hits {
+            self.include_hits[*i] += 1;
+        }
+        !hits.is_empty()
+    }
+
+    fn exclude_match(&mut self, rel: &str) -> bool {
+        let hits = self.exclude.matches(rel);
+        for i in &hits {
+            self.exclude_hits[*i] += 1;
+        }
+        !hits.is_empty()
+    }
+}
+
+fn glob_set(patterns: &[(String, Place)]) -> GlobSet {
+    let mut builder = GlobSetBuilder::new();
+    for (p, _) in patterns {
+        // Checked when the policy was analysed.
+        if let Ok(glob) = GlobBuilder::new(p).literal_separator(true).build() {
+            builder.add(glob);
+        }
+    }
+    builder.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// Reads a regular file (following links the user named explicitly).
+fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| crate::io_error_text(&e))?;
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    std::fs::read(path).map_err(|e| crate::io_error_text(&e))
+}
