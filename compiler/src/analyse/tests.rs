@@ -228,3 +228,77 @@ fn lexer_errors() {
         "allow random; $$ stdout allow;\n# not a comment\nallow clocks;\n/* never closed\nallow exit;\n"
     )]));
 }
+
+/// Writes `files` into a temporary directory (a trailing `/` makes a directory, `-> target` a
+/// link), checks `policy.virt` there with the embedding step, and renders the diagnostics with
+/// the directory replaced by `<dir>`.
+fn check_on_disk(files: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, contents) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        if let Some(target) = contents.strip_prefix("-> ") {
+            std::os::unix::fs::symlink(target, &path).unwrap();
+        } else if name.ends_with('/') {
+            std::fs::create_dir_all(&path).unwrap();
+        } else {
+            std::fs::write(&path, contents).unwrap();
+        }
+    }
+    let db = Database::default();
+    let root = crate::driver::load_policy(&db, &dir.path().join("policy.virt"))
+        .ok()
+        .unwrap();
+    let diagnostics = match crate::driver::check(&db, root, None) {
+        Ok(checked) => checked.diagnostics,
+        Err(crate::driver::Failure::Policy(d)) => d,
+        Err(crate::driver::Failure::Input(m)) => panic!("{m}"),
+    };
+    let mut out = String::new();
+    for (name, contents) in files {
+        out.push_str(&format!("--- {name}\n{contents}\n"));
+    }
+    out.push_str("--- diagnostics\n");
+    for d in diagnostics {
+        out.push_str(&d.render(&db, false));
+    }
+    let dir_text = dir.path().display().to_string();
+    out.replace(&dir_text, "<dir>")
+}
+
+#[test]
+fn embedding_problems_name_the_host_path() {
+    insta::assert_snapshot!(check_on_disk(&[
+        (
+            "policy.virt",
+            "mount \"/\" from \"./missing\";\nmount \"/a\" from \"./file.txt\";\nfile \"/x\" from \"./nope.txt\";\n"
+        ),
+        ("file.txt", "not a directory"),
+    ]));
+}
+
+#[test]
+fn different_contents_at_one_guest_path() {
+    insta::assert_snapshot!(check_on_disk(&[
+        (
+            "policy.virt",
+            "mount \"/\" from \"./one\";\nmount \"/\" from \"./two\";\nfile \"/same.txt\" = \"same\";\n"
+        ),
+        ("one/x.txt", "1"),
+        ("one/same.txt", "same"),
+        ("two/x.txt", "2"),
+    ]));
+}
+
+#[test]
+fn globs_matching_nothing_and_links_leaving_the_mount() {
+    insta::assert_snapshot!(check_on_disk(&[
+        (
+            "policy.virt",
+            "mount \"/\" from \"./tree\" { exclude \"*.bak\"; }\nmount \"/docs\" from \"./tree\" { include \"*.md\"; }\n"
+        ),
+        ("tree/a.txt", "a"),
+        ("tree/escape", "-> ../../etc/passwd"),
+        ("tree/inside", "-> a.txt"),
+    ]));
+}

@@ -133,8 +133,8 @@ struct Embedder<'a> {
     builder: ImageBuilder,
     root: Option<NodeId>,
     root_path: Vec<String>,
-    /// Which statement put something at each guest path (files and links).
-    owners: HashMap<String, Place>,
+    /// Which statement (and host file) put something at each guest path.
+    owners: HashMap<String, (Place, Option<PathBuf>)>,
     out: Embedded,
     progress: &'a mut dyn FnMut(Progress),
     count: Progress,
@@ -151,7 +151,7 @@ impl Embedder<'_> {
                 Ok(next) => node = next,
                 Err(_) => {
                     let path = format!("/{}", guest[..self.root_path.len() + i + 1].join("/"));
-                    self.conflict(&path, at, "a file, and a directory is needed here");
+                    self.conflict(&path, at, None, "a file, and a directory is needed here");
                     return None;
                 }
             }
@@ -159,7 +159,8 @@ impl Embedder<'_> {
         Some(node)
     }
 
-    fn conflict(&mut self, guest: &str, at: Place, what: &str) {
+    fn conflict(&mut self, guest: &str, at: Place, host: Option<&Path>, what: &str) {
+        let from = |h: Option<&Path>| h.map(|h| format!(" ({})", h.display())).unwrap_or_default();
         let mut d = Diagnostic::error(
             "V0052",
             format!("two statements put different contents at `{guest}`"),
@@ -167,10 +168,14 @@ impl Embedder<'_> {
         .primary(
             at.file,
             at.span,
-            format!("this puts something at `{guest}`…"),
+            format!("this puts `{guest}`{}…", from(host)),
         );
-        if let Some(owner) = self.owners.get(guest) {
-            d = d.secondary(owner.file, owner.span, format!("…where this put {what}"));
+        if let Some((owner, owner_host)) = self.owners.get(guest) {
+            d = d.secondary(
+                owner.file,
+                owner.span,
+                format!("…where this put {what}{}", from(owner_host.as_deref())),
+            );
         }
         self.out.diagnostics.push(
             d.help("give one of them another guest path, or exclude the file from the mount"),
@@ -204,13 +209,13 @@ impl Embedder<'_> {
                 } else {
                     "other contents"
                 };
-                self.conflict(&path, at, what);
+                self.conflict(&path, at, host.as_deref(), what);
             }
             return;
         }
         match self.builder.file(dir, name, contents) {
             Ok(_) => {
-                self.owners.insert(path.clone(), at);
+                self.owners.insert(path.clone(), (at, host.clone()));
                 self.out.report.push(ReportEntry {
                     guest: path,
                     host,
@@ -220,7 +225,7 @@ impl Embedder<'_> {
                 self.tick(bytes);
             }
             Err(BuildError::Exists | BuildError::NotADirectory | BuildError::TooLarge) => {
-                self.conflict(&path, at, "something else");
+                self.conflict(&path, at, host.as_deref(), "something else");
             }
         }
     }
@@ -458,11 +463,12 @@ impl Embedder<'_> {
         let guest_path = format!("/{}", guest.join("/"));
         let name = guest.last().expect("named");
         if self.builder.child(dir, name).is_some() {
-            self.conflict(&guest_path, mount.at, "something else");
+            self.conflict(&guest_path, mount.at, Some(path), "something else");
             return;
         }
         if self.builder.symlink(dir, name, &target_text).is_ok() {
-            self.owners.insert(guest_path.clone(), mount.at);
+            self.owners
+                .insert(guest_path.clone(), (mount.at, Some(path.to_path_buf())));
             self.out.report.push(ReportEntry {
                 guest: guest_path,
                 host: Some(path.to_path_buf()),
