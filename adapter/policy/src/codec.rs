@@ -87,7 +87,7 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
     }
     // The image goes last, 8-byte aligned relative to the start, so it can be read in place.
     w.u32(policy.files.image.len() as u32);
-    while w.0.len() % 8 != 0 {
+    while !w.0.len().is_multiple_of(8) {
         w.u8(0);
     }
     w.0.extend_from_slice(&policy.files.image);
@@ -162,7 +162,7 @@ pub(crate) fn decode_lazy(bytes: &[u8]) -> Result<(Policy, core::ops::Range<usiz
         preopens.push(Preopen { guest, source });
     }
     let image_len = r.u32()? as usize;
-    while r.pos % 8 != 0 {
+    while !r.pos.is_multiple_of(8) {
         if r.u8()? != 0 {
             return Err(DecodeError::BadTag(1));
         }
