@@ -45,7 +45,7 @@ pub fn component_diagnostics(
         let mut d = Diagnostic::warning(
             "V0040",
             format!(
-                "`{component_name}` imports {}, and this policy makes every call trap",
+                "`{component_name}` imports {}, which this policy denies: a call to it traps",
                 imported.join(", ")
             ),
         )
