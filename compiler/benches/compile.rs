@@ -78,10 +78,10 @@ fn measure<T>(label: &str, runs: usize, mut f: impl FnMut() -> T) {
         .collect();
     let first = times[0];
     times.sort();
-    let median = if runs % 2 == 1 {
-        times[runs / 2]
-    } else {
+    let median = if runs.is_multiple_of(2) {
         (times[runs / 2 - 1] + times[runs / 2]) / 2
+    } else {
+        times[runs / 2]
     };
     println!(
         "  {label:<44} min {:>8.3} ms   median {:>8.3} ms   first {:>8.3} ms   ({runs} runs)",

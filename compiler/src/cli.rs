@@ -288,7 +288,11 @@ fn run(
     let outcome = crate::run::run(&compiled.ir, &loaded, &options)
         .map_err(|e| Failure::Input(format!("running `{name}` failed: {e:#}")))?;
     match outcome.status {
-        crate::run::Status::Exited(code) => Ok(ExitCode::from(code.clamp(0, 255) as u8)),
+        crate::run::Status::Exited(code) => {
+            // Out-of-range statuses must not turn into success.
+            let code = u8::try_from(code).unwrap_or(1);
+            Ok(ExitCode::from(code))
+        }
         crate::run::Status::Trapped(message) => {
             eprintln!("error: `{name}` trapped: {message}");
             Ok(ExitCode::from(134))
@@ -319,26 +323,26 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     // Temporary files are private; the output gets the permissions of the file it replaces, or
     // the usual ones for a new file.
     let permissions = match std::fs::metadata(path) {
-        Ok(meta) => meta.permissions(),
+        Ok(meta) => Some(meta.permissions()),
         Err(_) => new_file_permissions(),
     };
-    tmp.as_file().set_permissions(permissions).map_err(fail)?;
+    if let Some(permissions) = permissions {
+        tmp.as_file().set_permissions(permissions).map_err(fail)?;
+    }
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
 }
 
 #[cfg(unix)]
-fn new_file_permissions() -> std::fs::Permissions {
+fn new_file_permissions() -> Option<std::fs::Permissions> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::Permissions::from_mode(0o644)
+    Some(std::fs::Permissions::from_mode(0o644))
 }
 
 #[cfg(not(unix))]
-fn new_file_permissions() -> std::fs::Permissions {
-    std::fs::metadata(".")
-        .map(|m| m.permissions())
-        .unwrap_or_else(|_| unreachable!())
+fn new_file_permissions() -> Option<std::fs::Permissions> {
+    None
 }
 
 /// A progress line on stderr while embedding takes long (only on a terminal).

@@ -80,7 +80,7 @@ pub fn engine() -> &'static Engine {
 /// Compiles the component (separately, so callers can reuse it).
 pub fn load(bytes: &[u8]) -> Result<Component> {
     Component::new(engine(), bytes)
-        .map_err(|e| anyhow::anyhow!("wasmtime cannot compile the component: {e:?}"))
+        .map_err(|e| anyhow::anyhow!("wasmtime cannot compile the component: {e:#}"))
 }
 
 /// Runs `component` under `policy`.
@@ -156,13 +156,13 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
     );
     let mut linker: Linker<Host> = Linker::new(engine());
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-        .map_err(|e| anyhow::anyhow!("linking WASI failed: {e:?}"))?;
+        .map_err(|e| anyhow::anyhow!("linking WASI failed: {e:#}"))?;
     let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(
         &mut store, component, &linker,
     )
     .map_err(|e| {
         anyhow::anyhow!(
-            "the component cannot be instantiated (is it a command exporting wasi:cli/run?): {e:?}"
+            "the component cannot be instantiated (is it a command exporting wasi:cli/run?): {e:#}"
         )
     })?;
     let status = match command.wasi_cli_run().call_run(&mut store) {
@@ -170,7 +170,7 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
         Ok(Err(())) => Status::Exited(1),
         Err(e) => match e.downcast_ref::<I32Exit>() {
             Some(exit) => Status::Exited(exit.0),
-            None => Status::Trapped(format!("{e:?}")),
+            None => Status::Trapped(format!("{e:#}")),
         },
     };
     Ok(Outcome {

@@ -185,7 +185,7 @@ impl Embedder<'_> {
     fn tick(&mut self, bytes: u64) {
         self.count.files += 1;
         self.count.bytes += bytes;
-        if self.count.files % 256 == 0 {
+        if self.count.files.is_multiple_of(256) {
             (self.progress)(self.count);
         }
     }
