@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 
 rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
 cargo build --quiet --release --target wasm32-wasip2 --manifest-path examples/pong/Cargo.toml
-cargo build --quiet -p virtc
+cargo build --quiet -p virtc-cli
 virtc=target/debug/virtc
 pong=examples/pong/target/wasm32-wasip2/release/pong.wasm
 out=target/pong.virt.wasm
