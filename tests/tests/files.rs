@@ -13,6 +13,7 @@ fn tree(policy: &str) -> Policy {
         .with_file("tree/sub/deep/b.bin", vec![7u8; 1000])
         .with_file("tree/secret.key", "k")
         .with_symlink("tree/link", "sub/a.txt")
+        .with_symlink("tree/sub/up", "../hello.txt")
 }
 
 fn run_files(policy: &Policy, env: &[(&str, &str)]) -> (String, Vec<String>) {
@@ -50,7 +51,7 @@ fn include_and_exclude() {
 #[test]
 fn mounts_and_files_share_one_tree() {
     let policy = tree(&format!(
-        "{BASE} mount \"/\" from \"./tree\"; mount \"/etc/app\" from \"./tree/sub\"; file \"/etc/motd\" = \"hi\";"
+        "{BASE} mount \"/\" from \"./tree\"; mount \"/etc/app\" from \"./tree/sub\" {{ exclude \"up\"; }} file \"/etc/motd\" = \"hi\";"
     ));
     let (out, _) = run_files(&policy, &[]);
     insta::assert_snapshot!(out);
@@ -61,8 +62,10 @@ fn host_preopen_beside_an_embedded_tree() {
     let host = tempfile::tempdir().unwrap();
     std::fs::write(host.path().join("hello.txt"), "from the host\n").unwrap();
     std::fs::create_dir(host.path().join("inner")).unwrap();
+    // A link in the host directory that leads out of it: the host refuses to follow it.
+    std::os::unix::fs::symlink("/etc", host.path().join("out")).unwrap();
     let policy = tree(&format!(
-        "{BASE} env FILES_ROOT = \"/data\"; mount \"/\" from \"./tree\"; preopen \"/data\" from host \"{}\" readonly;",
+        "{BASE} env FILES_ROOT = \"/data\"; env FILES_READ = \"/data/hello.txt\"; mount \"/\" from \"./tree\"; preopen \"/data\" from host \"{}\" readonly;",
         host.path().display()
     ));
     let (out, imports) = run_files(&policy, &[]);

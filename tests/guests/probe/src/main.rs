@@ -17,6 +17,7 @@ fn main() {
         "exit" => std::process::exit(7),
         "fs" => fs(),
         "files" => files(),
+        "throughput" => throughput(),
         "compute" => compute(),
         other => report(&format!("unknown scenario: {other}")),
     }
@@ -143,7 +144,8 @@ fn files() {
         ("truncate", std::fs::OpenOptions::new().write(true).truncate(true).open(&target).map(|_| ())),
         ("escape ../..", std::fs::read(format!("{base}/../../etc/passwd")).map(|_| ())),
         ("escape /etc/passwd", std::fs::read("/etc/passwd").map(|_| ())),
-        ("escape via link", std::fs::read(format!("{base}/out")).map(|_| ())),
+        ("escape via link", std::fs::read(format!("{base}/out/passwd")).map(|_| ())),
+        ("inside via link", std::fs::read(format!("{base}/sub/up")).map(|_| ())),
         ("missing", std::fs::read(format!("{base}/missing")).map(|_| ())),
     ];
     for (what, result) in attempts {
@@ -172,4 +174,21 @@ fn walk(path: &std::path::Path) {
     } else {
         report(&format!("f {} {}", path.display(), meta.len()));
     }
+}
+
+/// Reads `FILES_READ` whole a few times and prints the best rate (needs clocks).
+fn throughput() {
+    let path = std::env::var("FILES_READ").unwrap_or_else(|_| "/big.bin".into());
+    let mut best = f64::MAX;
+    let mut len = 0;
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        match std::fs::read(&path) {
+            Ok(bytes) => len = bytes.len(),
+            Err(e) => return report(&format!("read {path}: error {:?}", e.kind())),
+        }
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    report(&format!("bytes: {len}"));
+    report(&format!("seconds: {best:.6}"));
 }

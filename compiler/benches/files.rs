@@ -1,0 +1,196 @@
+//! Benchmark of embedding files, printing figures: compile time and peak memory for a mount of
+//! 10,000 files and one of 100 MB (each measured in a fresh child process, so the peak is its
+//! own), and the guest-side rate of reading a 64 MB file embedded versus through a host preopen.
+//!
+//! Run with `cargo bench -p virtc --bench files`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use virtc::db::Database;
+use virtc::driver::{self, Input};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    // Child mode: compile one policy and print time and peak memory.
+    if let Some(pos) = args.iter().position(|a| a == "--child") {
+        let policy = PathBuf::from(&args[pos + 1]);
+        child(&policy);
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let many = work.path().join("many");
+    let start = Instant::now();
+    let mut total = 0u64;
+    for d in 0..100 {
+        let dir = many.join(format!("tree/d{d:03}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in 0..100 {
+            let contents = format!("file {d}/{f}\n").repeat(20);
+            total += contents.len() as u64;
+            std::fs::write(dir.join(format!("f{f:03}.txt")), contents).unwrap();
+        }
+    }
+    std::fs::write(many.join("policy.virt"), "mount \"/\" from \"./tree\";\n").unwrap();
+    println!(
+        "prepared 10,000 files ({:.1} MB) in {:.2} s",
+        total as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+    report_child("mount of 10,000 files", &many.join("policy.virt"), total);
+
+    let big = work.path().join("big");
+    std::fs::create_dir_all(big.join("tree")).unwrap();
+    let chunk: Vec<u8> = (0..(1 << 20)).map(|i| (i * 7 % 251) as u8).collect();
+    for i in 0..10 {
+        let mut bytes = Vec::with_capacity(10 << 20);
+        for _ in 0..10 {
+            bytes.extend_from_slice(&chunk);
+        }
+        std::fs::write(big.join(format!("tree/part{i}.bin")), bytes).unwrap();
+    }
+    std::fs::write(big.join("policy.virt"), "mount \"/\" from \"./tree\";\n").unwrap();
+    report_child(
+        "mount of 100 MB (10 files)",
+        &big.join("policy.virt"),
+        100 << 20,
+    );
+
+    throughput(work.path());
+}
+
+/// Runs this benchmark binary as a child compiling `policy` and prints what it measured.
+fn report_child(what: &str, policy: &Path, embedded: u64) {
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new(exe)
+        .arg("--child")
+        .arg(policy)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut ms = 0.0;
+    let mut peak_kb = 0u64;
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("ms ") {
+            ms = v.parse().unwrap();
+        }
+        if let Some(v) = line.strip_prefix("peak_kb ") {
+            peak_kb = v.parse().unwrap();
+        }
+    }
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!(
+        "{what:<32} compile {:>8.1} ms   peak memory {:>7.1} MB ({:.1}× the embedded bytes)",
+        ms,
+        peak_kb as f64 / 1024.0,
+        (peak_kb * 1024) as f64 / embedded as f64
+    );
+}
+
+fn child(policy: &Path) {
+    let start = Instant::now();
+    let db = Database::default();
+    let root = driver::load_policy(&db, policy).ok().unwrap();
+    let compiled = driver::compile(&db, root, None, None).ok().unwrap();
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    assert!(!compiled.adapter.bytes.is_empty());
+    println!("ms {ms}");
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    for line in status.lines() {
+        if let Some(v) = line.strip_prefix("VmHWM:") {
+            println!("peak_kb {}", v.trim().trim_end_matches(" kB"));
+        }
+    }
+}
+
+fn build_probe() -> Vec<u8> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let manifest = repo.join("tests/guests/Cargo.toml");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read(repo.join("tests/guests/target/wasm32-wasip2/release/probe.wasm")).unwrap()
+}
+
+/// The guest reads a 64 MB file embedded, then the same file through a host preopen.
+fn throughput(work: &Path) {
+    let probe = build_probe();
+    let dir = work.join("rate");
+    std::fs::create_dir_all(dir.join("tree")).unwrap();
+    let bytes: Vec<u8> = (0..64u32 << 20).map(|i| (i % 253) as u8).collect();
+    std::fs::write(dir.join("tree/big.bin"), &bytes).unwrap();
+    let host = dir.join("tree").display().to_string();
+    for (what, policy) in [
+        (
+            "embedded",
+            "env PROBE = \"throughput\"; env FILES_READ = \"/big.bin\"; allow clocks; stdout allow; mount \"/\" from \"./tree\";".to_string(),
+        ),
+        (
+            "host preopen",
+            format!("env PROBE = \"throughput\"; env FILES_READ = \"/data/big.bin\"; allow clocks; stdout allow; preopen \"/data\" from host \"{host}\" readonly;"),
+        ),
+    ] {
+        std::fs::write(dir.join("policy.virt"), policy).unwrap();
+        let db = Database::default();
+        let root = driver::load_policy(&db, &dir.join("policy.virt")).ok().unwrap();
+        let input = Input {
+            name: "probe.wasm",
+            bytes: &probe,
+        };
+        let start = Instant::now();
+        let compiled = driver::compile(&db, root, Some(&input), None).ok().unwrap();
+        let composed = compiled.composed.as_ref().unwrap();
+        let compile_ms = start.elapsed().as_secs_f64() * 1e3;
+        let component = virtc::run::load(composed).unwrap();
+        let out = virtc::run::run(
+            &compiled.ir,
+            &component,
+            &virtc::run::RunOptions {
+                program: "probe.wasm".into(),
+                args: vec![],
+                host_env: vec![],
+                stdio: virtc::run::Stdio::Capture { stdin: vec![] },
+            },
+        )
+        .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let seconds: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("seconds: "))
+            .unwrap_or_else(|| panic!("no timing in {text:?}"))
+            .parse()
+            .unwrap();
+        println!(
+            "guest reads 64 MB via {what:<13} {:>8.1} MB/s   ({:.1} ms per read; compile+compose {:.0} ms, component {:.1} MB)",
+            64.0 * 1.048576 / seconds,
+            seconds * 1e3,
+            compile_ms,
+            composed.len() as f64 / 1e6
+        );
+    }
+}
