@@ -143,6 +143,27 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
             .preopened_dir(&preopen.host, &name, perms)
             .map_err(|e| anyhow::anyhow!("cannot open the preopened directory `{name}`: {e}"))?;
     }
+    // The directories of host files, named by their path; the adapter exposes only the file.
+    let mut dirs: Vec<(&str, bool)> = Vec::new();
+    for f in &runtime.files.host_files {
+        match dirs.iter_mut().find(|(d, _)| *d == f.dir) {
+            Some((_, readonly)) => *readonly &= f.readonly,
+            None => dirs.push((&f.dir, f.readonly)),
+        }
+    }
+    for (dir, readonly) in dirs {
+        if policy.preopens.iter().any(|p| p.host.display().to_string() == dir) {
+            continue;
+        }
+        let perms = if readonly {
+            FsPerms::ReadOnly
+        } else {
+            FsPerms::ReadWrite
+        };
+        builder
+            .preopened_dir(dir, dir, perms)
+            .map_err(|e| anyhow::anyhow!("cannot open the directory `{dir}` of a host file: {e}"))?;
+    }
     if policy.sockets == Access::Host {
         builder.inherit_network();
         builder.allow_ip_name_lookup(true);

@@ -89,6 +89,13 @@ pub enum StmtKind {
     FileText { guest: Str, text: Str },
     /// `file "/guest/path" from "./local";`
     FileFrom { guest: Str, host: Str },
+    /// `file "/guest/path" from host "/host/file" [readonly];`: a host file at run time.
+    FileHost {
+        guest: Str,
+        host: Str,
+        /// The span of the `readonly` keyword, when present.
+        readonly: Option<Span>,
+    },
     /// `preopen "/guest" from host "/host/dir" [readonly];`
     Preopen {
         guest: Str,

@@ -94,3 +94,24 @@ fn a_link_out_of_the_mount_is_refused() {
         other => panic!("expected V0054, got {:?}", other.is_ok()),
     }
 }
+
+#[test]
+fn a_single_host_file_at_a_virtual_path() {
+    let host = tempfile::tempdir().unwrap();
+    std::fs::write(host.path().join("config.toml"), "from the host\n").unwrap();
+    std::fs::write(host.path().join("secret.txt"), "never seen\n").unwrap();
+    let h = host.path().display().to_string();
+    let policy = Policy::new(&format!(
+        "{BASE} env FILES_ROOT = \"/etc\"; env FILES_READ = \"/etc/app.toml\";\n\
+         env FILES_FORBIDDEN_1 = \"/etc/secret.txt\"; env FILES_FORBIDDEN_2 = \"{h}/secret.txt\";\n\
+         file \"/etc/app.toml\" from host \"{h}/config.toml\" readonly;\n\
+         file \"/etc/motd\" = \"hi\";"
+    ));
+    let (out, imports) = run_files(&policy, &[]);
+    insta::assert_snapshot!(out.replace(&h, "<host>"));
+    assert!(imports.iter().any(|i| i.starts_with("wasi:filesystem/types")), "{imports:?}");
+    assert_eq!(
+        std::fs::read_to_string(host.path().join("config.toml")).unwrap(),
+        "from the host\n"
+    );
+}

@@ -2,8 +2,8 @@
 //! in declaration order after a magic header and a format version.
 
 use crate::{
-    Access, Args, Environment, FORMAT_VERSION, Files, MAGIC, Policy, Preopen, PreopenSource, Stdio,
-    StreamMode,
+    Access, Args, Environment, FORMAT_VERSION, Files, HostFile, MAGIC, Policy, Preopen,
+    PreopenSource, Stdio, StreamMode,
 };
 use core::fmt;
 
@@ -85,6 +85,12 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
             }
         }
     }
+    w.u32(policy.files.host_files.len() as u32);
+    for f in &policy.files.host_files {
+        w.str(&f.dir);
+        w.str(&f.name);
+        w.u8(u8::from(f.readonly));
+    }
     // The image goes last, 8-byte aligned relative to the start, so it can be read in place.
     w.u32(policy.files.image.len() as u32);
     while !w.0.len().is_multiple_of(8) {
@@ -161,6 +167,19 @@ pub(crate) fn decode_lazy(bytes: &[u8]) -> Result<(Policy, core::ops::Range<usiz
         };
         preopens.push(Preopen { guest, source });
     }
+    let n = r.u32()?;
+    let mut host_files = Vec::new();
+    for _ in 0..n {
+        host_files.push(HostFile {
+            dir: r.str()?,
+            name: r.str()?,
+            readonly: match r.u8()? {
+                0 => false,
+                1 => true,
+                t => return Err(DecodeError::BadTag(t)),
+            },
+        });
+    }
     let image_len = r.u32()? as usize;
     while !r.pos.is_multiple_of(8) {
         if r.u8()? != 0 {
@@ -191,6 +210,7 @@ pub(crate) fn decode_lazy(bytes: &[u8]) -> Result<(Policy, core::ops::Range<usiz
         fs: access[3],
         files: Files {
             preopens,
+            host_files,
             image: Vec::new(),
         },
     };
@@ -294,6 +314,11 @@ mod tests {
                         },
                     },
                 ],
+                host_files: vec![HostFile {
+                    dir: "/etc".into(),
+                    name: "hosts".into(),
+                    readonly: true,
+                }],
                 image: b"VIMG-not-checked-here".to_vec(),
             },
         }

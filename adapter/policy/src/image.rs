@@ -10,6 +10,7 @@
 //!              and sorted by name bytes, so lookups are binary searches)
 //!   file:      a = offset of its contents, b = their length
 //!   symlink:   a = offset of its target, b = its length
+//!   host file: a = index into `Files::host_files` (a host file served at run time), b = 0
 //! ```
 //!
 //! A root directory is its own parent. Lookups cost O(depth × log entries).
@@ -17,7 +18,7 @@
 use std::collections::BTreeMap;
 
 const MAGIC: &[u8; 4] = b"VIMG";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const HEADER: usize = 12;
 /// Bytes per node record.
 pub const NODE_SIZE: usize = 24;
@@ -28,6 +29,8 @@ pub enum Kind {
     Directory,
     File,
     Symlink,
+    /// A file of the host, opened at run time ([`Image::host_file`] says which).
+    HostFile,
 }
 
 impl Kind {
@@ -36,6 +39,7 @@ impl Kind {
             Kind::Directory => 0,
             Kind::File => 1,
             Kind::Symlink => 2,
+            Kind::HostFile => 3,
         }
     }
 }
@@ -89,6 +93,7 @@ impl<'a> Image<'a> {
                 && match raw[0] {
                     0 => raw[4].checked_add(raw[5]).is_some_and(|end| end <= nodes),
                     1 | 2 => in_bounds(raw[4], raw[5]),
+                    3 => raw[5] == 0,
                     _ => false,
                 };
             if !ok {
@@ -129,7 +134,8 @@ impl<'a> Image<'a> {
         let kind = match raw[0] {
             0 => Kind::Directory,
             1 => Kind::File,
-            _ => Kind::Symlink,
+            2 => Kind::Symlink,
+            _ => Kind::HostFile,
         };
         Node {
             index,
@@ -170,12 +176,17 @@ impl<'a> Image<'a> {
         None
     }
 
-    /// A file's contents or a symlink's target (empty for directories).
+    /// A file's contents or a symlink's target (empty for directories and host files).
     pub fn data(&self, node: &Node<'a>) -> &'a [u8] {
         match node.kind {
-            Kind::Directory => &[],
+            Kind::Directory | Kind::HostFile => &[],
             _ => &self.bytes[node.a as usize..(node.a + node.b) as usize],
         }
+    }
+
+    /// For a host file node, its index in `Files::host_files`.
+    pub fn host_file(&self, node: &Node<'a>) -> Option<u32> {
+        (node.kind == Kind::HostFile).then_some(node.a)
     }
 }
 
@@ -209,6 +220,7 @@ enum Content {
     Directory(BTreeMap<Vec<u8>, usize>),
     File(Vec<u8>),
     Symlink(String),
+    HostFile(u32),
 }
 
 /// A node of an image under construction.
@@ -284,6 +296,11 @@ impl ImageBuilder {
         self.add(dir, name, Content::File(contents))
     }
 
+    /// A host file `name` under `dir`: entry `index` of `Files::host_files`.
+    pub fn host_file(&mut self, dir: NodeId, name: &str, index: u32) -> Result<NodeId, BuildError> {
+        self.add(dir, name, Content::HostFile(index))
+    }
+
     /// A symbolic link `name` under `dir`.
     pub fn symlink(&mut self, dir: NodeId, name: &str, target: &str) -> Result<NodeId, BuildError> {
         self.add(dir, name, Content::Symlink(target.into()))
@@ -340,7 +357,7 @@ impl ImageBuilder {
             .map(|e| match &e.content {
                 Content::File(b) => b.len(),
                 Content::Symlink(t) => t.len(),
-                Content::Directory(_) => 0,
+                Content::Directory(_) | Content::HostFile(_) => 0,
             })
             .sum();
         let total = HEADER + n * NODE_SIZE + names_len + data_len;
@@ -361,8 +378,9 @@ impl ImageBuilder {
                 }
                 Content::File(bytes) => (Kind::File, data_at as u32, bytes.len() as u32),
                 Content::Symlink(t) => (Kind::Symlink, data_at as u32, t.len() as u32),
+                Content::HostFile(i) => (Kind::HostFile, *i, 0),
             };
-            if !matches!(e.content, Content::Directory(_)) {
+            if !matches!(e.content, Content::Directory(_) | Content::HostFile(_)) {
                 data_at += b as usize;
             }
             for v in [
@@ -384,7 +402,7 @@ impl ImageBuilder {
             match &self.entries[*id].content {
                 Content::File(bytes) => out.extend_from_slice(bytes),
                 Content::Symlink(t) => out.extend_from_slice(t.as_bytes()),
-                Content::Directory(_) => {}
+                Content::Directory(_) | Content::HostFile(_) => {}
             }
         }
         debug_assert_eq!(out.len(), total);
@@ -405,15 +423,22 @@ mod tests {
         b.file(etc, "app.toml", b"x = 1".to_vec()).unwrap();
         b.symlink(etc, "link", "motd").unwrap();
         b.file(root, "z", Vec::new()).unwrap();
+        b.host_file(root, "hosts", 3).unwrap();
         assert_eq!(b.dir(etc, "motd"), Err(BuildError::Exists));
         assert_eq!(b.file(etc, "motd", vec![]), Err(BuildError::Exists));
         let (bytes, index) = b.finish().unwrap();
         let image = Image::new(&bytes).unwrap();
-        assert_eq!(image.len(), 6);
+        assert_eq!(image.len(), 7);
+        let hosts = image.lookup(index[root], b"hosts").unwrap();
+        assert_eq!(
+            (hosts.kind, image.host_file(&hosts)),
+            (Kind::HostFile, Some(3))
+        );
+        assert!(image.data(&hosts).is_empty());
         let root = index[root];
         assert_eq!(image.node(root).parent, root);
         let names: Vec<&[u8]> = image.children(root).map(|n| n.name).collect();
-        assert_eq!(names, [b"etc".as_slice(), b"z"]);
+        assert_eq!(names, [b"etc".as_slice(), b"hosts", b"z"]);
         let etc = image.lookup(root, b"etc").unwrap();
         assert_eq!(etc.kind, Kind::Directory);
         assert_eq!(etc.parent, root);

@@ -16,7 +16,7 @@ pub use glob::{expand_alternatives, glob_match};
 /// Magic bytes at the start of an encoded policy.
 pub const MAGIC: &[u8; 4] = b"VPOL";
 /// Version of the encoding; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// What the adapter does for one subsystem it implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -114,6 +114,8 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Files {
     pub preopens: Vec<Preopen>,
+    /// Host files served at guest paths inside the image (its `HostFile` nodes point here).
+    pub host_files: Vec<HostFile>,
     /// The embedded image ([`image::Image`]); empty when nothing is embedded. In the adapter it
     /// is read in place from the policy's bytes.
     pub image: Vec<u8>,
@@ -136,12 +138,23 @@ pub enum PreopenSource {
     Host { host: String, readonly: bool },
 }
 
+/// `file "/guest" from host "/dir/name";`: the host file `name` of the host preopen the host
+/// names `dir`, opened at run time. That preopen itself is never listed to the component.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HostFile {
+    pub dir: String,
+    pub name: String,
+    pub readonly: bool,
+}
+
 impl Files {
-    /// Whether any preopen comes from the host (the adapter then needs `wasi:filesystem`).
+    /// Whether anything comes from the host (the adapter then needs `wasi:filesystem`).
     pub fn needs_host(&self) -> bool {
-        self.preopens
-            .iter()
-            .any(|p| matches!(p.source, PreopenSource::Host { .. }))
+        !self.host_files.is_empty()
+            || self
+                .preopens
+                .iter()
+                .any(|p| matches!(p.source, PreopenSource::Host { .. }))
     }
 }
 

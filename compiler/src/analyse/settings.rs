@@ -155,8 +155,12 @@ pub struct Pattern {
 /// Where an embedded file's contents come from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FileSource {
+    /// Inline text, embedded.
     Text(String),
+    /// A local file, embedded at build time.
     Host(PathBuf),
+    /// A host file opened at run time (`file "/g" from host "/h" [readonly];`).
+    Runtime { path: PathBuf, readonly: bool },
 }
 
 /// What replaces what: settings with equal keys override each other.
@@ -425,6 +429,39 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
                         guest: guest_path,
                         source: FileSource::Text(text.value.clone()),
                         source_span: text.span,
+                    },
+                    false,
+                );
+            }
+        }
+        StmtKind::FileHost {
+            guest,
+            host,
+            readonly,
+        } => {
+            let guest_path = guest_path(db, file, guest);
+            let host_path = host_path(db, file, host);
+            if let (Some(guest_path), Some(host_path)) = (guest_path, host_path) {
+                if guest_path == "/" {
+                    report_root_file(db, file, guest);
+                    return;
+                }
+                if host_path.parent().is_none() || host_path.file_name().is_none() {
+                    report(
+                        db,
+                        Diagnostic::error("V0056", format!("`{}` does not name a file", host.value))
+                            .primary(file, host.span, "a host file path ends in a file name"),
+                    );
+                    return;
+                }
+                push(
+                    Setting::File {
+                        guest: guest_path,
+                        source: FileSource::Runtime {
+                            path: host_path,
+                            readonly: readonly.is_some(),
+                        },
+                        source_span: host.span,
                     },
                     false,
                 );

@@ -232,8 +232,13 @@ impl Embedder<'_> {
 
     fn file(&mut self, file: &FileIr) {
         let guest = components(&file.guest);
+        if let FileSource::Runtime { path, readonly } = &file.source {
+            self.host_file(file, &guest, path, *readonly);
+            return;
+        }
         let contents = match &file.source {
             FileSource::Text(text) => text.as_bytes().to_vec(),
+            FileSource::Runtime { .. } => unreachable!("handled above"),
             FileSource::Host(path) => match read_regular(path) {
                 Ok(bytes) => bytes,
                 Err(why) => {
@@ -253,13 +258,45 @@ impl Embedder<'_> {
             },
         };
         let host = match &file.source {
-            FileSource::Host(p) => Some(p.clone()),
+            FileSource::Host(p) | FileSource::Runtime { path: p, .. } => Some(p.clone()),
             FileSource::Text(_) => None,
         };
         let Some(dir) = self.dir(&guest[..guest.len() - 1], file.at) else {
             return;
         };
         self.add_file(dir, &guest, contents, host, file.at);
+    }
+
+    /// A host file served at run time: a node pointing at a host-files entry.
+    fn host_file(&mut self, file: &FileIr, guest: &[String], path: &Path, readonly: bool) {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return;
+        };
+        let Some(parent) = self.dir(&guest[..guest.len() - 1], file.at) else {
+            return;
+        };
+        let guest_path = format!("/{}", guest.join("/"));
+        let name_in_guest = guest.last().expect("a file has a name");
+        let index = self.out.files.host_files.len() as u32;
+        if self.builder.child(parent, name_in_guest).is_some()
+            || self.builder.host_file(parent, name_in_guest, index).is_err()
+        {
+            self.conflict(&guest_path, file.at, Some(path), "something else");
+            return;
+        }
+        self.out.files.host_files.push(virtc_policy::HostFile {
+            dir: dir.display().to_string(),
+            name: name.to_string_lossy().into_owned(),
+            readonly,
+        });
+        self.owners
+            .insert(guest_path.clone(), (file.at, Some(path.to_path_buf())));
+        self.out.report.push(ReportEntry {
+            guest: guest_path,
+            host: Some(path.to_path_buf()),
+            bytes: 0,
+            link: None,
+        });
     }
 
     fn mount(&mut self, mount: &MountIr) {

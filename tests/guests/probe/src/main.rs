@@ -151,6 +151,12 @@ fn files() {
     for (what, result) in attempts {
         report(&format!("{what}: {}", describe(&result)));
     }
+    for (key, value) in std::env::vars() {
+        if key.starts_with("FILES_FORBIDDEN") {
+            let result = std::fs::read(&value).map(|_| ());
+            report(&format!("forbidden {value}: {}", describe(&result)));
+        }
+    }
 }
 
 fn walk(path: &std::path::Path) {
