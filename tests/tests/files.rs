@@ -109,9 +109,46 @@ fn a_single_host_file_at_a_virtual_path() {
     ));
     let (out, imports) = run_files(&policy, &[]);
     insta::assert_snapshot!(out.replace(&h, "<host>"));
-    assert!(imports.iter().any(|i| i.starts_with("wasi:filesystem/types")), "{imports:?}");
+    assert!(
+        imports
+            .iter()
+            .any(|i| i.starts_with("wasi:filesystem/types")),
+        "{imports:?}"
+    );
     assert_eq!(
         std::fs::read_to_string(host.path().join("config.toml")).unwrap(),
         "from the host\n"
+    );
+}
+
+#[test]
+fn the_report_lists_what_was_embedded() {
+    let policy = tree(&format!(
+        "{BASE} mount \"/\" from \"./tree\" {{ exclude \"secret.key\"; }} file \"/etc/motd\" = \"hi\";"
+    ));
+    let compiled = policy.compile_ok(&guest("probe"));
+    let dir = policy.dir.path().display().to_string();
+    let lines: Vec<String> = compiled
+        .report
+        .iter()
+        .map(|e| {
+            let host = e
+                .host
+                .as_ref()
+                .map(|h| h.display().to_string().replace(&dir, "<dir>"))
+                .unwrap_or_else(|| "(inline)".into());
+            format!("{} {} {host} {:?}", e.guest, e.bytes, e.link)
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "/hello.txt 12 <dir>/tree/hello.txt None",
+            "/link 9 <dir>/tree/link Some(\"sub/a.txt\")",
+            "/sub/a.txt 1 <dir>/tree/sub/a.txt None",
+            "/sub/deep/b.bin 1000 <dir>/tree/sub/deep/b.bin None",
+            "/sub/up 12 <dir>/tree/sub/up Some(\"../hello.txt\")",
+            "/etc/motd 2 (inline) None",
+        ]
     );
 }
