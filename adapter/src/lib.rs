@@ -9,6 +9,8 @@
 //! `unreachable` stub, so a stray call would trap. See [`policy`] for the table.
 #![cfg(target_arch = "wasm32")]
 
+use core::cell::UnsafeCell;
+
 mod bindings;
 mod cli;
 mod clocks;
@@ -27,4 +29,33 @@ bindings::export!(Adapter with_types_in bindings);
 #[inline(always)]
 fn trap() -> ! {
     core::arch::wasm32::unreachable()
+}
+
+/// A value computed on first use and kept for the instance's life. Not a `OnceLock`: the adapter
+/// is single-threaded, and this is smaller.
+struct Once<T>(UnsafeCell<Option<T>>);
+
+// SAFETY: wasm32 without threads; nothing here is ever shared across threads.
+unsafe impl<T> Sync for Once<T> {}
+
+impl<T> Once<T> {
+    const fn new() -> Self {
+        Once(UnsafeCell::new(None))
+    }
+
+    /// The value, computed by `init` the first time.
+    fn get_or_init(&'static self, init: impl FnOnce() -> T) -> &'static T {
+        let slot = self.0.get();
+        // SAFETY: single-threaded, and the slot is written only while empty, that is before any
+        // reference into it was handed out (should `init` itself fill it, its value is kept).
+        unsafe {
+            if (*slot).is_none() {
+                let value = init();
+                if (*slot).is_none() {
+                    *slot = Some(value);
+                }
+            }
+            (*slot).as_ref().unwrap_or_else(|| trap())
+        }
+    }
 }

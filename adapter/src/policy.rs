@@ -10,7 +10,8 @@
 //! - `wasi:cli/stderr`, `terminal-stderr`: `stdio.stderr == Host`;
 //! - `wasi:cli/terminal-output`: stdout or stderr `Host`;
 //! - `wasi:random/*`, `wasi:clocks/*`, `wasi:cli/exit`: `random`, `clocks`, `exit == Host`;
-//! - `wasi:filesystem/*`: `fs == Host || files.needs_host()` ([`fs_host`]);
+//! - `wasi:filesystem/*`: `fs == Host || files.needs_host()` ([`fs_host`]: a host preopen or a
+//!   host file);
 //! - `wasi:io/*`: any stdio stream, clocks or [`fs_host`] (a host stream, pollable or error can
 //!   exist only then).
 //!
@@ -19,10 +20,10 @@
 //! The embedded image is not copied: it is read in place from the policy's bytes, which live in
 //! the module's memory for the instance's life.
 
-use core::cell::UnsafeCell;
-
 pub use virtc_policy::image::{Image, Kind, Node};
-pub use virtc_policy::{Access, Args, Policy, PreopenSource, StreamMode};
+pub use virtc_policy::{Access, Args, HostFile, Policy, PreopenSource, StreamMode};
+
+use crate::Once;
 
 #[link(wasm_import_module = "virtc:policy")]
 unsafe extern "C" {
@@ -38,24 +39,10 @@ struct Loaded {
     image: Image<'static>,
 }
 
-/// Not a `OnceLock`: the adapter is single-threaded, and this is smaller.
-struct Slot(UnsafeCell<Option<Loaded>>);
-
-// SAFETY: wasm32 without threads; nothing here is ever shared across threads.
-unsafe impl Sync for Slot {}
-
-static POLICY: Slot = Slot(UnsafeCell::new(None));
+static POLICY: Once<Loaded> = Once::new();
 
 fn loaded() -> &'static Loaded {
-    let slot = POLICY.0.get();
-    // SAFETY: single-threaded, and the slot is written only while empty, that is before any
-    // reference into it was handed out; `load` does not call back into `loaded`.
-    unsafe {
-        if (*slot).is_none() {
-            *slot = Some(load());
-        }
-        (*slot).as_ref().unwrap_or_else(|| crate::trap())
-    }
+    POLICY.get_or_init(load)
 }
 
 /// The policy; traps if the embedded bytes do not decode.
@@ -68,7 +55,8 @@ pub fn image() -> Image<'static> {
     loaded().image
 }
 
-/// Whether the host's file system is imported: `allow fs`, or a preopen taken from the host.
+/// Whether the host's file system is imported: `allow fs`, a preopen or a file taken from the
+/// host.
 pub fn fs_host() -> bool {
     let policy = get();
     policy.fs == Access::Host || policy.files.needs_host()

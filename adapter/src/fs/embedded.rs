@@ -6,6 +6,9 @@
 //! (directly or through a symbolic link) and an absolute link target are `not-permitted`; a
 //! missing entry is `no-entry`; a file used as a directory is `not-directory`; more than
 //! [`MAX_LINKS`] link expansions are `loop`.
+//!
+//! A host file node (`file ... from host ...`) is a regular file to listings and lookups; opening
+//! it, `stat-at` and `metadata-hash-at` go to the host ([`super::host_files`]).
 
 use crate::bindings::exports::wasi::filesystem::types::{
     DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, MetadataHashValue, OpenFlags,
@@ -28,7 +31,7 @@ pub fn node(index: u32) -> Node<'static> {
 pub fn descriptor_type(kind: Kind) -> DescriptorType {
     match kind {
         Kind::Directory => DescriptorType::Directory,
-        Kind::File => DescriptorType::RegularFile,
+        Kind::File | Kind::HostFile => DescriptorType::RegularFile,
         Kind::Symlink => DescriptorType::SymbolicLink,
     }
 }
@@ -81,16 +84,17 @@ pub fn contents(node: Node<'static>) -> Result<&'static [u8], ErrorCode> {
     }
 }
 
-/// `open-at` from the directory `base`: the node to open. Nothing can be written, so every
-/// request to write, create or truncate is `read-only` (once the path is known to lead to
-/// something openable, as a read-only host file system would answer).
+/// `open-at` from the directory `base`: the node to open. Nothing embedded can be written, so
+/// every request to write, create or truncate is `read-only` (once the path is known to lead to
+/// something openable, as a read-only host file system would answer). A host file node is
+/// returned whatever the flags: its own entry says whether it may change.
 pub fn open(
     base: u32,
     path_flags: PathFlags,
     path: &str,
     open_flags: OpenFlags,
     flags: DescriptorFlags,
-) -> Result<u32, ErrorCode> {
+) -> Result<Node<'static>, ErrorCode> {
     let changes = super::types::opens_for_change(open_flags, flags);
     if open_flags.contains(OpenFlags::DIRECTORY)
         && open_flags.intersects(OpenFlags::CREATE | OpenFlags::EXCLUSIVE | OpenFlags::TRUNCATE)
@@ -117,9 +121,12 @@ pub fn open(
         {
             Err(ErrorCode::IsDirectory)
         }
-        Kind::File if open_flags.contains(OpenFlags::DIRECTORY) => Err(ErrorCode::NotDirectory),
+        Kind::File | Kind::HostFile if open_flags.contains(OpenFlags::DIRECTORY) => {
+            Err(ErrorCode::NotDirectory)
+        }
+        Kind::HostFile => Ok(node),
         _ if changes => Err(ErrorCode::ReadOnly),
-        _ => Ok(node.index),
+        _ => Ok(node),
     }
 }
 

@@ -1,6 +1,9 @@
 //! `wasi:filesystem/preopens`: the policy's preopens in order (embedded directories, host
 //! directories remapped under a guest path, possibly read-only), then, with `allow fs`, every
 //! host preopen as the host names it.
+//!
+//! A host preopen named only by host files ([`super::host_files`]) is never listed: the component
+//! reaches its one file through the embedded tree, and nothing else in it.
 
 use super::types::Descriptor;
 use crate::Adapter;

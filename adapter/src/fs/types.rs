@@ -1,6 +1,7 @@
 //! `wasi:filesystem/types`: the adapter's descriptors. They wrap host descriptors (when the
-//! policy passes the file system through or maps host directories, possibly read-only) or point
-//! into an embedded read-only tree ([`super::embedded`]).
+//! policy passes the file system through, maps host directories or serves host files, possibly
+//! read-only) or point into an embedded read-only tree ([`super::embedded`]), whose host file
+//! nodes open as host descriptors ([`super::host_files`]).
 //!
 //! Whatever would change a read-only tree, embedded or host, is `read-only`, decided before the
 //! host is asked; the host enforces its own sandbox for its descriptors.
@@ -8,7 +9,7 @@
 use core::cell::Cell;
 
 use super::convert::{self, error_code};
-use super::embedded;
+use super::{embedded, host_files};
 use crate::Adapter;
 use crate::bindings::exports::wasi::filesystem::types::{
     self as api, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, Filesize,
@@ -21,9 +22,10 @@ use crate::policy::{self, Kind};
 
 /// The adapter's `descriptor` resource.
 pub enum Descriptor {
-    /// A host descriptor; `readonly` (inherited by everything opened from it) refuses changes.
+    /// A host descriptor (a host preopen, something opened from one, or a host file); `readonly`
+    /// (inherited by everything opened from it) refuses changes.
     Host { d: host::Descriptor, readonly: bool },
-    /// A directory or file of the embedded image, by node index.
+    /// A directory or file of the embedded image, by node index (never a host file node).
     Virtual { node: u32 },
 }
 
@@ -242,7 +244,11 @@ impl api::GuestDescriptor for Descriptor {
                 .map_err(error_code),
             Descriptor::Virtual { node } => {
                 let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
-                embedded::resolve(*node, &path, follow).map(embedded::stat)
+                let node = embedded::resolve(*node, &path, follow)?;
+                match policy::image().host_file(&node) {
+                    Some(file) => host_files::stat(file, path_flags),
+                    None => Ok(embedded::stat(node)),
+                }
             }
         }
     }
@@ -305,8 +311,11 @@ impl api::GuestDescriptor for Descriptor {
                 .map_err(error_code)
             }
             Descriptor::Virtual { node } => {
-                embedded::open(*node, path_flags, &path, open_flags, flags)
-                    .map(Descriptor::virtual_)
+                let node = embedded::open(*node, path_flags, &path, open_flags, flags)?;
+                match policy::image().host_file(&node) {
+                    Some(file) => host_files::open(file, path_flags, open_flags, flags),
+                    None => Ok(Descriptor::virtual_(node.index)),
+                }
             }
         }
     }
@@ -378,7 +387,11 @@ impl api::GuestDescriptor for Descriptor {
                 .map_err(error_code),
             Descriptor::Virtual { node } => {
                 let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
-                embedded::resolve(*node, &path, follow).map(embedded::metadata_hash)
+                let node = embedded::resolve(*node, &path, follow)?;
+                match policy::image().host_file(&node) {
+                    Some(file) => host_files::metadata_hash(file, path_flags),
+                    None => Ok(embedded::metadata_hash(node)),
+                }
             }
         }
     }
