@@ -284,6 +284,19 @@ impl Embedder<'_> {
             self.conflict(&guest_path, file.at, Some(path), "something else");
             return;
         }
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            self.out.diagnostics.push(
+                Diagnostic::warning(
+                    "V0060",
+                    format!("`{}` is a symbolic link on this machine", path.display()),
+                )
+                .primary(file.source_at.file, file.source_at.span, "a link")
+                .help(format!(
+                    "at run time the host follows it only inside `{}`; a link leading elsewhere cannot be opened",
+                    dir.display()
+                )),
+            );
+        }
         self.out.files.host_files.push(virtc_policy::HostFile {
             dir: dir.display().to_string(),
             name: name.to_string_lossy().into_owned(),
