@@ -142,6 +142,12 @@ fn files() {
         ("rename", std::fs::rename(&target, format!("{base}/renamed.txt"))),
         ("append", std::fs::OpenOptions::new().append(true).open(&target).map(|_| ())),
         ("truncate", std::fs::OpenOptions::new().write(true).truncate(true).open(&target).map(|_| ())),
+        (
+            "set times",
+            std::fs::File::open(&target).and_then(|f| f.set_modified(std::time::UNIX_EPOCH)),
+        ),
+        ("hard link", std::fs::hard_link(&target, format!("{base}/hard"))),
+        ("remove dir", std::fs::remove_dir(format!("{base}/sub"))),
         ("escape ../..", std::fs::read(format!("{base}/../../etc/passwd")).map(|_| ())),
         ("escape /etc/passwd", std::fs::read("/etc/passwd").map(|_| ())),
         ("escape via link", std::fs::read(format!("{base}/out/passwd")).map(|_| ())),
