@@ -152,7 +152,11 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
         }
     }
     for (dir, readonly) in dirs {
-        if policy.preopens.iter().any(|p| p.host.display().to_string() == dir) {
+        if policy
+            .preopens
+            .iter()
+            .any(|p| p.host.display().to_string() == dir)
+        {
             continue;
         }
         let perms = if readonly {
@@ -160,9 +164,9 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
         } else {
             FsPerms::ReadWrite
         };
-        builder
-            .preopened_dir(dir, dir, perms)
-            .map_err(|e| anyhow::anyhow!("cannot open the directory `{dir}` of a host file: {e}"))?;
+        builder.preopened_dir(dir, dir, perms).map_err(|e| {
+            anyhow::anyhow!("cannot open the directory `{dir}` of a host file: {e}")
+        })?;
     }
     if policy.sockets == Access::Host {
         builder.inherit_network();

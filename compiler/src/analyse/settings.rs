@@ -449,8 +449,15 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
                 if host_path.parent().is_none() || host_path.file_name().is_none() {
                     report(
                         db,
-                        Diagnostic::error("V0056", format!("`{}` does not name a file", host.value))
-                            .primary(file, host.span, "a host file path ends in a file name"),
+                        Diagnostic::error(
+                            "V0056",
+                            format!("`{}` does not name a file", host.value),
+                        )
+                        .primary(
+                            file,
+                            host.span,
+                            "a host file path ends in a file name",
+                        ),
                     );
                     return;
                 }

@@ -279,7 +279,10 @@ impl Embedder<'_> {
         let name_in_guest = guest.last().expect("a file has a name");
         let index = self.out.files.host_files.len() as u32;
         if self.builder.child(parent, name_in_guest).is_some()
-            || self.builder.host_file(parent, name_in_guest, index).is_err()
+            || self
+                .builder
+                .host_file(parent, name_in_guest, index)
+                .is_err()
         {
             self.conflict(&guest_path, file.at, Some(path), "something else");
             return;
