@@ -89,6 +89,15 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 impl Database {
+    /// A database that reports salsa's events (query executions, cancellations…) to
+    /// `callback`, for tests that check what an edit recomputes.
+    pub fn with_event_callback(callback: impl Fn(salsa::Event) + Send + Sync + 'static) -> Self {
+        Database {
+            storage: salsa::Storage::new(Some(Box::new(callback))),
+            ..Database::default()
+        }
+    }
+
     /// Sets (or replaces) the text of the file at `path`, as an editor or a test does.
     pub fn set_file(&mut self, path: &Path, text: String) -> SourceFile {
         use salsa::Setter;

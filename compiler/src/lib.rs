@@ -8,6 +8,7 @@ pub mod codegen;
 pub mod db;
 pub mod diagnostic;
 pub mod driver;
+pub mod format;
 pub mod ir;
 pub mod run;
 pub mod stdlib;

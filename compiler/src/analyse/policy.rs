@@ -97,8 +97,9 @@ fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mu
             Setting::File { .. } => merged.files.push((located.setting.clone(), origin)),
             setting => {
                 let Some(key) = setting.key() else { continue };
+                // First time this variable is set: it takes its place in the order.
                 if let Setting::EnvVar { name, .. } = setting
-                    && !merged.env_order.contains(name)
+                    && !merged.keyed.contains_key(&key)
                 {
                     merged.env_order.push(name.clone());
                 }

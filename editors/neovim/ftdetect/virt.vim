@@ -1,0 +1,2 @@
+" .virt files are virtc policies.
+autocmd BufRead,BufNewFile *.virt setfiletype virt

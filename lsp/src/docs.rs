@@ -1,0 +1,220 @@
+//! What the words of the language mean, in one place for hover and completion: each statement,
+//! each subsystem with the WASI interfaces it governs, each stream mode.
+
+/// A subsystem of `allow S;` / `deny S;`.
+pub struct Subsystem {
+    pub name: &'static str,
+    /// What it is, as a noun phrase.
+    pub what: &'static str,
+    pub interfaces: &'static [&'static str],
+    /// What the component gets under `allow`.
+    pub allowed: &'static str,
+    /// What the component gets under `deny`.
+    pub denied: &'static str,
+}
+
+const TRAPS: &str = "the adapter implements them as denied: they have no error channel, so a call \
+                     traps (`virtc check --component` warns first, V0040)";
+const UNSUPPORTED: &str = "restricted, and virtc cannot virtualize them yet: a component that \
+                           imports them is rejected (V0041)";
+
+pub const SUBSYSTEMS: &[Subsystem] = &[
+    Subsystem {
+        name: "clocks",
+        what: "the wall clock and the monotonic clock",
+        interfaces: &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
+        allowed: "passed through from the host",
+        denied: TRAPS,
+    },
+    Subsystem {
+        name: "env",
+        what: "environment variables and arguments",
+        interfaces: &["wasi:cli/environment"],
+        allowed: "passed through from the host unchanged: every host variable and the host's \
+                  arguments (virtual variables and `env allow` globs cannot apply then, V0027)",
+        denied: "implemented by the adapter: the component sees only the virtual variables \
+                 (`env NAME = \"value\";`), the host variables `env allow` passes, and the \
+                 arguments `args` gives",
+    },
+    Subsystem {
+        name: "config",
+        what: "runtime configuration",
+        interfaces: &["wasi:config/store"],
+        allowed: "passed through from the host",
+        denied: UNSUPPORTED,
+    },
+    Subsystem {
+        name: "exit",
+        what: "the exit status",
+        interfaces: &["wasi:cli/exit"],
+        allowed: "passed through from the host: the exit status reaches it",
+        denied: TRAPS,
+    },
+    Subsystem {
+        name: "fs",
+        what: "the file system",
+        interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
+        allowed: "passed through from the host: its preopened directories, as it configures them",
+        denied: "implemented by the adapter: no preopened directories, unless `mount`, `file` or \
+                 `preopen` statements build a file system",
+    },
+    Subsystem {
+        name: "http",
+        what: "outgoing HTTP requests",
+        interfaces: &["wasi:http/types", "wasi:http/outgoing-handler"],
+        allowed: "passed through from the host",
+        denied: UNSUPPORTED,
+    },
+    Subsystem {
+        name: "random",
+        what: "random numbers",
+        interfaces: &[
+            "wasi:random/random",
+            "wasi:random/insecure",
+            "wasi:random/insecure-seed",
+        ],
+        allowed: "passed through from the host",
+        denied: TRAPS,
+    },
+    Subsystem {
+        name: "sockets",
+        what: "the network",
+        interfaces: &[
+            "wasi:sockets/network",
+            "wasi:sockets/instance-network",
+            "wasi:sockets/tcp",
+            "wasi:sockets/tcp-create-socket",
+            "wasi:sockets/udp",
+            "wasi:sockets/udp-create-socket",
+            "wasi:sockets/ip-name-lookup",
+        ],
+        allowed: "passed through from the host",
+        denied: UNSUPPORTED,
+    },
+    Subsystem {
+        name: "stdio",
+        what: "the standard streams",
+        interfaces: &[
+            "wasi:cli/stdin",
+            "wasi:cli/stdout",
+            "wasi:cli/stderr",
+            "wasi:cli/terminal-*",
+        ],
+        allowed: "the host's streams (as `stdio allow;`)",
+        denied: "closed streams: writes fail, reads end (as `stdio deny;`)",
+    },
+];
+
+pub fn subsystem(name: &str) -> Option<&'static Subsystem> {
+    SUBSYSTEMS.iter().find(|s| s.name == name)
+}
+
+/// Markdown for `allow S;` (`allow` true) or `deny S;`.
+pub fn grant(name: &str, allow: bool) -> Option<String> {
+    let verb = if allow { "allow" } else { "deny" };
+    if name == "all" {
+        let mut out = format!(
+            "**`{verb} all;`** — {} every subsystem and every stream.\n\n",
+            if allow { "passes through" } else { "denies" }
+        );
+        for s in SUBSYSTEMS {
+            out.push_str(&format!("- `{}`: {}\n", s.name, list(s.interfaces)));
+        }
+        out.push_str("\nLater statements refine it without a conflict.");
+        return Some(out);
+    }
+    let s = subsystem(name)?;
+    Some(format!(
+        "**`{verb} {name};`** — {}.\n\n{}: {}.",
+        s.what,
+        list(s.interfaces),
+        if allow { s.allowed } else { s.denied }
+    ))
+}
+
+/// Markdown for `stdout ignore;` and the like.
+pub fn stream(stream: &str, mode: &str) -> Option<String> {
+    let interfaces: Vec<String> = match stream {
+        "stdio" => ["stdin", "stdout", "stderr"]
+            .iter()
+            .map(|s| format!("wasi:cli/{s}"))
+            .collect(),
+        other => vec![format!("wasi:cli/{other}")],
+    };
+    let interfaces: Vec<&str> = interfaces.iter().map(String::as_str).collect();
+    let what = match mode {
+        "allow" => {
+            "the host's stream, passed through (wrapped by the adapter when it owns \
+             `wasi:io/streams`)"
+        }
+        "deny" => "a closed stream, implemented by the adapter: writes fail, reads end",
+        "ignore" => "implemented by the adapter: writes are dropped, reads are at end of stream",
+        _ => return None,
+    };
+    Some(format!(
+        "**`{stream} {mode};`** — {}.\n\n{}: {what}.",
+        match stream {
+            "stdin" => "standard input",
+            "stdout" => "standard output",
+            "stderr" => "standard error",
+            _ => "all three standard streams",
+        },
+        list(&interfaces)
+    ))
+}
+
+/// One line about each statement keyword (for completion).
+pub fn keyword(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "allow" => "`allow S;` passes the host's interfaces of subsystem S through untouched",
+        "deny" => "`deny S;` virtualizes subsystem S as denied",
+        "env" => {
+            "`env NAME = \"value\";` sets a virtual variable; `env allow \"GLOB\", ...;` passes \
+             host variables by name; `env deny` takes some back"
+        }
+        "config" => {
+            "`config \"key\" = \"value\";` / `config allow \"GLOB\", ...;` (wasi:config/store)"
+        }
+        "args" => {
+            "`args allow;` (the host's arguments), `args deny;` (none) or `args \"a\", \"b\";`"
+        }
+        "stdin" | "stdout" | "stderr" => "`allow`, `deny` or `ignore` this stream",
+        "stdio" => "`allow`, `deny` or `ignore` all three streams",
+        "use" => {
+            "`use std::NAME;` or `use \"./file.virt\";` applies a profile or another file here; \
+             later statements override it"
+        }
+        "mount" => {
+            "`mount \"/guest\" from \"./dir\" { include ...; exclude ...; }` embeds a directory, \
+             read-only"
+        }
+        "file" => {
+            "`file \"/guest\" = \"text\";` or `file \"/guest\" from \"./local\";` embeds a file"
+        }
+        "preopen" => {
+            "`preopen \"/guest\" from host \"/dir\" [readonly];` passes a host directory at run \
+             time, remapped"
+        }
+        "include" => "`include \"GLOB\", ...;` embeds only the matching files of the mount",
+        "exclude" => "`exclude \"GLOB\", ...;` leaves the matching files of the mount out",
+        _ => return None,
+    })
+}
+
+/// What a stream mode does (for completion).
+pub fn mode(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "allow" => "the host's stream",
+        "deny" => "closed: writes fail, reads end",
+        "ignore" => "writes dropped, reads at end of stream",
+        _ => return None,
+    })
+}
+
+fn list(interfaces: &[&str]) -> String {
+    interfaces
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

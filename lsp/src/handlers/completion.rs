@@ -1,0 +1,313 @@
+//! Completion from what the cursor is after: statement keywords where a statement starts,
+//! subsystems after `allow`/`deny`, modes after a stream, profiles after `use std::`, file paths
+//! inside `use "..."` and `from "..."` (relative to the document's directory), host variable
+//! names inside `env allow "..."`.
+
+use std::path::{Path, PathBuf};
+
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use virtc_grammar::STATEMENT_KEYWORDS;
+
+use crate::cursor::{self, Cursor, Word};
+use crate::docs;
+use crate::documents::{self, Document};
+use crate::server::Server;
+
+pub async fn completion(
+    server: &Server,
+    params: CompletionParams,
+) -> Result<Option<CompletionResponse>> {
+    let position = params.text_document_position;
+    let Some((_, doc)) = server.state.document(&position.text_document.uri) else {
+        return Ok(None);
+    };
+    let host_env = server.state.options.host_env.clone();
+    let items = tokio::task::spawn_blocking(move || items(&doc, position.position, &host_env))
+        .await
+        .map_err(|_| tower_lsp_server::jsonrpc::Error::internal_error())?;
+    Ok((!items.is_empty()).then_some(CompletionResponse::Array(items)))
+}
+
+/// The completions at `pos` of `doc`.
+pub fn items(doc: &Document, pos: Position, host_env: &[String]) -> Vec<CompletionItem> {
+    let text = doc.text.as_str();
+    let starts = documents::line_starts(text);
+    let at = documents::offset(text, &starts, pos);
+    // Where the cursor really is (a position past the end of its line is at the end).
+    let pos = documents::position(text, &starts, at);
+    let cursor = cursor::at(text, at);
+    if cursor.in_comment {
+        return Vec::new();
+    }
+    let edit_from = |start: usize| Range::new(documents::position(text, &starts, start), pos);
+    if let Some((start, typed)) = &cursor.string {
+        let range = edit_from(*start);
+        return in_string(&cursor, doc, typed, *start, range, host_env, &|s| {
+            documents::position(text, &starts, s)
+        });
+    }
+    let range = match &cursor.typed {
+        Some((start, _)) => edit_from(*start),
+        None => Range::new(pos, pos),
+    };
+    let words = |names: &mut dyn Iterator<Item = (&str, CompletionItemKind, Option<&str>)>| {
+        names
+            .map(|(name, kind, doc)| item(name, kind, None, doc.map(str::to_string), range))
+            .collect::<Vec<_>>()
+    };
+    if cursor.before.is_empty() {
+        let keywords: &[&str] = if cursor.in_block {
+            &["include", "exclude"]
+        } else {
+            STATEMENT_KEYWORDS
+        };
+        return words(
+            &mut keywords
+                .iter()
+                .map(|k| (*k, CompletionItemKind::KEYWORD, docs::keyword(k))),
+        );
+    }
+    if cursor.after(&["allow"]) || cursor.after(&["deny"]) {
+        let allow = cursor.after(&["allow"]);
+        return docs::SUBSYSTEMS
+            .iter()
+            .map(|s| s.name)
+            .chain(["all"])
+            .map(|name| {
+                let detail = docs::subsystem(name).map_or("every subsystem and stream", |s| s.what);
+                let mut item = item(
+                    name,
+                    CompletionItemKind::ENUM_MEMBER,
+                    Some(detail.to_string()),
+                    docs::grant(name, allow),
+                    range,
+                );
+                item.sort_text = Some(if name == "all" {
+                    "~all".into()
+                } else {
+                    name.into()
+                });
+                item
+            })
+            .collect();
+    }
+    if let [Word::Name(stream)] = cursor.before.as_slice()
+        && matches!(stream.as_str(), "stdin" | "stdout" | "stderr" | "stdio")
+    {
+        return ["allow", "deny", "ignore"]
+            .iter()
+            .map(|mode| {
+                item(
+                    mode,
+                    CompletionItemKind::ENUM_MEMBER,
+                    docs::mode(mode).map(str::to_string),
+                    docs::stream(stream, mode),
+                    range,
+                )
+            })
+            .collect();
+    }
+    if cursor.after(&["env"]) || cursor.after(&["config"]) || cursor.after(&["args"]) {
+        return words(
+            &mut [
+                ("allow", CompletionItemKind::KEYWORD, None),
+                ("deny", CompletionItemKind::KEYWORD, None),
+            ]
+            .into_iter(),
+        );
+    }
+    if cursor.after(&["use"]) {
+        return virtc::stdlib::names()
+            .map(|name| {
+                let label = format!("std::{name}");
+                item(
+                    &label,
+                    CompletionItemKind::MODULE,
+                    Some("standard profile".into()),
+                    Some(profile_doc(name)),
+                    range,
+                )
+            })
+            .collect();
+    }
+    if cursor.after(&["use", "std", "::"]) {
+        return virtc::stdlib::names()
+            .map(|name| {
+                item(
+                    name,
+                    CompletionItemKind::MODULE,
+                    Some("standard profile".into()),
+                    Some(profile_doc(name)),
+                    range,
+                )
+            })
+            .collect();
+    }
+    let next: &[&str] = if cursor.after(&["mount", "\""])
+        || cursor.after(&["file", "\""])
+        || cursor.after(&["preopen", "\""])
+    {
+        &["from"]
+    } else if cursor.after(&["preopen", "\"", "from"]) || cursor.after(&["file", "\"", "from"]) {
+        &["host"]
+    } else if cursor.after(&["preopen", "\"", "from", "host", "\""])
+        || cursor.after(&["file", "\"", "from", "host", "\""])
+    {
+        &["readonly"]
+    } else {
+        &[]
+    };
+    words(&mut next.iter().map(|k| (*k, CompletionItemKind::KEYWORD, None)))
+}
+
+fn item(
+    label: &str,
+    kind: CompletionItemKind,
+    detail: Option<String>,
+    doc: Option<String>,
+    range: Range,
+) -> CompletionItem {
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(kind),
+        detail,
+        documentation: doc.map(|value| {
+            Documentation::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value,
+            })
+        }),
+        text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(
+            range,
+            label.to_string(),
+        ))),
+        ..CompletionItem::default()
+    }
+}
+
+/// The leading comment of a profile: what it is for.
+fn profile_doc(name: &str) -> String {
+    let text = virtc::stdlib::profile(name).unwrap_or_default();
+    let comment: Vec<&str> = text
+        .lines()
+        .take_while(|l| l.starts_with("//"))
+        .map(|l| l.trim_start_matches('/').trim())
+        .collect();
+    comment.join(" ")
+}
+
+/// Completions inside a string: paths or host variable names, by statement.
+fn in_string(
+    cursor: &Cursor,
+    doc: &Document,
+    typed: &str,
+    content_start: usize,
+    range: Range,
+    host_env: &[String],
+    position: &dyn Fn(usize) -> Position,
+) -> Vec<CompletionItem> {
+    let env_globs = matches!(cursor.first(), Some("env"))
+        && matches!(cursor.before.get(1), Some(Word::Name(w)) if w == "allow" || w == "deny")
+        && cursor.before[2..].iter().enumerate().all(|(i, w)| {
+            *w == if i % 2 == 0 {
+                Word::Str
+            } else {
+                Word::Punct(",")
+            }
+        });
+    if env_globs && cursor.before.len().is_multiple_of(2) {
+        return host_env
+            .iter()
+            .map(|name| {
+                item(
+                    name,
+                    CompletionItemKind::VARIABLE,
+                    Some("host environment variable".into()),
+                    None,
+                    range,
+                )
+            })
+            .collect();
+    }
+    let wanted = if cursor.after(&["use"]) {
+        Wanted::Policies
+    } else if cursor.after(&["mount", "\"", "from"])
+        || cursor.after(&["preopen", "\"", "from", "host"])
+    {
+        Wanted::Directories
+    } else if cursor.after(&["file", "\"", "from"]) || cursor.after(&["file", "\"", "from", "host"])
+    {
+        Wanted::Files
+    } else {
+        return Vec::new();
+    };
+    let Some(base) = doc
+        .path
+        .parent()
+        .filter(|_| !doc.path.starts_with("/virtc-buffer"))
+    else {
+        return Vec::new();
+    };
+    // Complete the last segment of what is typed.
+    let (dir_part, segment) = match typed.rfind('/') {
+        Some(i) => typed.split_at(i + 1),
+        None => ("", typed),
+    };
+    let dir: PathBuf = if dir_part.is_empty() {
+        base.to_path_buf()
+    } else {
+        base.join(dir_part)
+    };
+    let prefix = if typed.is_empty() { "./" } else { "" };
+    let segment_range = Range::new(position(content_start + dir_part.len()), range.end);
+    paths(&dir, segment, wanted)
+        .into_iter()
+        .map(|(name, is_dir)| {
+            let insert = format!("{prefix}{name}{}", if is_dir { "/" } else { "" });
+            let kind = if is_dir {
+                CompletionItemKind::FOLDER
+            } else {
+                CompletionItemKind::FILE
+            };
+            let mut item = item(&insert, kind, None, None, segment_range);
+            item.filter_text = Some(insert.clone());
+            item
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Policies,
+    Directories,
+    Files,
+}
+
+/// The entries of `dir` that fit: directories always, `.virt` files for `use`, any file for
+/// `file`. Hidden entries only when a `.` is typed.
+fn paths(dir: &Path, segment: &str, wanted: Wanted) -> Vec<(String, bool)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, bool)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            if name.starts_with('.') && !segment.starts_with('.') {
+                return None;
+            }
+            let is_dir = entry.path().is_dir();
+            let fits = is_dir
+                || match wanted {
+                    Wanted::Policies => name.ends_with(".virt"),
+                    Wanted::Directories => false,
+                    Wanted::Files => true,
+                };
+            fits.then_some((name, is_dir))
+        })
+        .take(1000)
+        .collect();
+    out.sort();
+    out
+}

@@ -1,0 +1,158 @@
+//! Semantic tokens: keywords, strings, comments, and the words the grammar leaves open coloured
+//! by their role (subsystems and stream modes, variable names, profile paths), so that
+//! `allow env;` colours `env` as a subsystem and not as the keyword.
+
+use std::collections::HashMap;
+
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use virtc::analyse::syntax::parse_file;
+use virtc::db::{Db, SourceFile, line_starts};
+use virtc_grammar::lexer::{Token, lex};
+use virtc_grammar::{ArgsMode, EnvName, StmtKind};
+
+use crate::documents;
+use crate::server::{Server, TOKEN_TYPES};
+
+pub async fn full(
+    server: &Server,
+    params: SemanticTokensParams,
+) -> Result<Option<SemanticTokensResult>> {
+    let Some((seq, doc)) = server.state.document(&params.text_document.uri) else {
+        return Ok(None);
+    };
+    let found = server
+        .state
+        .analysis
+        .query(seq, move |db| {
+            let file = db.load(&doc.path).ok()?;
+            Some(SemanticTokensResult::Tokens(SemanticTokens {
+                result_id: None,
+                data: tokens(db, file),
+            }))
+        })
+        .await?;
+    Ok(found)
+}
+
+fn kind(token_type: SemanticTokenType) -> u32 {
+    TOKEN_TYPES
+        .iter()
+        .position(|t| *t == token_type)
+        .unwrap_or(0) as u32
+}
+
+/// The tokens of `file`, encoded as LSP wants them (relative positions, one line each).
+pub fn tokens(db: &dyn Db, file: SourceFile) -> Vec<SemanticToken> {
+    let text = file.text(db);
+    let starts = line_starts(db, file);
+    // Roles of words, from the syntax tree.
+    let mut roles: HashMap<usize, SemanticTokenType> = HashMap::new();
+    for stmt in &parse_file(db, file).file.stmts {
+        match &stmt.kind {
+            StmtKind::Allow(w) | StmtKind::Deny(w) => {
+                roles.insert(w.span.start, SemanticTokenType::ENUM_MEMBER);
+            }
+            StmtKind::Stdio { mode, .. } => {
+                roles.insert(mode.span.start, SemanticTokenType::ENUM_MEMBER);
+            }
+            StmtKind::Args(ArgsMode::Word(w)) => {
+                roles.insert(w.span.start, SemanticTokenType::ENUM_MEMBER);
+            }
+            StmtKind::EnvSet {
+                name: EnvName::Ident(name),
+                ..
+            } => {
+                roles.insert(name.span.start, SemanticTokenType::VARIABLE);
+            }
+            StmtKind::UseProfile { path, .. } => {
+                for ident in path {
+                    roles.insert(ident.span.start, SemanticTokenType::NAMESPACE);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut spans: Vec<(usize, usize, SemanticTokenType)> = Vec::new();
+    let (lexed, _) = lex(text);
+    let mut at = 0;
+    for (start, token, end) in lexed {
+        comments(text, at, start, &mut spans);
+        at = end;
+        let source = &text[start..end];
+        let token_type = match token {
+            _ if roles.contains_key(&start) => roles[&start].clone(),
+            Token::Str(_) => SemanticTokenType::STRING,
+            Token::Eq | Token::PathSep => SemanticTokenType::OPERATOR,
+            Token::Error if source.starts_with('"') => SemanticTokenType::STRING,
+            Token::Error if source.starts_with("/*") => SemanticTokenType::COMMENT,
+            Token::Ident(_)
+            | Token::Error
+            | Token::Semi
+            | Token::Comma
+            | Token::LBrace
+            | Token::RBrace
+            | Token::RBraceSemi
+            | Token::BlockComment
+            | Token::HashComment => continue,
+            _ => SemanticTokenType::KEYWORD,
+        };
+        spans.push((start, end, token_type));
+    }
+    comments(text, at, text.len(), &mut spans);
+    spans.sort_by_key(|s| s.0);
+    // One token per line, in UTF-16 units, relative to the previous one.
+    let mut out = Vec::new();
+    let (mut last_line, mut last_col) = (0, 0);
+    for (start, end, token_type) in spans {
+        let mut from = start;
+        while from < end {
+            let line_end = text[from..end].find('\n').map_or(end, |i| from + i);
+            let piece_end = text[from..line_end]
+                .strip_suffix('\r')
+                .map_or(line_end, |p| from + p.len());
+            if piece_end > from {
+                let pos = documents::position(text, starts, from);
+                let length: usize = text[from..piece_end].chars().map(char::len_utf16).sum();
+                let delta_line = pos.line - last_line;
+                let delta_start = if delta_line == 0 {
+                    pos.character - last_col
+                } else {
+                    pos.character
+                };
+                out.push(SemanticToken {
+                    delta_line,
+                    delta_start,
+                    length: length as u32,
+                    token_type: kind(token_type.clone()),
+                    token_modifiers_bitset: 0,
+                });
+                last_line = pos.line;
+                last_col = pos.character;
+            }
+            from = line_end + 1;
+        }
+    }
+    out
+}
+
+/// The comments in `text[from..to]` (which holds only whitespace, comments, and `#` lines the
+/// lexer skipped as errors).
+fn comments(text: &str, from: usize, to: usize, out: &mut Vec<(usize, usize, SemanticTokenType)>) {
+    let gap = &text[from..to];
+    let mut i = 0;
+    while i < gap.len() {
+        let rest = &gap[i..];
+        if rest.starts_with("//") || rest.starts_with('#') {
+            let end = rest.find('\n').map_or(gap.len(), |n| i + n);
+            out.push((from + i, from + end, SemanticTokenType::COMMENT));
+            i = end;
+        } else if let Some(body) = rest.strip_prefix("/*") {
+            let end = body.find("*/").map_or(gap.len(), |n| i + 2 + n + 2);
+            out.push((from + i, from + end, SemanticTokenType::COMMENT));
+            i = end;
+        } else {
+            i += rest.chars().next().map_or(1, char::len_utf8);
+        }
+    }
+}
