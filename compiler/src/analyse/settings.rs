@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use globset::Glob;
 use virtc_grammar::{ArgsMode, EnvName, MountRuleKind, Span, Stmt, StmtKind, Str};
 use virtc_policy::{StreamMode, expand_alternatives};
 
@@ -625,19 +624,44 @@ fn stmt_host_span(stmt: &Stmt) -> Span {
     }
 }
 
+/// globset's verdict on a pattern (`None` when valid), remembered across edits: building a glob
+/// is the costliest part of checking a statement, and an edit leaves almost every pattern as it
+/// was.
+fn glob_error(pattern: &str, literal_separator: bool) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    /// (pattern, literal separator) → globset's error, if any.
+    type Verdicts = HashMap<(String, bool), Option<String>>;
+    static CACHE: OnceLock<Mutex<Verdicts>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (pattern.to_owned(), literal_separator);
+    if let Some(known) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return known;
+    }
+    let verdict = globset::GlobBuilder::new(pattern)
+        .literal_separator(literal_separator)
+        .build()
+        .err()
+        .map(|e| e.kind().to_string());
+    if let Ok(mut c) = cache.lock() {
+        if c.len() > 50_000 {
+            c.clear();
+        }
+        c.insert(key, verdict.clone());
+    }
+    verdict
+}
+
 /// Validates a mount glob (relative paths; `*` stays within a directory, `**` crosses them).
 fn mount_glob(db: &dyn Db, file: SourceFile, pattern: &Str) -> Option<()> {
-    let built = globset::GlobBuilder::new(&pattern.value)
-        .literal_separator(true)
-        .build();
-    let problem = match built {
-        Ok(_) if pattern.value.starts_with('/') => (
+    let problem = match glob_error(&pattern.value, true) {
+        None if pattern.value.starts_with('/') => (
             "mount globs are relative to the mounted directory".to_string(),
             "drop the leading `/`; `**/` matches in any subdirectory",
         ),
-        Ok(_) => return Some(()),
-        Err(e) => (
-            e.kind().to_string(),
+        None => return Some(()),
+        Some(e) => (
+            e,
             "globs use `*` (within a directory), `**` (across directories), `?`, `[abc]` and `{a,b}`",
         ),
     };
@@ -654,12 +678,12 @@ fn mount_glob(db: &dyn Db, file: SourceFile, pattern: &Str) -> Option<()> {
 fn globs(db: &dyn Db, file: SourceFile, patterns: &[Str]) -> Vec<String> {
     let mut out = Vec::new();
     for p in patterns {
-        match Glob::new(&p.value) {
-            Ok(_) => out.extend(expand_alternatives(&p.value)),
-            Err(e) => report(
+        match glob_error(&p.value, false) {
+            None => out.extend(expand_alternatives(&p.value)),
+            Some(e) => report(
                 db,
                 Diagnostic::error("V0024", format!("invalid glob `{}`", p.value))
-                    .primary(file, p.span, e.kind().to_string())
+                    .primary(file, p.span, e)
                     .help("globs use `*`, `?`, `[abc]`, `[!abc]` and `{a,b}`"),
             ),
         }
