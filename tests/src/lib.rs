@@ -18,27 +18,38 @@ pub fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds the guests once per test process and returns the bytes of `name`.
-pub fn guest(name: &str) -> Vec<u8> {
+/// Builds the guests once per process and returns the path of guest `name`.
+pub fn guest_path(name: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let dir = BUILT.get_or_init(|| {
         let guests = repo().join("tests/guests");
         build_wasip2(&guests.join("Cargo.toml"));
         guests.join("target/wasm32-wasip2/release")
     });
-    let path = dir.join(format!("{name}.wasm"));
+    dir.join(format!("{name}.wasm"))
+}
+
+/// The bytes of guest `name`.
+pub fn guest(name: &str) -> Vec<u8> {
+    let path = guest_path(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read guest {}: {e}", path.display()))
+}
+
+/// Builds the pong example once per process and returns the path of its component.
+pub fn pong_path() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let pong = repo().join("examples/pong");
+            build_wasip2(&pong.join("Cargo.toml"));
+            pong.join("target/wasm32-wasip2/release/pong.wasm")
+        })
+        .clone()
 }
 
 /// The pong example's component.
 pub fn pong() -> Vec<u8> {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let path = BUILT.get_or_init(|| {
-        let pong = repo().join("examples/pong");
-        build_wasip2(&pong.join("Cargo.toml"));
-        pong.join("target/wasm32-wasip2/release/pong.wasm")
-    });
-    std::fs::read(path).unwrap()
+    std::fs::read(pong_path()).unwrap()
 }
 
 fn build_wasip2(manifest: &Path) {

@@ -8,60 +8,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-/// The repository root.
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// Builds a wasm32-wasip2 workspace the way `tests/src/lib.rs` does.
-fn build_wasip2(manifest: &Path) {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-        ])
-        .arg(manifest)
-        // The outer test build's flags are not meant for the guests.
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "building {} for wasm32-wasip2 failed (is the target installed? `rustup target add wasm32-wasip2`)",
-        manifest.display()
-    );
-}
+use virtc_tests::repo;
 
 /// The pong example's component, built once per test process.
 fn pong_wasm() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let pong = repo().join("examples/pong");
-        build_wasip2(&pong.join("Cargo.toml"));
-        pong.join("target/wasm32-wasip2/release/pong.wasm")
-    })
+    BUILT.get_or_init(virtc_tests::pong_path)
 }
 
 /// The probe guest, built once per test process.
 fn probe_wasm() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let guests = repo().join("tests/guests");
-        build_wasip2(&guests.join("Cargo.toml"));
-        guests.join("target/wasm32-wasip2/release/probe.wasm")
-    })
+    BUILT.get_or_init(|| virtc_tests::guest_path("probe"))
 }
 
 fn pong_policy() -> PathBuf {

@@ -418,11 +418,7 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             }
         }
         StmtKind::FileText { guest, text } => {
-            if let Some(guest_path) = guest_path(db, file, guest) {
-                if guest_path == "/" {
-                    report_root_file(db, file, guest);
-                    return;
-                }
+            if let Some(guest_path) = file_guest_path(db, file, guest) {
                 push(
                     Setting::File {
                         guest: guest_path,
@@ -438,13 +434,9 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             host,
             readonly,
         } => {
-            let guest_path = guest_path(db, file, guest);
+            let guest_path = file_guest_path(db, file, guest);
             let host_path = host_path(db, file, host);
             if let (Some(guest_path), Some(host_path)) = (guest_path, host_path) {
-                if guest_path == "/" {
-                    report_root_file(db, file, guest);
-                    return;
-                }
                 if host_path.parent().is_none() || host_path.file_name().is_none() {
                     report(
                         db,
@@ -474,13 +466,9 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             }
         }
         StmtKind::FileFrom { guest, host } => {
-            let guest_path = guest_path(db, file, guest);
+            let guest_path = file_guest_path(db, file, guest);
             let host_path = host_path(db, file, host);
             if let (Some(guest_path), Some(host_path)) = (guest_path, host_path) {
-                if guest_path == "/" {
-                    report_root_file(db, file, guest);
-                    return;
-                }
                 push(
                     Setting::File {
                         guest: guest_path,
@@ -605,6 +593,16 @@ fn host_path(db: &dyn Db, file: SourceFile, host: &Str) -> Option<PathBuf> {
             None
         }
     }
+}
+
+/// The guest path of a `file` statement: a guest path that is not `/`.
+fn file_guest_path(db: &dyn Db, file: SourceFile, guest: &Str) -> Option<String> {
+    let path = guest_path(db, file, guest)?;
+    if path == "/" {
+        report_root_file(db, file, guest);
+        return None;
+    }
+    Some(path)
 }
 
 fn report_root_file(db: &dyn Db, file: SourceFile, guest: &Str) {

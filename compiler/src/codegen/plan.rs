@@ -115,8 +115,19 @@ pub fn dependencies(resolve: &Resolve) -> BTreeMap<InterfaceKey, BTreeSet<Interf
 
 /// Chooses the adapter's exports for `target` under `policy`.
 pub fn select(policy: &PolicyIr, target: &Target) -> Result<Selection, PlanError> {
-    let resolve = wasi_wit::resolve(&target.versions).expect("embedded WIT parses");
-    select_with(policy, target, &dependencies(&resolve))
+    select_with(policy, target, use_graph())
+}
+
+/// The `use` graph of the embedded WASI WIT, read once: renaming versions does not change it.
+fn use_graph() -> &'static BTreeMap<InterfaceKey, BTreeSet<InterfaceKey>> {
+    static GRAPH: std::sync::OnceLock<BTreeMap<InterfaceKey, BTreeSet<InterfaceKey>>> =
+        std::sync::OnceLock::new();
+    GRAPH.get_or_init(|| {
+        let version = semver::Version::parse(wasi_wit::EMBEDDED_VERSION).expect("a version");
+        let resolve =
+            wasi_wit::resolve(&Versions::uniform(version)).expect("the embedded WIT parses");
+        dependencies(&resolve)
+    })
 }
 
 fn select_with(

@@ -2,7 +2,7 @@
 //! 10,000 files and one of 100 MB (each measured in a fresh child process, so the peak is its
 //! own), and the guest-side rate of reading a 64 MB file embedded versus through a host preopen.
 //!
-//! Run with `cargo bench -p virtc --bench files`.
+//! Run with `cargo bench -p virtc-tests --bench files`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -111,35 +111,9 @@ fn child(policy: &Path) {
     }
 }
 
-fn build_probe() -> Vec<u8> {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let manifest = repo.join("tests/guests/Cargo.toml");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-        ])
-        .arg(&manifest)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .unwrap();
-    assert!(status.success());
-    std::fs::read(repo.join("tests/guests/target/wasm32-wasip2/release/probe.wasm")).unwrap()
-}
-
 /// The guest reads a 64 MB file embedded, then the same file through a host preopen.
 fn throughput(work: &Path) {
-    let probe = build_probe();
+    let probe = virtc_tests::guest("probe");
     let dir = work.join("rate");
     std::fs::create_dir_all(dir.join("tree")).unwrap();
     let bytes: Vec<u8> = (0..64u32 << 20).map(|i| (i % 253) as u8).collect();

@@ -1,52 +1,18 @@
 //! How long virtc takes on the pong example, and how much the adapter adds to it.
 //!
-//! Run with `cargo bench -p virtc --bench compile`; it prints its figures (no harness). Every
+//! Run with `cargo bench -p virtc-tests --bench compile`; it prints its figures (no harness). Every
 //! measured run uses a fresh `Database`, since salsa caches results per database. The first run
 //! also pays for one-time work of the process (parsing the prebuilt adapter module), so it is
 //! reported separately as "first" and the minimum and median are the steady state.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use virtc::db::Database;
 use virtc::driver::{self, Compiled, Failure, Input};
+use virtc_tests::{pong_path, repo};
 
 const RUNS: usize = 20;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// Builds the pong example for wasm32-wasip2 (a no-op when it is up to date).
-fn build_pong() -> PathBuf {
-    let pong = repo().join("examples/pong");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-        ])
-        .arg(pong.join("Cargo.toml"))
-        // The outer build's flags are not meant for the guest.
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "building the pong example for wasm32-wasip2 failed (is the target installed? `rustup target add wasm32-wasip2`)"
-    );
-    pong.join("target/wasm32-wasip2/release/pong.wasm")
-}
 
 fn ok<T>(result: Result<T, Failure>) -> T {
     match result {
@@ -101,7 +67,7 @@ fn kb(bytes: usize) -> f64 {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is accepted and ignored.
-    let pong_wasm = build_pong();
+    let pong_wasm = pong_path();
     let policy = repo().join("examples/pong/pong.virt");
     let component = std::fs::read(&pong_wasm)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", pong_wasm.display()));
