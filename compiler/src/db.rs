@@ -58,6 +58,12 @@ pub trait Db: salsa::Database {
 
     /// The standard-library profile `name` (as in `std::name`).
     fn profile(&self, name: &str) -> Option<SourceFile>;
+
+    /// Where this database remembers what chunks of its files lower to (see
+    /// [`crate::analyse::settings::file_settings`]); `None` to lower every chunk every time.
+    fn lowered_chunks(&self) -> Option<&crate::analyse::settings::LoweredMemory> {
+        None
+    }
 }
 
 /// The database of the CLI and the language server.
@@ -67,6 +73,7 @@ pub struct Database {
     storage: salsa::Storage<Self>,
     files: Arc<Mutex<HashMap<PathBuf, SourceFile>>>,
     profiles: Arc<Mutex<HashMap<String, SourceFile>>>,
+    lowered: Arc<crate::analyse::settings::LoweredMemory>,
 }
 
 #[salsa::db]
@@ -143,6 +150,10 @@ impl Db for Database {
                 Origin::Stdlib,
             )
         }))
+    }
+
+    fn lowered_chunks(&self) -> Option<&crate::analyse::settings::LoweredMemory> {
+        Some(&self.lowered)
     }
 }
 

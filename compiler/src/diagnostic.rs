@@ -111,6 +111,19 @@ impl Diagnostic {
         self
     }
 
+    /// A copy with every span moved by `by` bytes (all of them must be in one file).
+    pub fn moved(&self, by: isize) -> Diagnostic {
+        use virtc_grammar::Shift;
+        let mut d = self.clone();
+        for label in &mut d.labels {
+            label.span.shift(by);
+        }
+        for fix in &mut d.fixes {
+            fix.span.shift(by);
+        }
+        d
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -1,7 +1,9 @@
 //! The syntax tree of a `.virt` file: what was written, with a span on every node, before any checking.
 
+use std::borrow::Borrow;
 use std::fmt;
-use std::ops::Range;
+use std::ops::{Deref, Range};
+use std::sync::Arc;
 
 /// A byte range `start..end` in the source text.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,10 +35,109 @@ impl fmt::Debug for Span {
     }
 }
 
+/// Immutable text of the tree (a word, a string's value), shared rather than copied: trees are
+/// cloned when chunks parsed earlier are reused, and settings and merged policies keep these
+/// values. Reads as a `str`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text(Arc<str>);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Text {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        std::ffi::OsStr::new(&*self.0)
+    }
+}
+
+impl AsRef<std::path::Path> for Text {
+    fn as_ref(&self) -> &std::path::Path {
+        std::path::Path::new(&*self.0)
+    }
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::from("")
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Self {
+        Text(text.into())
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Text(text.into())
+    }
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> Self {
+        text.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+/// Like a `String`'s: quoted.
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
 /// A word as written: an identifier, or a keyword used where a word is expected (`allow env;`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ident {
-    pub name: String,
+    pub name: Text,
     pub span: Span,
 }
 
@@ -44,12 +145,12 @@ pub struct Ident {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Str {
     /// The unescaped contents.
-    pub value: String,
+    pub value: Text,
     /// Includes the quotes.
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct File {
     pub stmts: Vec<Stmt>,
 }
@@ -161,4 +262,121 @@ pub enum ArgsMode {
     Word(Ident),
     /// Fixed arguments.
     List(Vec<Str>),
+}
+
+/// Moves every span of a node by `by` bytes (forward or back): a chunk parsed on its own is
+/// placed at its offset in the file, and what is remembered of a chunk is kept relative to it.
+pub trait Shift {
+    fn shift(&mut self, by: isize);
+}
+
+impl Shift for Span {
+    fn shift(&mut self, by: isize) {
+        self.start = self.start.wrapping_add_signed(by);
+        self.end = self.end.wrapping_add_signed(by);
+    }
+}
+
+impl Shift for Ident {
+    fn shift(&mut self, by: isize) {
+        self.span.shift(by);
+    }
+}
+
+impl Shift for Str {
+    fn shift(&mut self, by: isize) {
+        self.span.shift(by);
+    }
+}
+
+impl<T: Shift> Shift for Vec<T> {
+    fn shift(&mut self, by: isize) {
+        for item in self {
+            item.shift(by);
+        }
+    }
+}
+
+impl<T: Shift> Shift for Option<T> {
+    fn shift(&mut self, by: isize) {
+        if let Some(item) = self {
+            item.shift(by);
+        }
+    }
+}
+
+impl Shift for EnvName {
+    fn shift(&mut self, by: isize) {
+        match self {
+            EnvName::Ident(ident) => ident.shift(by),
+            EnvName::Quoted(s) => s.shift(by),
+        }
+    }
+}
+
+impl Shift for MountRule {
+    fn shift(&mut self, by: isize) {
+        self.patterns.shift(by);
+        self.span.shift(by);
+    }
+}
+
+impl Shift for Stmt {
+    fn shift(&mut self, by: isize) {
+        self.span.shift(by);
+        match &mut self.kind {
+            StmtKind::Allow(word) | StmtKind::Deny(word) => word.shift(by),
+            StmtKind::EnvSet { name, value } => {
+                name.shift(by);
+                value.shift(by);
+            }
+            StmtKind::EnvAllow(list)
+            | StmtKind::EnvDeny(list)
+            | StmtKind::ConfigAllow(list)
+            | StmtKind::ConfigDeny(list)
+            | StmtKind::Args(ArgsMode::List(list)) => list.shift(by),
+            StmtKind::Args(ArgsMode::Word(word)) => word.shift(by),
+            StmtKind::ConfigSet { key, value } => {
+                key.shift(by);
+                value.shift(by);
+            }
+            StmtKind::Mount { guest, host, rules } => {
+                guest.shift(by);
+                host.shift(by);
+                rules.shift(by);
+            }
+            StmtKind::FileText { guest, text } => {
+                guest.shift(by);
+                text.shift(by);
+            }
+            StmtKind::FileFrom { guest, host } => {
+                guest.shift(by);
+                host.shift(by);
+            }
+            StmtKind::FileHost {
+                guest,
+                host,
+                readonly,
+            }
+            | StmtKind::Preopen {
+                guest,
+                host,
+                readonly,
+            } => {
+                guest.shift(by);
+                host.shift(by);
+                readonly.shift(by);
+            }
+            StmtKind::Stdio { stream, mode } => {
+                stream.shift(by);
+                mode.shift(by);
+            }
+            StmtKind::UseProfile { path, span } => {
+                path.shift(by);
+                span.shift(by);
+            }
+            StmtKind::UseFile(path) => path.shift(by),
+            StmtKind::Error => {}
+        }
+    }
 }

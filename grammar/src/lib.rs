@@ -2,6 +2,7 @@
 //! recovering from errors so that one parse reports every syntax error in a file.
 
 pub mod ast;
+pub mod chunks;
 pub mod lexer;
 mod parse;
 
@@ -11,4 +12,6 @@ lalrpop_util::lalrpop_mod!(
 );
 
 pub use ast::*;
-pub use parse::{KEYWORDS, Parsed, STATEMENT_KEYWORDS, SyntaxError, SyntaxErrorKind, parse};
+pub use parse::{
+    Chunk, KEYWORDS, Parsed, STATEMENT_KEYWORDS, SyntaxError, SyntaxErrorKind, parse, parse_chunk,
+};

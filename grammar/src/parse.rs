@@ -4,8 +4,10 @@
 use lalrpop_util::{ErrorRecovery, ParseError};
 use std::collections::HashSet;
 use std::convert::Infallible;
+use std::ops::Range;
 
-use crate::ast::{File, Span, StmtKind};
+use crate::ast::{File, Shift, Span, StmtKind};
+use crate::chunks::chunks;
 use crate::grammar::FileParser;
 use crate::lexer::{self, Token};
 
@@ -23,10 +25,20 @@ pub const KEYWORDS: &[&str] = &[
 
 /// The result of parsing a file: the syntax tree (with `StmtKind::Error` where statements
 /// failed to parse) and every syntax error, in source order.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Parsed {
     pub file: File,
     pub errors: Vec<SyntaxError>,
+    /// How the file was split to be parsed (see [`chunks`]), in order.
+    pub chunks: Vec<Chunk>,
+}
+
+/// A chunk of a file: its text, and the statements parsed from it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Chunk {
+    pub text: Range<usize>,
+    /// Indices into `File::stmts`.
+    pub stmts: Range<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -118,7 +130,42 @@ fn one_of(expected: &[String]) -> String {
 }
 
 /// Parses a `.virt` file. Never fails and never panics: errors are collected in `Parsed::errors`.
+///
+/// The file is parsed chunk by chunk (see [`chunks`]): recovery from a syntax error never
+/// reaches past the end of a statement, and callers that remember chunks (the language server)
+/// get the same tree by parsing only the chunks an edit changed.
 pub fn parse(source: &str) -> Parsed {
+    let mut out = Parsed::default();
+    for range in chunks(source) {
+        out.append(&parse_chunk(&source[range.clone()]), range);
+    }
+    out
+}
+
+impl Parsed {
+    /// Appends a chunk parsed on its own (its spans starting at 0) that starts at `offset`.
+    pub fn append(&mut self, chunk: &Parsed, text: Range<usize>) {
+        let offset = text.start as isize;
+        let first = self.file.stmts.len();
+        self.chunks.push(Chunk {
+            text,
+            stmts: first..first + chunk.file.stmts.len(),
+        });
+        self.file.stmts.extend(chunk.file.stmts.iter().map(|stmt| {
+            let mut stmt = stmt.clone();
+            stmt.shift(offset);
+            stmt
+        }));
+        self.errors.extend(chunk.errors.iter().map(|error| {
+            let mut error = error.clone();
+            error.span.shift(offset);
+            error
+        }));
+    }
+}
+
+/// Parses one chunk of a file (as [`chunks`] splits it), with spans relative to its start.
+pub fn parse_chunk(source: &str) -> Parsed {
     let (tokens, mut errors) = lexer::lex(source);
     // Where a token is glued to the end of input that did not lex (`$foo`), it is part of the
     // same garbage: an error about it would only repeat the lexer's.
@@ -153,7 +200,15 @@ pub fn parse(source: &str) -> Parsed {
             stmt.span = shrink_to_tokens(stmt.span, &token_spans);
         }
     }
-    Parsed { file, errors }
+    let chunks = vec![Chunk {
+        text: 0..source.len(),
+        stmts: 0..file.stmts.len(),
+    }];
+    Parsed {
+        file,
+        errors,
+        chunks,
+    }
 }
 
 /// Shrinks a recovered region to the tokens inside it: lalrpop may start it at the end of the
@@ -316,13 +371,9 @@ mod tests {
     #[test]
     fn empty_and_comment_only_files() {
         for source in ["", "  \n", "// nothing\n", "/* nothing */", "/**/ // x"] {
-            assert_eq!(
-                parse(source),
-                Parsed {
-                    file: File { stmts: vec![] },
-                    errors: vec![]
-                }
-            );
+            let parsed = parse(source);
+            assert_eq!(parsed.file, File { stmts: vec![] });
+            assert_eq!(parsed.errors, []);
         }
     }
 
@@ -551,6 +602,34 @@ mount \"/d\" from \"./d\" {
         for error in &parsed.errors {
             assert!(!error.message().is_empty());
         }
+
+        // Chunks cover the source, and lexing them one by one gives the tokens and lexical
+        // errors of lexing the whole: no token straddles two chunks.
+        let ranges = chunks(source);
+        assert_eq!(ranges.first().map_or(0, |r| r.start), 0, "{source:?}");
+        assert_eq!(
+            ranges.last().map_or(0, |r| r.end),
+            source.len(),
+            "{source:?}"
+        );
+        assert!(
+            ranges.windows(2).all(|w| w[0].end == w[1].start),
+            "{source:?}"
+        );
+        let (whole_tokens, whole_errors) = crate::lexer::lex(source);
+        let mut tokens = Vec::new();
+        let mut errors = Vec::new();
+        for range in ranges {
+            let (t, e) = crate::lexer::lex(&source[range.clone()]);
+            let at = range.start;
+            tokens.extend(t.into_iter().map(|(s, t, e)| (s + at, t, e + at)));
+            errors.extend(e.into_iter().map(|mut e| {
+                e.span.shift(at as isize);
+                e
+            }));
+        }
+        assert_eq!(tokens, whole_tokens, "{source:?}");
+        assert_eq!(errors, whole_errors, "{source:?}");
     }
 
     #[test]
@@ -600,6 +679,7 @@ mount \"/d\" from \"./d\" {
             "allow", "deny", "env", "config", "mount", "file", "preopen", "from", "host",
             "readonly", "include", "exclude", "stdin", "stdout", "stderr", "stdio", "args", "use",
             ";", ",", "=", "::", "{", "}", "\"s\"", "x", "\"", "/*", "*/", "//", "\n", "\\", "é",
+            "#", "\u{feff}", "\r", "\"\\", "};",
         ];
         for _ in 0..2000 {
             let len = (next() % 64) as usize;
@@ -610,6 +690,7 @@ mount \"/d\" from \"./d\" {
                 .map(|_| vocabulary[(next() % vocabulary.len() as u64) as usize])
                 .collect();
             check(&soup.join(" "));
+            check(&soup.concat());
         }
     }
 }

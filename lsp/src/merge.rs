@@ -29,7 +29,7 @@ fn walk(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, out: &mut Ve
     }
     stack.push(file);
     for located in &file_settings(db, file).settings {
-        match &located.setting {
+        match &*located.setting {
             Setting::Use(target) => walk(db, *target, stack, out),
             setting => {
                 if let Some(key) = setting.key() {

@@ -79,7 +79,7 @@ fn editing_one_file_of_two_does_not_recheck_the_other() {
     let names: Vec<&str> = again.iter().map(|e| &e[..e.find('(').unwrap()]).collect();
     assert!(names.contains(&"parse_file"), "{again:?}");
     assert!(names.contains(&"file_settings"), "{again:?}");
-    assert!(names.contains(&"check_policy"), "{again:?}");
+    assert!(names.contains(&"merge_policy"), "{again:?}");
 }
 
 #[test]
@@ -129,7 +129,7 @@ fn editing_the_root_does_not_recheck_the_file_it_uses() {
         "{root_again:?}"
     );
     assert!(
-        root_again.iter().any(|e| e.starts_with("check_policy")),
+        root_again.iter().any(|e| e.starts_with("merge_policy")),
         "{root_again:?}"
     );
     let profile = virtc::db::Db::profile(&db, "sandbox").unwrap();

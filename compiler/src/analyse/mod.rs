@@ -14,7 +14,7 @@ use crate::diagnostic::{Diagnostic, Reported};
 /// Every diagnostic of the policy rooted at `root` (its `use`d files included), errors first
 /// within each file, in source order.
 pub fn diagnostics(db: &dyn Db, root: SourceFile) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = policy::check_policy::accumulated::<Reported>(db, root)
+    let mut out: Vec<Diagnostic> = policy::merge_policy::accumulated::<Reported>(db, root)
         .into_iter()
         .map(|r| r.0.clone())
         .collect();

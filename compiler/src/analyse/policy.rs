@@ -3,8 +3,9 @@
 //! reported, and the result lowered to [`PolicyIr`].
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
-use virtc_grammar::Span;
+use virtc_grammar::{Span, Text};
 use virtc_policy::{Access, Args, StreamMode};
 
 use super::settings::{
@@ -26,7 +27,7 @@ pub struct Origin {
 pub struct Merged {
     pub keyed: BTreeMap<Key, (Setting, Origin)>,
     /// Virtual variables in the order they were first set.
-    pub env_order: Vec<String>,
+    pub env_order: Vec<Text>,
     pub env_allow: Vec<(String, Origin)>,
     pub env_deny: Vec<(String, Origin)>,
     pub config_allow: Vec<(String, Origin)>,
@@ -42,13 +43,23 @@ pub struct CheckedPolicy {
     pub ir: PolicyIr,
 }
 
+/// The checked policy, lowered: what compiling needs.
 #[salsa::tracked(returns(ref))]
 pub fn check_policy(db: &dyn Db, root: SourceFile) -> CheckedPolicy {
+    let merged = merge_policy(db, root).clone();
+    let ir = lower(&merged);
+    CheckedPolicy { merged, ir }
+}
+
+/// The files of the policy merged and checked together: every diagnostic of the policy, and
+/// what hover and go-to-definition need, without the lowering that only compiling needs.
+#[salsa::tracked(returns(ref))]
+pub fn merge_policy(db: &dyn Db, root: SourceFile) -> Merged {
     let mut merged = Merged::default();
     let mut stack = Vec::new();
     apply(db, root, &mut stack, &mut merged);
-    let ir = lower(db, &merged);
-    CheckedPolicy { merged, ir }
+    check_env_passthrough(db, &merged);
+    merged
 }
 
 fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mut Merged) {
@@ -58,7 +69,7 @@ fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mu
             file,
             span: located.span,
         };
-        match &located.setting {
+        match &*located.setting {
             Setting::Use(target) => {
                 if let Some(pos) = stack.iter().position(|f| f == target) {
                     let chain: Vec<String> = stack[pos..]
@@ -94,28 +105,36 @@ fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mu
                 .config_deny
                 .extend(globs.iter().map(|g| (g.clone(), origin))),
             Setting::Mount(mount) => merged.mounts.push((mount.clone(), origin)),
-            Setting::File { .. } => merged.files.push((located.setting.clone(), origin)),
+            Setting::File { .. } => merged.files.push(((*located.setting).clone(), origin)),
             setting => {
                 let Some(key) = setting.key() else { continue };
-                // First time this variable is set: it takes its place in the order.
-                if let Setting::EnvVar { name, .. } = setting
-                    && !merged.keyed.contains_key(&key)
-                {
-                    merged.env_order.push(name.clone());
+                match merged.keyed.entry(key) {
+                    Entry::Vacant(entry) => {
+                        // First time this variable is set: it takes its place in the order.
+                        if let Setting::EnvVar { name, .. } = setting {
+                            merged.env_order.push(name.clone());
+                        }
+                        entry.insert((setting.clone(), origin));
+                    }
+                    Entry::Occupied(mut entry) => {
+                        note_override(db, located, origin, entry.key(), entry.get());
+                        entry.insert((setting.clone(), origin));
+                    }
                 }
-                note_override(db, located, origin, &key, merged);
-                merged.keyed.insert(key, (setting.clone(), origin));
             }
         }
     }
     stack.pop();
 }
 
-fn note_override(db: &dyn Db, located: &Located, origin: Origin, key: &Key, merged: &Merged) {
-    let Some((earlier, earlier_origin)) = merged.keyed.get(key) else {
-        return;
-    };
-    if located.implied || earlier_origin.file == origin.file || *earlier == located.setting {
+fn note_override(
+    db: &dyn Db,
+    located: &Located,
+    origin: Origin,
+    key: &Key,
+    (earlier, earlier_origin): &(Setting, Origin),
+) {
+    if located.implied || earlier_origin.file == origin.file || *earlier == *located.setting {
         return;
     }
     report(
@@ -133,7 +152,7 @@ fn note_override(db: &dyn Db, located: &Located, origin: Origin, key: &Key, merg
     );
 }
 
-fn lower(db: &dyn Db, merged: &Merged) -> PolicyIr {
+fn lower(merged: &Merged) -> PolicyIr {
     let mut ir = PolicyIr::default();
     let grant = |s: Subsystem| match merged.keyed.get(&Key::Grant(s)) {
         Some((Setting::Grant { allow: true, .. }, _)) => Access::Host,
@@ -158,7 +177,10 @@ fn lower(db: &dyn Db, merged: &Merged) -> PolicyIr {
         if let Some((Setting::EnvVar { value, .. }, _)) =
             merged.keyed.get(&Key::EnvVar(name.clone()))
         {
-            ir.runtime.env.vars.push((name.clone(), value.clone()));
+            ir.runtime
+                .env
+                .vars
+                .push((name.to_string(), value.to_string()));
         }
     }
     ir.runtime.env.allow = merged.env_allow.iter().map(|(g, _)| g.clone()).collect();
@@ -224,7 +246,16 @@ fn lower(db: &dyn Db, merged: &Merged) -> PolicyIr {
     if ir.env_host {
         // The host's interface as it is: its arguments too.
         ir.runtime.env.args = Args::Host;
-        let (_, allow_origin) = merged.keyed[&Key::Grant(Subsystem::Env)];
+    }
+    ir
+}
+
+/// `allow env;` with virtual variables or globs: they could not apply.
+fn check_env_passthrough(db: &dyn Db, merged: &Merged) {
+    if let Some((Setting::Grant { allow: true, .. }, allow_origin)) =
+        merged.keyed.get(&Key::Grant(Subsystem::Env))
+    {
+        let allow_origin = *allow_origin;
         let virtual_origin = merged
             .env_order
             .first()
@@ -242,5 +273,4 @@ fn lower(db: &dyn Db, merged: &Merged) -> PolicyIr {
             );
         }
     }
-    ir
 }

@@ -3,8 +3,11 @@
 //! file never re-checks another.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
-use virtc_grammar::{ArgsMode, EnvName, MountRuleKind, Span, Stmt, StmtKind, Str};
+use rustc_hash::FxHashMap;
+
+use virtc_grammar::{ArgsMode, EnvName, MountRuleKind, Shift, Span, Stmt, StmtKind, Str, Text};
 use virtc_policy::{StreamMode, expand_alternatives};
 
 use super::suggest::closest;
@@ -99,14 +102,14 @@ pub enum Setting {
         mode: StreamMode,
     },
     EnvVar {
-        name: String,
-        value: String,
+        name: Text,
+        value: Text,
     },
     EnvAllow(Vec<String>),
     EnvDeny(Vec<String>),
     ConfigVar {
-        key: String,
-        value: String,
+        key: Text,
+        value: Text,
     },
     ConfigAllow(Vec<String>),
     ConfigDeny(Vec<String>),
@@ -167,8 +170,8 @@ pub enum FileSource {
 pub enum Key {
     Grant(Subsystem),
     Stream(Stream),
-    EnvVar(String),
-    ConfigVar(String),
+    EnvVar(Text),
+    ConfigVar(Text),
     Args,
     Preopen(String),
 }
@@ -190,7 +193,7 @@ impl Setting {
 /// A setting and the statement it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Located {
-    pub setting: Setting,
+    pub setting: Arc<Setting>,
     /// The statement.
     pub span: Span,
     /// Set by a broad statement (`allow all;`, `stdio allow;`): a later specific statement
@@ -205,39 +208,214 @@ pub struct FileSettings {
 }
 
 /// Checks one file on its own and lists its settings.
+///
+/// Statements are lowered chunk by chunk (as the parser splits the file), and what a chunk
+/// lowers to is remembered by its text: after an edit, only the chunks the edit touched are
+/// lowered again; the others are moved to where they now are.
 #[salsa::tracked(returns(ref))]
 pub fn file_settings(db: &dyn Db, file: SourceFile) -> FileSettings {
     let parsed = parse_file(db, file);
     let uses = file_uses(db, file);
+    let text = file.text(db);
+    let memory = db.lowered_chunks();
     let mut out = Vec::new();
     let mut use_index = 0;
-    for stmt in &parsed.file.stmts {
-        if let StmtKind::UseFile(_) | StmtKind::UseProfile { .. } = stmt.kind {
-            if let Some(UseTarget {
-                target: Some(target),
-                ..
-            }) = uses.get(use_index)
-            {
-                out.push(Located {
-                    setting: Setting::Use(*target),
-                    span: stmt.span,
-                    implied: false,
+    let mut learned = Vec::new();
+    for chunk in &parsed.chunks {
+        let stmts = &parsed.file.stmts[chunk.stmts.clone()];
+        let has_use = stmts
+            .iter()
+            .any(|s| matches!(s.kind, StmtKind::UseFile(_) | StmtKind::UseProfile { .. }));
+        let offset = chunk.text.start as isize;
+        let source = &text[chunk.text.clone()];
+        let remembered = match memory {
+            Some(memory) if !has_use => memory.recall(file, source),
+            _ => None,
+        };
+        let lowered = match remembered {
+            Some(lowered) => lowered,
+            None => {
+                let mut cx = Lowering {
+                    db,
+                    file,
+                    diagnostics: Vec::new(),
+                };
+                let mut settings = Vec::new();
+                for stmt in stmts {
+                    if let StmtKind::UseFile(_) | StmtKind::UseProfile { .. } = stmt.kind {
+                        if let Some(UseTarget {
+                            target: Some(target),
+                            ..
+                        }) = uses.get(use_index)
+                        {
+                            settings.push(Located {
+                                setting: Arc::new(Setting::Use(*target)),
+                                span: stmt.span,
+                                implied: false,
+                            });
+                        }
+                        use_index += 1;
+                        continue;
+                    }
+                    lower_stmt(&mut cx, stmt, &mut settings);
+                }
+                if has_use {
+                    // Not remembered: what a `use` brings in depends on other files.
+                    out.extend(settings);
+                    for d in cx.diagnostics {
+                        report(db, d);
+                    }
+                    continue;
+                }
+                let lowered = Arc::new(LoweredChunk {
+                    settings: settings.iter().map(|l| l.moved(-offset)).collect(),
+                    diagnostics: cx.diagnostics.iter().map(|d| d.moved(-offset)).collect(),
                 });
+                learned.push((source, lowered.clone()));
+                lowered
             }
-            use_index += 1;
-            continue;
+        };
+        out.extend(lowered.settings.iter().map(|l| l.moved(offset)));
+        for d in &lowered.diagnostics {
+            report(db, d.moved(offset));
         }
-        lower_stmt(db, file, stmt, &mut out);
+    }
+    if let Some(memory) = memory {
+        memory.learn(file, learned);
     }
     report_contradictions(db, file, &out);
     FileSettings { settings: out }
 }
 
-fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>) {
+/// What the statements of a chunk lower to, with spans relative to the chunk.
+#[derive(Debug)]
+pub struct LoweredChunk {
+    settings: Vec<Located>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Lowered chunks by file and text, kept by a database and its clones (a file's settings
+/// depend on its path as well as its text). Two generations bound the memory, as for parsed
+/// chunks.
+#[derive(Default)]
+pub struct LoweredMemory {
+    generations: Mutex<[LoweredByFile; 2]>,
+}
+
+type LoweredByFile = FxHashMap<SourceFile, FxHashMap<Box<str>, Arc<LoweredChunk>>>;
+
+impl std::fmt::Debug for LoweredMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoweredMemory").finish_non_exhaustive()
+    }
+}
+
+impl LoweredMemory {
+    /// Chunks per generation: several times the statements of a 10,000-line policy.
+    const GENERATION: usize = 1 << 16;
+
+    fn recall(&self, file: SourceFile, text: &str) -> Option<Arc<LoweredChunk>> {
+        let mut generations = self.generations.lock().ok()?;
+        if let Some(found) = generations[0].get(&file).and_then(|m| m.get(text)) {
+            return Some(found.clone());
+        }
+        let found = generations[1].get_mut(&file)?.remove(text)?;
+        Self::insert(&mut generations, file, text, found.clone());
+        Some(found)
+    }
+
+    fn learn(&self, file: SourceFile, chunks: Vec<(&str, Arc<LoweredChunk>)>) {
+        let Ok(mut generations) = self.generations.lock() else {
+            return;
+        };
+        for (text, lowered) in chunks {
+            Self::insert(&mut generations, file, text, lowered);
+        }
+    }
+
+    fn insert(
+        generations: &mut [LoweredByFile; 2],
+        file: SourceFile,
+        text: &str,
+        lowered: Arc<LoweredChunk>,
+    ) {
+        let newer: usize = generations[0].values().map(|m| m.len()).sum();
+        if newer >= Self::GENERATION {
+            generations[1] = std::mem::take(&mut generations[0]);
+        }
+        generations[0]
+            .entry(file)
+            .or_default()
+            .insert(text.into(), lowered);
+    }
+}
+
+/// Lowering one file's statements: where diagnostics go until they are reported.
+struct Lowering<'db> {
+    db: &'db dyn Db,
+    file: SourceFile,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Lowering<'_> {
+    fn report(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+}
+
+impl Located {
+    /// A copy with every span moved by `by` bytes.
+    fn moved(&self, by: isize) -> Located {
+        let setting = match &*self.setting {
+            Setting::Preopen {
+                guest,
+                host,
+                readonly,
+                guest_span,
+            } => Arc::new(Setting::Preopen {
+                guest: guest.clone(),
+                host: host.clone(),
+                readonly: *readonly,
+                guest_span: moved(*guest_span, by),
+            }),
+            Setting::Mount(mount) => {
+                let mut mount = mount.clone();
+                mount.host_span.shift(by);
+                for p in mount.include.iter_mut().chain(&mut mount.exclude) {
+                    p.span.shift(by);
+                }
+                Arc::new(Setting::Mount(mount))
+            }
+            Setting::File {
+                guest,
+                source,
+                source_span,
+            } => Arc::new(Setting::File {
+                guest: guest.clone(),
+                source: source.clone(),
+                source_span: moved(*source_span, by),
+            }),
+            _ => self.setting.clone(),
+        };
+        Located {
+            setting,
+            span: moved(self.span, by),
+            implied: self.implied,
+        }
+    }
+}
+
+fn moved(mut span: Span, by: isize) -> Span {
+    span.shift(by);
+    span
+}
+
+fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>) {
+    let file = cx.file;
     let span = stmt.span;
     let mut push = |setting: Setting, implied: bool| {
         out.push(Located {
-            setting,
+            setting: Arc::new(setting),
             span,
             implied,
         })
@@ -283,14 +461,11 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
                     );
                 }
                 let list: Vec<_> = names.collect();
-                report(
-                    db,
-                    d.help(format!("the subsystems are {}", list.join(", "))),
-                );
+                cx.report(d.help(format!("the subsystems are {}", list.join(", "))));
             }
         }
         StmtKind::Stdio { stream, mode } => {
-            let Some(mode_value) = stream_mode(db, file, mode) else {
+            let Some(mode_value) = stream_mode(cx, mode) else {
                 return;
             };
             let streams: &[Stream] = match stream.name.as_str() {
@@ -311,22 +486,24 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             }
         }
         StmtKind::EnvSet { name, value } => {
-            if check_env_name(db, file, name) {
+            if check_env_name(cx, name) {
                 push(
                     Setting::EnvVar {
-                        name: name.text().to_owned(),
+                        name: match name {
+                            EnvName::Ident(ident) => ident.name.clone(),
+                            EnvName::Quoted(s) => s.value.clone(),
+                        },
                         value: value.value.clone(),
                     },
                     false,
                 );
             }
         }
-        StmtKind::EnvAllow(patterns) => push(Setting::EnvAllow(globs(db, file, patterns)), false),
-        StmtKind::EnvDeny(patterns) => push(Setting::EnvDeny(globs(db, file, patterns)), false),
+        StmtKind::EnvAllow(patterns) => push(Setting::EnvAllow(globs(cx, patterns)), false),
+        StmtKind::EnvDeny(patterns) => push(Setting::EnvDeny(globs(cx, patterns)), false),
         StmtKind::ConfigSet { key, value } => {
             if key.value.is_empty() {
-                report(
-                    db,
+                cx.report(
                     Diagnostic::error("V0026", "empty configuration key").primary(
                         file,
                         key.span,
@@ -343,13 +520,12 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
                 );
             }
         }
-        StmtKind::ConfigAllow(p) => push(Setting::ConfigAllow(globs(db, file, p)), false),
-        StmtKind::ConfigDeny(p) => push(Setting::ConfigDeny(globs(db, file, p)), false),
+        StmtKind::ConfigAllow(p) => push(Setting::ConfigAllow(globs(cx, p)), false),
+        StmtKind::ConfigDeny(p) => push(Setting::ConfigDeny(globs(cx, p)), false),
         StmtKind::Args(ArgsMode::Word(word)) => match word.name.as_str() {
             "allow" => push(Setting::Args(ArgsSetting::Host), false),
             "deny" => push(Setting::Args(ArgsSetting::Fixed(Vec::new())), false),
-            other => report(
-                db,
+            other => cx.report(
                 Diagnostic::error("V0012", format!("unknown `args` mode `{other}`")).primary(
                     file,
                     word.span,
@@ -359,7 +535,7 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
         },
         StmtKind::Args(ArgsMode::List(list)) => push(
             Setting::Args(ArgsSetting::Fixed(
-                list.iter().map(|s| s.value.clone()).collect(),
+                list.iter().map(|s| s.value.to_string()).collect(),
             )),
             false,
         ),
@@ -368,10 +544,10 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             host,
             readonly,
         } => {
-            let Some(guest_path) = guest_path(db, file, guest) else {
+            let Some(guest_path) = guest_path(cx, guest) else {
                 return;
             };
-            let Some(host_path) = host_path(db, file, host) else {
+            let Some(host_path) = host_path(cx, host) else {
                 return;
             };
             push(
@@ -385,17 +561,17 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             );
         }
         StmtKind::Mount { guest, host, rules } => {
-            let guest_path = guest_path(db, file, guest);
-            let host_path = host_path(db, file, host);
+            let guest_path = guest_path(cx, guest);
+            let host_path = host_path(cx, host);
             let mut include = Vec::new();
             let mut exclude = Vec::new();
             for rule in rules {
                 for p in &rule.patterns {
-                    if mount_glob(db, file, p).is_none() {
+                    if mount_glob(cx, p).is_none() {
                         continue;
                     }
                     let pattern = Pattern {
-                        glob: p.value.clone(),
+                        glob: p.value.to_string(),
                         span: p.span,
                     };
                     match rule.kind {
@@ -418,11 +594,11 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             }
         }
         StmtKind::FileText { guest, text } => {
-            if let Some(guest_path) = file_guest_path(db, file, guest) {
+            if let Some(guest_path) = file_guest_path(cx, guest) {
                 push(
                     Setting::File {
                         guest: guest_path,
-                        source: FileSource::Text(text.value.clone()),
+                        source: FileSource::Text(text.value.to_string()),
                         source_span: text.span,
                     },
                     false,
@@ -434,12 +610,11 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             host,
             readonly,
         } => {
-            let guest_path = file_guest_path(db, file, guest);
-            let host_path = host_path(db, file, host);
+            let guest_path = file_guest_path(cx, guest);
+            let host_path = host_path(cx, host);
             if let (Some(guest_path), Some(host_path)) = (guest_path, host_path) {
                 if host_path.parent().is_none() || host_path.file_name().is_none() {
-                    report(
-                        db,
+                    cx.report(
                         Diagnostic::error(
                             "V0056",
                             format!("`{}` does not name a file", host.value),
@@ -466,8 +641,8 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
             }
         }
         StmtKind::FileFrom { guest, host } => {
-            let guest_path = file_guest_path(db, file, guest);
-            let host_path = host_path(db, file, host);
+            let guest_path = file_guest_path(cx, guest);
+            let host_path = host_path(cx, host);
             if let (Some(guest_path), Some(host_path)) = (guest_path, host_path) {
                 push(
                     Setting::File {
@@ -483,7 +658,8 @@ fn lower_stmt(db: &dyn Db, file: SourceFile, stmt: &Stmt, out: &mut Vec<Located>
     }
 }
 
-fn stream_mode(db: &dyn Db, file: SourceFile, mode: &virtc_grammar::Ident) -> Option<StreamMode> {
+fn stream_mode(cx: &mut Lowering, mode: &virtc_grammar::Ident) -> Option<StreamMode> {
+    let file = cx.file;
     match mode.name.as_str() {
         "allow" => Some(StreamMode::Host),
         "deny" => Some(StreamMode::Deny),
@@ -499,14 +675,15 @@ fn stream_mode(db: &dyn Db, file: SourceFile, mode: &virtc_grammar::Ident) -> Op
                     best,
                 );
             }
-            report(db, d);
+            cx.report(d);
             None
         }
     }
 }
 
 /// Environment variable names: non-empty, no `=`, no NUL (what POSIX `environ` can hold).
-fn check_env_name(db: &dyn Db, file: SourceFile, name: &EnvName) -> bool {
+fn check_env_name(cx: &mut Lowering, name: &EnvName) -> bool {
+    let file = cx.file;
     let text = name.text();
     let problem = if text.is_empty() {
         Some("a variable name cannot be empty")
@@ -519,8 +696,7 @@ fn check_env_name(db: &dyn Db, file: SourceFile, name: &EnvName) -> bool {
     };
     match problem {
         Some(problem) => {
-            report(
-                db,
+            cx.report(
                 Diagnostic::error(
                     "V0023",
                     format!(
@@ -538,11 +714,11 @@ fn check_env_name(db: &dyn Db, file: SourceFile, name: &EnvName) -> bool {
 
 /// A guest path, normalized (`/a/./b/` → `/a/b`); `None` (reported) when it is not absolute or
 /// climbs with `..`.
-fn guest_path(db: &dyn Db, file: SourceFile, guest: &Str) -> Option<String> {
+fn guest_path(cx: &mut Lowering, guest: &Str) -> Option<String> {
+    let file = cx.file;
     if !guest.value.starts_with('/') {
         let fixed = format!("\"/{}\"", guest.value.trim_start_matches("./"));
-        report(
-            db,
+        cx.report(
             Diagnostic::error(
                 "V0025",
                 format!("guest path `{}` is not absolute", guest.value),
@@ -557,8 +733,7 @@ fn guest_path(db: &dyn Db, file: SourceFile, guest: &Str) -> Option<String> {
         match part {
             "" | "." => {}
             ".." => {
-                report(
-                    db,
+                cx.report(
                     Diagnostic::error(
                         "V0055",
                         format!("guest path `{}` contains `..`", guest.value),
@@ -574,16 +749,16 @@ fn guest_path(db: &dyn Db, file: SourceFile, guest: &Str) -> Option<String> {
 }
 
 /// A host path resolved against the directory of the policy file naming it.
-fn host_path(db: &dyn Db, file: SourceFile, host: &Str) -> Option<PathBuf> {
-    let path = std::path::Path::new(&host.value);
+fn host_path(cx: &mut Lowering, host: &Str) -> Option<PathBuf> {
+    let file = cx.file;
+    let path = std::path::Path::new(host.value.as_str());
     if path.is_absolute() {
         return Some(crate::db::normalize(path));
     }
-    match file.base_dir(db) {
+    match file.base_dir(cx.db) {
         Some(dir) => Some(crate::db::normalize(&dir.join(path))),
         None => {
-            report(
-                db,
+            cx.report(
                 Diagnostic::error("V0056", "a profile cannot name a relative host path").primary(
                     file,
                     host.span,
@@ -596,19 +771,18 @@ fn host_path(db: &dyn Db, file: SourceFile, host: &Str) -> Option<PathBuf> {
 }
 
 /// The guest path of a `file` statement: a guest path that is not `/`.
-fn file_guest_path(db: &dyn Db, file: SourceFile, guest: &Str) -> Option<String> {
-    let path = guest_path(db, file, guest)?;
+fn file_guest_path(cx: &mut Lowering, guest: &Str) -> Option<String> {
+    let path = guest_path(cx, guest)?;
     if path == "/" {
-        report_root_file(db, file, guest);
+        report_root_file(cx, guest);
         return None;
     }
     Some(path)
 }
 
-fn report_root_file(db: &dyn Db, file: SourceFile, guest: &Str) {
-    report(
-        db,
-        Diagnostic::error("V0057", "`/` cannot be a file")
+fn report_root_file(cx: &mut Lowering, guest: &Str) {
+    let file = cx.file;
+    cx.report(Diagnostic::error("V0057", "`/` cannot be a file")
             .primary(file, guest.span, "the root of the file system is a directory")
             .help("name the file, e.g. `file \"/etc/motd\" = \"...\";`, or use `mount` for a directory"),
     );
@@ -626,14 +800,17 @@ fn stmt_host_span(stmt: &Stmt) -> Span {
 /// is the costliest part of checking a statement, and an edit leaves almost every pattern as it
 /// was.
 fn glob_error(pattern: &str, literal_separator: bool) -> Option<String> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    /// (pattern, literal separator) → globset's error, if any.
-    type Verdicts = HashMap<(String, bool), Option<String>>;
+    use std::sync::OnceLock;
+    /// Per `literal_separator`: pattern → globset's error, if any.
+    type Verdicts = [FxHashMap<Box<str>, Option<String>>; 2];
     static CACHE: OnceLock<Mutex<Verdicts>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    let key = (pattern.to_owned(), literal_separator);
-    if let Some(known) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+    let which = usize::from(literal_separator);
+    if let Some(known) = cache
+        .lock()
+        .ok()
+        .and_then(|c| c[which].get(pattern).cloned())
+    {
         return known;
     }
     let verdict = globset::GlobBuilder::new(pattern)
@@ -642,16 +819,17 @@ fn glob_error(pattern: &str, literal_separator: bool) -> Option<String> {
         .err()
         .map(|e| e.kind().to_string());
     if let Ok(mut c) = cache.lock() {
-        if c.len() > 50_000 {
-            c.clear();
+        if c[which].len() > 50_000 {
+            c[which].clear();
         }
-        c.insert(key, verdict.clone());
+        c[which].insert(pattern.into(), verdict.clone());
     }
     verdict
 }
 
 /// Validates a mount glob (relative paths; `*` stays within a directory, `**` crosses them).
-fn mount_glob(db: &dyn Db, file: SourceFile, pattern: &Str) -> Option<()> {
+fn mount_glob(cx: &mut Lowering, pattern: &Str) -> Option<()> {
+    let file = cx.file;
     let problem = match glob_error(&pattern.value, true) {
         None if pattern.value.starts_with('/') => (
             "mount globs are relative to the mounted directory".to_string(),
@@ -663,8 +841,7 @@ fn mount_glob(db: &dyn Db, file: SourceFile, pattern: &Str) -> Option<()> {
             "globs use `*` (within a directory), `**` (across directories), `?`, `[abc]` and `{a,b}`",
         ),
     };
-    report(
-        db,
+    cx.report(
         Diagnostic::error("V0024", format!("invalid glob `{}`", pattern.value))
             .primary(file, pattern.span, problem.0)
             .help(problem.1),
@@ -673,13 +850,13 @@ fn mount_glob(db: &dyn Db, file: SourceFile, pattern: &Str) -> Option<()> {
 }
 
 /// Validates globs with globset (errors placed on the string) and expands `{a,b}`.
-fn globs(db: &dyn Db, file: SourceFile, patterns: &[Str]) -> Vec<String> {
+fn globs(cx: &mut Lowering, patterns: &[Str]) -> Vec<String> {
+    let file = cx.file;
     let mut out = Vec::new();
     for p in patterns {
         match glob_error(&p.value, false) {
             None => out.extend(expand_alternatives(&p.value)),
-            Some(e) => report(
-                db,
+            Some(e) => cx.report(
                 Diagnostic::error("V0024", format!("invalid glob `{}`", p.value))
                     .primary(file, p.span, e)
                     .help("globs use `*`, `?`, `[abc]`, `[!abc]` and `{a,b}`"),
@@ -692,9 +869,8 @@ fn globs(db: &dyn Db, file: SourceFile, patterns: &[Str]) -> Vec<String> {
 /// Two explicit statements of one file setting one thing differently is an error; the same
 /// setting twice is a warning.
 fn report_contradictions(db: &dyn Db, file: SourceFile, settings: &[Located]) {
-    use std::collections::HashMap;
-    let mut seen: HashMap<Key, &Located> = HashMap::new();
-    let mut duplicates_reported = std::collections::HashSet::new();
+    let mut seen: FxHashMap<Key, &Located> = FxHashMap::default();
+    let mut duplicates_reported = rustc_hash::FxHashSet::default();
     for located in settings {
         let Some(key) = located.setting.key() else {
             continue;
@@ -726,9 +902,7 @@ fn report_contradictions(db: &dyn Db, file: SourceFile, settings: &[Located]) {
                         format!("conflicting statements for {}", describe(&key)),
                     ),
                 };
-                report(
-                    db,
-                    Diagnostic::error(code, message)
+                report(db, Diagnostic::error(code, message)
                         .primary(file, located.span, "this statement…")
                         .secondary(file, earlier.span, "…contradicts this one")
                         .help("keep one of them; to override a profile, write the statement in the file that `use`s it"),

@@ -302,3 +302,72 @@ fn globs_matching_nothing_and_links_leaving_the_mount() {
         ("tree/inside", "-> a.txt"),
     ]));
 }
+
+/// What an edited database says (remembered chunks, moved spans) is what a fresh database
+/// says of the same text, after every one of many random edits: the diagnostics as rendered,
+/// and the settings with their spans.
+#[test]
+fn remembered_chunks_give_what_a_fresh_analysis_gives() {
+    let start = "use std::cli;\n// a comment; with { braces }\nallow random;\nenv A = \"x\";\nenv A = \"y\";\n\
+        env allow \"H_*\", \"[bad\";\nmount \"/data\" from \"./d\" {\n    include \"**/*.txt\";\n    exclude \"/tmp\";\n}\n\
+        file \"/etc/motd\" = \"hi\";\nfile \"/\" = \"x\";\npreopen \"/w\" from host \"/tmp\" readonly;\n\
+        stdout ignor;\nallow randon;\nconfig \"k\" = \"v\";\nargs \"a\", \"b\";\nallow random;\n";
+    let pieces = [
+        ";",
+        "\n",
+        "\"",
+        "{",
+        "}",
+        "allow ",
+        "env X = \"1\";",
+        "/*",
+        "*/",
+        "// ",
+        "deny clocks;",
+        "mount \"/m\" from \"./m\" { include \"a\"; }",
+        "x",
+        "use \"./other.virt\";",
+    ];
+    let mut edited = Database::default();
+    edited.set_file(Path::new("/virt/other.virt"), "allow exit;\n".into());
+    let root = edited.set_file(Path::new("/virt/policy.virt"), start.into());
+    let mut text = start.to_string();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |below: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % below as u64) as usize
+    };
+    for round in 0..300 {
+        let boundaries: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        let at = boundaries[next(boundaries.len())];
+        if next(2) == 0 && at < text.len() {
+            let end = boundaries
+                .iter()
+                .copied()
+                .find(|&b| b > at + next(12))
+                .unwrap_or(text.len());
+            text.replace_range(at..end, "");
+        } else {
+            text.insert_str(at, pieces[next(pieces.len())]);
+        }
+        edited.set_file(Path::new("/virt/policy.virt"), text.clone());
+        let mut fresh = Database::default();
+        fresh.set_file(Path::new("/virt/other.virt"), "allow exit;\n".into());
+        let fresh_root = fresh.set_file(Path::new("/virt/policy.virt"), text.clone());
+        let files = [("policy.virt", text.as_str())];
+        assert_eq!(
+            render(&edited, root, &files, None),
+            render(&fresh, fresh_root, &files, None),
+            "round {round}"
+        );
+        assert_eq!(
+            super::settings::file_settings(&edited, root).settings,
+            super::settings::file_settings(&fresh, fresh_root).settings,
+            "round {round}: {text:?}"
+        );
+    }
+}
