@@ -17,19 +17,22 @@ fn policy(lines: usize) -> String {
         "// A generated policy for the latency benchmark.\nuse std::cli;\ndeny clocks;\n\n",
     );
     let mut i = 0;
-    while out.lines().count() < lines {
-        match i % 8 {
-            0 => out.push_str(&format!("env VAR_{i} = \"value {i}\";\n")),
-            1 => out.push_str(&format!("// about variable {i}\n")),
-            2 => out.push_str(&format!("env allow \"HOST_{i}_*\", \"OTHER_{i}\";\n")),
-            3 => out.push_str(&format!("config \"app.key{i}\" = \"v{i}\";\n")),
-            4 => out.push_str(&format!("env deny \"HOST_{i}_SECRET\";\n")),
-            5 => out.push_str(&format!("file \"/etc/app/f{i}\" = \"text {i}\";\n")),
-            6 => out.push('\n'),
-            _ => out.push_str(&format!(
+    let mut count = out.matches('\n').count();
+    while count < lines {
+        let piece = match i % 8 {
+            0 => format!("env VAR_{i} = \"value {i}\";\n"),
+            1 => format!("// about variable {i}\n"),
+            2 => format!("env allow \"HOST_{i}_*\", \"OTHER_{i}\";\n"),
+            3 => format!("config \"app.key{i}\" = \"v{i}\";\n"),
+            4 => format!("env deny \"HOST_{i}_SECRET\";\n"),
+            5 => format!("file \"/etc/app/f{i}\" = \"text {i}\";\n"),
+            6 => "\n".to_string(),
+            _ => format!(
                 "mount \"/data/{i}\" from \"./data/{i}\" {{\n    include \"**/*.txt\";\n    exclude \"tmp/**\";\n}}\n"
-            )),
-        }
+            ),
+        };
+        count += piece.matches('\n').count();
+        out.push_str(&piece);
         i += 1;
     }
     out
@@ -84,39 +87,23 @@ async fn measure(size: usize, everything: bool) {
         first["diagnostics"].as_array().unwrap().len()
     );
 
-    // One-character edits spread over the file: type a character into a comment, then
-    // delete it again, so the policy stays the same size.
-    let comment_lines: Vec<usize> = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.starts_with("// about"))
-        .map(|(i, _)| i)
-        .collect();
-    let mut edit_times = Vec::new();
+    // One-character edits spread over the file: type a character, then delete it again, so
+    // the policy stays the same size. In a comment (nothing but positions change) and in a
+    // statement (a variable's value changes).
     let mut version = 1;
-    for run in 0..RUNS {
-        let line = comment_lines[(run * 7919) % comment_lines.len()];
-        for (text, end) in [("x", 3), ("", 4)] {
-            version += 1;
-            let start = Instant::now();
-            client
-                .notify(
-                    "textDocument/didChange",
-                    json!({
-                        "textDocument": { "uri": uri, "version": version },
-                        "contentChanges": [{
-                            "range": { "start": { "line": line, "character": 3 }, "end": { "line": line, "character": end } },
-                            "text": text
-                        }]
-                    }),
-                )
-                .await;
-            client.diagnostics(&uri, Some(version)).await;
-            edit_times.push(start.elapsed());
-        }
-    }
+    let comments = places(&lines, |l| l.starts_with("// about").then_some(3));
+    let edit_times = edits(&mut client, &uri, &mut version, &comments).await;
     println!(
-        "edit to published diagnostics ({} edits): {}",
+        "edit in a comment to published diagnostics ({} edits): {}",
+        edit_times.len(),
+        summary(edit_times)
+    );
+    let values = places(&lines, |l| {
+        l.starts_with("env VAR_").then(|| l.find('"').unwrap() + 1)
+    });
+    let edit_times = edits(&mut client, &uri, &mut version, &values).await;
+    println!(
+        "edit in a statement to published diagnostics ({} edits): {}",
         edit_times.len(),
         summary(edit_times)
     );
@@ -179,4 +166,49 @@ async fn measure(size: usize, everything: bool) {
         hover_times.push(start.elapsed());
     }
     println!("hover ({RUNS} requests): {}", summary(hover_times));
+}
+
+/// (line, column) of the lines `at` picks, at the column it gives.
+fn places(lines: &[&str], at: impl Fn(&str) -> Option<usize>) -> Vec<(usize, usize)> {
+    lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| Some((i, at(l)?)))
+        .collect()
+}
+
+/// Types `x` at `RUNS` of `places` and deletes it again, timing each change until the
+/// diagnostics of its version are published.
+async fn edits(
+    client: &mut TestClient,
+    uri: &str,
+    version: &mut i64,
+    places: &[(usize, usize)],
+) -> Vec<Duration> {
+    let mut times = Vec::new();
+    for run in 0..RUNS {
+        let (line, column) = places[(run * 7919) % places.len()];
+        for (text, end) in [("x", column), ("", column + 1)] {
+            *version += 1;
+            let start = Instant::now();
+            client
+                .notify(
+                    "textDocument/didChange",
+                    json!({
+                        "textDocument": { "uri": uri, "version": *version },
+                        "contentChanges": [{
+                            "range": {
+                                "start": { "line": line, "character": column },
+                                "end": { "line": line, "character": end }
+                            },
+                            "text": text
+                        }]
+                    }),
+                )
+                .await;
+            client.diagnostics(uri, Some(*version)).await;
+            times.push(start.elapsed());
+        }
+    }
+    times
 }
