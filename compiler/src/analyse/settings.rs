@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use virtc_grammar::{ArgsMode, EnvName, MountRuleKind, Shift, Span, Stmt, StmtKind, Str, Text};
 use virtc_policy::{StreamMode, expand_alternatives};
 
+use super::memory::TextMemory;
 use super::suggest::closest;
 use super::syntax::parse_file;
 use super::uses::{UseTarget, file_uses};
@@ -295,14 +296,11 @@ pub struct LoweredChunk {
 }
 
 /// Lowered chunks by file and text, kept by a database and its clones (a file's settings
-/// depend on its path as well as its text). Two generations bound the memory, as for parsed
-/// chunks.
+/// depend on its path as well as its text).
 #[derive(Default)]
 pub struct LoweredMemory {
-    generations: Mutex<[LoweredByFile; 2]>,
+    files: Mutex<FxHashMap<SourceFile, TextMemory<Arc<LoweredChunk>>>>,
 }
-
-type LoweredByFile = FxHashMap<SourceFile, FxHashMap<Box<str>, Arc<LoweredChunk>>>;
 
 impl std::fmt::Debug for LoweredMemory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -311,42 +309,23 @@ impl std::fmt::Debug for LoweredMemory {
 }
 
 impl LoweredMemory {
-    /// Chunks per generation: several times the statements of a 10,000-line policy.
+    /// Chunks per generation and file: several times the statements of a 10,000-line policy.
     const GENERATION: usize = 1 << 16;
 
     fn recall(&self, file: SourceFile, text: &str) -> Option<Arc<LoweredChunk>> {
-        let mut generations = self.generations.lock().ok()?;
-        if let Some(found) = generations[0].get(&file).and_then(|m| m.get(text)) {
-            return Some(found.clone());
-        }
-        let found = generations[1].get_mut(&file)?.remove(text)?;
-        Self::insert(&mut generations, file, text, found.clone());
-        Some(found)
+        self.files.lock().ok()?.get_mut(&file)?.get(text)
     }
 
     fn learn(&self, file: SourceFile, chunks: Vec<(&str, Arc<LoweredChunk>)>) {
-        let Ok(mut generations) = self.generations.lock() else {
+        let Ok(mut files) = self.files.lock() else {
             return;
         };
-        for (text, lowered) in chunks {
-            Self::insert(&mut generations, file, text, lowered);
-        }
-    }
-
-    fn insert(
-        generations: &mut [LoweredByFile; 2],
-        file: SourceFile,
-        text: &str,
-        lowered: Arc<LoweredChunk>,
-    ) {
-        let newer: usize = generations[0].values().map(|m| m.len()).sum();
-        if newer >= Self::GENERATION {
-            generations[1] = std::mem::take(&mut generations[0]);
-        }
-        generations[0]
+        let memory = files
             .entry(file)
-            .or_default()
-            .insert(text.into(), lowered);
+            .or_insert_with(|| TextMemory::new(Self::GENERATION));
+        for (text, lowered) in chunks {
+            memory.insert(text, lowered);
+        }
     }
 }
 
@@ -802,15 +781,12 @@ fn stmt_host_span(stmt: &Stmt) -> Span {
 fn glob_error(pattern: &str, literal_separator: bool) -> Option<String> {
     use std::sync::OnceLock;
     /// Per `literal_separator`: pattern → globset's error, if any.
-    type Verdicts = [FxHashMap<Box<str>, Option<String>>; 2];
-    static CACHE: OnceLock<Mutex<Verdicts>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
+    type Verdicts = [TextMemory<Option<String>>; 2];
+    static MEMORY: OnceLock<Mutex<Verdicts>> = OnceLock::new();
+    let memory =
+        MEMORY.get_or_init(|| Mutex::new([TextMemory::new(50_000), TextMemory::new(50_000)]));
     let which = usize::from(literal_separator);
-    if let Some(known) = cache
-        .lock()
-        .ok()
-        .and_then(|c| c[which].get(pattern).cloned())
-    {
+    if let Some(known) = memory.lock().ok().and_then(|mut m| m[which].get(pattern)) {
         return known;
     }
     let verdict = globset::GlobBuilder::new(pattern)
@@ -818,11 +794,8 @@ fn glob_error(pattern: &str, literal_separator: bool) -> Option<String> {
         .build()
         .err()
         .map(|e| e.kind().to_string());
-    if let Ok(mut c) = cache.lock() {
-        if c[which].len() > 50_000 {
-            c[which].clear();
-        }
-        c[which].insert(pattern.into(), verdict.clone());
+    if let Ok(mut m) = memory.lock() {
+        m[which].insert(pattern, verdict.clone());
     }
     verdict
 }

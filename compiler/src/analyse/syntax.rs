@@ -4,10 +4,10 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rustc_hash::FxHashMap;
 use virtc_grammar::chunks::chunks;
 use virtc_grammar::{Parsed, STATEMENT_KEYWORDS, Span, SyntaxError, SyntaxErrorKind, parse_chunk};
 
+use super::memory::TextMemory;
 use super::suggest::closest;
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diagnostic, ToDiagnostic, report};
@@ -40,18 +40,32 @@ pub fn parse_file(db: &dyn Db, file: SourceFile) -> Parsed {
 
 /// Parses like [`virtc_grammar::parse`], taking the chunks it has seen before from memory.
 fn parse_remembered(text: &str) -> Parsed {
+    /// Parsed chunks by their text, shared by every database of the process (parsing is a
+    /// pure function of the text); a generation holds several times the statements of a
+    /// 10,000-line policy.
+    static MEMORY: OnceLock<Mutex<TextMemory<Arc<Parsed>>>> = OnceLock::new();
+    let memory = MEMORY.get_or_init(|| Mutex::new(TextMemory::new(1 << 16)));
     let ranges = chunks(text);
-    let memory = ChunkMemory::get();
-    let mut parts: Vec<Option<Arc<Parsed>>> = memory.recall(text, &ranges);
+    let mut parts: Vec<Option<Arc<Parsed>>> = match memory.lock() {
+        Ok(mut memory) => ranges
+            .iter()
+            .map(|range| memory.get(&text[range.clone()]))
+            .collect(),
+        Err(_) => vec![None; ranges.len()],
+    };
     let mut learned = Vec::new();
     for (range, part) in ranges.iter().zip(&mut parts) {
         if part.is_none() {
             let parsed = Arc::new(parse_chunk(&text[range.clone()]));
-            learned.push((range.clone(), parsed.clone()));
+            learned.push((&text[range.clone()], parsed.clone()));
             *part = Some(parsed);
         }
     }
-    memory.learn(text, learned);
+    if let Ok(mut memory) = memory.lock() {
+        for (chunk, parsed) in learned {
+            memory.insert(chunk, parsed);
+        }
+    }
     let mut out = Parsed::default();
     for (range, part) in ranges.iter().zip(parts) {
         if let Some(part) = part {
@@ -59,61 +73,6 @@ fn parse_remembered(text: &str) -> Parsed {
         }
     }
     out
-}
-
-/// Parsed chunks by their text, shared by every database of the process (parsing is a pure
-/// function of the text). Two generations: when the newer fills up, the older is dropped, so
-/// what the files being edited use stays and the memory stays bounded.
-#[derive(Default)]
-struct ChunkMemory {
-    generations: Mutex<[FxHashMap<Box<str>, Arc<Parsed>>; 2]>,
-}
-
-impl ChunkMemory {
-    /// Chunks per generation: several times the statements of a 10,000-line policy.
-    const GENERATION: usize = 1 << 16;
-
-    fn get() -> &'static ChunkMemory {
-        static MEMORY: OnceLock<ChunkMemory> = OnceLock::new();
-        MEMORY.get_or_init(ChunkMemory::default)
-    }
-
-    fn recall(&self, text: &str, ranges: &[std::ops::Range<usize>]) -> Vec<Option<Arc<Parsed>>> {
-        let Ok(generations) = self.generations.lock() else {
-            return vec![None; ranges.len()];
-        };
-        let mut promoted = Vec::new();
-        let parts = ranges
-            .iter()
-            .map(|range| {
-                let chunk = &text[range.clone()];
-                if let Some(parsed) = generations[0].get(chunk) {
-                    return Some(parsed.clone());
-                }
-                let parsed = generations[1].get(chunk)?.clone();
-                promoted.push((range.clone(), parsed.clone()));
-                Some(parsed)
-            })
-            .collect();
-        drop(generations);
-        self.learn(text, promoted);
-        parts
-    }
-
-    fn learn(&self, text: &str, chunks: Vec<(std::ops::Range<usize>, Arc<Parsed>)>) {
-        if chunks.is_empty() {
-            return;
-        }
-        let Ok(mut generations) = self.generations.lock() else {
-            return;
-        };
-        for (range, parsed) in chunks {
-            if generations[0].len() >= Self::GENERATION {
-                generations[1] = std::mem::take(&mut generations[0]);
-            }
-            generations[0].insert(text[range].into(), parsed);
-        }
-    }
 }
 
 impl ToDiagnostic for SyntaxError {
