@@ -6,3 +6,12 @@ wit_bindgen::generate!({
     world: "virtc:adapter/adapter",
     generate_all,
 });
+
+/// The bindings for `virtc:adapter/server`: the mailbox and server instances of HTTP serving.
+pub mod server {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "virtc:adapter/server",
+        generate_all,
+    });
+}

@@ -15,9 +15,12 @@ mod bindings;
 mod cli;
 mod clocks;
 mod fs;
+mod http;
 mod io;
 mod policy;
 mod random;
+mod serve;
+mod sockets;
 
 /// The type every exported interface is implemented on.
 struct Adapter;

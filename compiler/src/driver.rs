@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::analyse::{self, component::component_diagnostics, policy::check_policy};
 use crate::codegen::adapter::{self, Adapter};
 use crate::codegen::component_info::ComponentInfo;
-use crate::codegen::compose::compose;
+use crate::codegen::compose::{compose, compose_serving};
 use crate::codegen::embed::{Progress, ReportEntry, embed};
 use crate::codegen::plan::{self, Target};
 use crate::codegen::wasi_wit::default_version;
@@ -135,7 +135,7 @@ pub fn compile_with_progress(
         .unwrap_or_else(|| Target::standalone(version.unwrap_or_else(default_version)));
     let selection =
         plan::select(&checked.ir, &target).map_err(|e| Failure::Input(e.to_string()))?;
-    let adapter = adapter::build(&checked.ir.runtime, &selection, &target.versions)
+    let adapter = adapter::build(&checked.ir, &selection, &target.versions)
         .map_err(|e| Failure::Input(format!("building the adapter failed: {e:#}")))?;
     let composed = match component {
         None => None,
@@ -143,12 +143,26 @@ pub fn compile_with_progress(
             // Nothing to virtualize: the component already satisfies the policy.
             Some(input.bytes.to_vec())
         }
-        Some(input) => Some(compose(input.bytes, &adapter.bytes).map_err(|e| {
-            Failure::Input(format!(
-                "composing the adapter into `{}` failed: {e:#}",
-                input.name
-            ))
-        })?),
+        Some(input) => {
+            let composed = if selection.serve_http {
+                adapter::build_serving(&target.versions).and_then(|serving| {
+                    compose_serving(
+                        input.bytes,
+                        &adapter.bytes,
+                        &serving,
+                        &target.versions.of("http"),
+                    )
+                })
+            } else {
+                compose(input.bytes, &adapter.bytes)
+            };
+            Some(composed.map_err(|e| {
+                Failure::Input(format!(
+                    "composing the adapter into `{}` failed: {e:#}",
+                    input.name
+                ))
+            })?)
+        }
     };
     Ok(Compiled {
         report: checked.report,

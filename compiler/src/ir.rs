@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use virtc_grammar::Span;
+use virtc_policy::registry::{self, Governor, Streams};
 use virtc_policy::{Access, Policy, StreamMode};
 
 pub use crate::analyse::settings::FileSource;
@@ -89,56 +90,52 @@ pub enum Treatment {
 
 impl PolicyIr {
     /// How the policy treats `wasi:PACKAGE/INTERFACE`, before the closure over shared resource
-    /// types (see `codegen::plan`).
+    /// types (see `codegen::plan`). Interfaces outside the registry pass through.
     pub fn treatment(&self, package: &str, interface: &str) -> Treatment {
         use Treatment::*;
+        let Some(entry) = registry::find(package, interface) else {
+            return PassThrough;
+        };
         let by_access = |a: Access| match a {
             Access::Host => PassThrough,
             Access::Deny => Virtualize,
         };
-        let by_stream = |m: StreamMode| match m {
-            StreamMode::Host => PassThrough,
-            _ => Virtualize,
+        let not_yet = |a: Access| match a {
+            Access::Host => PassThrough,
+            Access::Deny => Unsupported,
         };
-        let stdio = &self.runtime.stdio;
-        match (package, interface) {
-            ("cli", "environment") => {
-                if self.env_host {
+        match entry.governor {
+            Governor::Io | Governor::EntryPoint => PassThrough,
+            Governor::Environment if self.env_host => PassThrough,
+            Governor::Environment => Virtualize,
+            Governor::Exit => by_access(self.runtime.exit),
+            Governor::Random => by_access(self.runtime.random),
+            Governor::Clocks => by_access(self.runtime.clocks),
+            Governor::Streams(streams) => {
+                if self.streams(streams).all(|m| m == StreamMode::Host) {
                     PassThrough
                 } else {
                     Virtualize
                 }
             }
-            ("cli", "exit") => by_access(self.runtime.exit),
-            ("cli", "stdin" | "terminal-stdin" | "terminal-input") => by_stream(stdio.stdin),
-            ("cli", "stdout" | "terminal-stdout") => by_stream(stdio.stdout),
-            ("cli", "stderr" | "terminal-stderr") => by_stream(stdio.stderr),
-            ("cli", "terminal-output") => {
-                if stdio.stdout == StreamMode::Host && stdio.stderr == StreamMode::Host {
-                    PassThrough
-                } else {
-                    Virtualize
-                }
-            }
-            ("cli", _) => PassThrough,
-            ("random", _) => by_access(self.runtime.random),
-            ("clocks", _) => by_access(self.runtime.clocks),
-            ("filesystem", _) if self.has_files() => Virtualize,
-            ("filesystem", _) => by_access(self.runtime.fs),
-            ("io", _) => PassThrough,
-            ("sockets", _) => match self.sockets {
-                Access::Host => PassThrough,
-                Access::Deny => Unsupported,
-            },
-            ("http", _) => match self.http {
-                Access::Host => PassThrough,
-                Access::Deny => Unsupported,
-            },
-            ("config", _) => match self.config {
-                Access::Host => PassThrough,
-                Access::Deny => Unsupported,
-            },
-            _ => PassThrough,
+            Governor::Files if self.has_files() => Virtualize,
+            Governor::Files => by_access(self.runtime.fs),
+            Governor::Sockets => not_yet(self.sockets),
+            Governor::Http => not_yet(self.http),
+            Governor::Config => not_yet(self.config),
         }
+    }
+
+    /// The modes of the streams in `set`.
+    pub fn streams(&self, set: Streams) -> impl Iterator<Item = StreamMode> {
+        let stdio = &self.runtime.stdio;
+        [
+            (set.stdin, stdio.stdin),
+            (set.stdout, stdio.stdout),
+            (set.stderr, stdio.stderr),
+        ]
+        .into_iter()
+        .filter(|(member, _)| *member)
+        .map(|(_, mode)| mode)
     }
 }

@@ -9,6 +9,7 @@
 mod codec;
 mod glob;
 pub mod image;
+pub mod registry;
 
 pub use codec::DecodeError;
 pub use glob::{expand_alternatives, glob_match};

@@ -16,6 +16,16 @@ pub enum Error {
     Message(String),
 }
 
+impl Error {
+    /// The host error this wraps; `None` for errors the adapter made.
+    pub fn host(&self) -> Option<&host::Error> {
+        match self {
+            Error::Host(err) => Some(err),
+            Error::Message(_) => None,
+        }
+    }
+}
+
 /// Wraps a host error into the adapter's resource.
 pub fn from_host(err: host::Error) -> api::Error {
     api::Error::new(Error::Host(err))

@@ -184,7 +184,9 @@ fn traps_warned_for_a_component() {
     .collect();
     let target = Target {
         imports,
+        exports: Default::default(),
         versions: Versions::uniform(semver::Version::new(0, 2, 6)),
+        standalone: false,
     };
     let extra = component_diagnostics(&db, root, checked, &target, "guest.wasm");
     insta::assert_snapshot!(render(&db, root, &[("policy.virt", text)], Some(extra)));

@@ -7,12 +7,14 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result, bail};
-use virtc_policy::{Access, Policy, StreamMode};
+use virtc_policy::registry::{self, Governor};
+use virtc_policy::{Access, StreamMode};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 
 use super::module_rewrite::{self, ImportAction, ModuleInfo, Plan};
 use super::plan::{InterfaceKey, Selection};
 use super::wasi_wit::{self, Versions};
+use crate::ir::PolicyIr;
 
 /// The generic adapter, built from `adapter/` for `wasm32-unknown-unknown`.
 pub static PREBUILT: &[u8] = include_bytes!("../../../adapter/prebuilt/virtc_adapter.wasm");
@@ -33,28 +35,53 @@ pub struct Adapter {
 }
 
 /// Whether the adapter may call the host's `wasi:PACKAGE/INTERFACE` under `policy` (the rule the
-/// adapter's Rust code follows: it never calls a host import outside this set).
-pub fn host_allowed(policy: &Policy, package: &str, interface: &str) -> bool {
-    let stdio = &policy.stdio;
-    let host_stream = |m: StreamMode| m == StreamMode::Host;
-    match (package, interface) {
-        ("cli", "environment") => policy.env.needs_host(),
-        ("cli", "exit") => policy.exit == Access::Host,
-        ("cli", "stdin" | "terminal-stdin" | "terminal-input") => host_stream(stdio.stdin),
-        ("cli", "stdout" | "terminal-stdout") => host_stream(stdio.stdout),
-        ("cli", "stderr" | "terminal-stderr") => host_stream(stdio.stderr),
-        ("cli", "terminal-output") => host_stream(stdio.stdout) || host_stream(stdio.stderr),
-        ("random", _) => policy.random == Access::Host,
-        ("clocks", _) => policy.clocks == Access::Host,
-        ("filesystem", _) => policy.fs == Access::Host || policy.files.needs_host(),
-        ("io", _) => {
+/// adapter's Rust code follows: it never calls a host import outside this set). Derived from the
+/// registry: what governs the interface decides.
+pub fn host_allowed(policy: &PolicyIr, package: &str, interface: &str) -> bool {
+    let Some(entry) = registry::find(package, interface) else {
+        return false;
+    };
+    let runtime = &policy.runtime;
+    let files_host = runtime.fs == Access::Host || runtime.files.needs_host();
+    match entry.governor {
+        Governor::Environment => runtime.env.needs_host(),
+        Governor::Exit => runtime.exit == Access::Host,
+        Governor::Random => runtime.random == Access::Host,
+        Governor::Clocks => runtime.clocks == Access::Host,
+        Governor::Streams(set) => policy.streams(set).any(|m| m == StreamMode::Host),
+        Governor::Files => files_host,
+        Governor::Sockets => policy.sockets == Access::Host,
+        Governor::Http => policy.http == Access::Host,
+        Governor::Config | Governor::EntryPoint => false,
+        // A host stream, pollable or error can exist only where something host-backed hands
+        // one out.
+        Governor::Io => {
+            let stdio = &runtime.stdio;
             [stdio.stdin, stdio.stdout, stdio.stderr].contains(&StreamMode::Host)
-                || policy.clocks == Access::Host
-                || policy.fs == Access::Host
-                || policy.files.needs_host()
+                || runtime.clocks == Access::Host
+                || files_host
+                || policy.sockets == Access::Host
+                || policy.http == Access::Host
         }
-        _ => false,
     }
+}
+
+/// The interfaces of virtc's own package that link the serving instances (see `compose`).
+pub const MAILBOX: &str = "virtc:adapter/http-mailbox";
+pub const ACCEPT: &str = "virtc:adapter/http-accept";
+pub const GUEST_ACCEPT: &str = "virtc:adapter/guest-accept";
+pub const GUEST_HANDLER: &str = "virtc:adapter/guest-handler";
+pub const GUEST_TYPES: &str = "virtc:adapter/guest-types";
+
+/// What one instance of the adapter module is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The adapter proper: the WASI interfaces the component imports.
+    Adapter,
+    /// Holds the host's incoming request between the server and the adapter.
+    Mailbox,
+    /// The host-facing `wasi:http/incoming-handler`.
+    Server,
 }
 
 /// `wasi:io/streams@0.2.12#…` → `("io", "streams")`.
@@ -65,36 +92,114 @@ fn interface_of(name: &str) -> Option<InterfaceKey> {
     Some((package.to_owned(), interface.to_owned()))
 }
 
+/// The interface part of a core export name (`virtc:adapter/http-accept#accept`).
+fn interface_name(name: &str) -> &str {
+    let name = name.strip_prefix("cabi_post_").unwrap_or(name);
+    name.split('#').next().unwrap_or(name)
+}
+
 /// Builds the adapter for `selection` at `versions`.
-pub fn build(policy: &Policy, selection: &Selection, versions: &Versions) -> Result<Adapter> {
-    let info = prebuilt_info();
-    let data = policy.encode();
+pub fn build(policy: &PolicyIr, selection: &Selection, versions: &Versions) -> Result<Adapter> {
     let exported = |key: &InterfaceKey| selection.exports.contains(key);
-    let import = |module: &str, name: &str| -> ImportAction {
-        if module == "virtc:policy" {
-            return match name {
-                "ptr" => ImportAction::DataAddress,
-                "len" => ImportAction::DataLength,
-                _ => ImportAction::Trap,
-            };
+    let import = |module: &str| -> bool {
+        if module == MAILBOX {
+            return selection.serve_http;
         }
         if let Some(export) = module.strip_prefix("[export]") {
             return match interface_of(export) {
-                Some(key) if exported(&key) => ImportAction::Keep,
+                Some(key) => exported(&key),
+                None => selection.serve_http && export == ACCEPT,
+            };
+        }
+        wasi_wit::parse_wasi_name(module).is_some_and(|(p, i, _)| host_allowed(policy, p, i))
+    };
+    let keep_export = |name: &str| -> bool {
+        match interface_of(name) {
+            Some(key) => exported(&key),
+            None => selection.serve_http && interface_name(name) == ACCEPT,
+        }
+    };
+    let mut exports: BTreeSet<String> = selection
+        .exports
+        .iter()
+        .map(|(p, i)| format!("wasi:{p}/{i}@{}", versions.of(p)))
+        .collect();
+    if selection.serve_http {
+        exports.insert(ACCEPT.to_owned());
+    }
+    let data = policy.runtime.encode();
+    build_role(
+        Role::Adapter,
+        &data,
+        &import,
+        &keep_export,
+        exports,
+        versions,
+    )
+}
+
+/// The two serving instances of a component that exports `wasi:http/incoming-handler`: the
+/// mailbox and the server (see `compose::compose_serving`).
+pub struct Serving {
+    pub mailbox: Adapter,
+    pub server: Adapter,
+}
+
+/// Builds the mailbox and server instances at `versions`.
+pub fn build_serving(versions: &Versions) -> Result<Serving> {
+    let http = versions.of("http");
+    let host_http = |module: &str| {
+        wasi_wit::parse_wasi_name(module).is_some_and(|(p, i, _)| p == "http" && i == "types")
+    };
+    let mailbox = build_role(
+        Role::Mailbox,
+        &[],
+        &|module| host_http(module) || module == format!("[export]{MAILBOX}"),
+        &|name| interface_name(name) == MAILBOX,
+        [MAILBOX.to_owned()].into_iter().collect(),
+        versions,
+    )?;
+    let handler = format!("wasi:http/incoming-handler@{http}");
+    let server = build_role(
+        Role::Server,
+        &[],
+        &|module| {
+            host_http(module)
+                || [MAILBOX, GUEST_ACCEPT, GUEST_HANDLER, GUEST_TYPES].contains(&module)
+        },
+        &|name| interface_of(name).is_some_and(|(p, i)| p == "http" && i == "incoming-handler"),
+        [handler].into_iter().collect(),
+        versions,
+    )?;
+    Ok(Serving { mailbox, server })
+}
+
+/// Rewrites the prebuilt module for one role (`keep_import` says which import modules stay,
+/// `keep_export` which exports) and encodes it as a component exporting `exports`.
+fn build_role(
+    role: Role,
+    data: &[u8],
+    keep_import: &dyn Fn(&str) -> bool,
+    keep_export: &dyn Fn(&str) -> bool,
+    exports: BTreeSet<String>,
+    versions: &Versions,
+) -> Result<Adapter> {
+    let info = prebuilt_info();
+    let import = |module: &str, name: &str| -> ImportAction {
+        if module == "virtc:policy" {
+            return match (role, name) {
+                (Role::Adapter, "ptr") => ImportAction::DataAddress,
+                (Role::Adapter, "len") => ImportAction::DataLength,
                 _ => ImportAction::Trap,
             };
         }
-        match wasi_wit::parse_wasi_name(module) {
-            Some((p, i, _)) if host_allowed(policy, p, i) => ImportAction::Keep,
-            _ => ImportAction::Trap,
+        if keep_import(module) {
+            ImportAction::Keep
+        } else {
+            ImportAction::Trap
         }
     };
-    let keep_export = |name: &str| -> bool {
-        if name == "cabi_realloc" {
-            return true;
-        }
-        interface_of(name).is_some_and(|k| exported(&k))
-    };
+    let keep_export = |name: &str| name == "cabi_realloc" || keep_export(name);
     let rename = |name: &str| wasi_wit::retarget(name, versions);
     let rewritten = module_rewrite::rewrite(
         PREBUILT,
@@ -103,7 +208,7 @@ pub fn build(policy: &Policy, selection: &Selection, versions: &Versions) -> Res
             import: &import,
             keep_export: &keep_export,
             rename: &rename,
-            data: &data,
+            data,
             drop_custom: &|name| name.starts_with("component-type") || name == "producers",
         },
     )?;
@@ -114,16 +219,11 @@ pub fn build(policy: &Policy, selection: &Selection, versions: &Versions) -> Res
         if module.starts_with("[export]") {
             continue;
         }
-        if wasi_wit::parse_wasi_name(module).is_none() {
+        if wasi_wit::parse_wasi_name(module).is_none() && !module.starts_with("virtc:adapter/") {
             bail!("the adapter still imports `{module}`, which no host provides");
         }
         imports.insert(module.clone());
     }
-    let exports: BTreeSet<String> = selection
-        .exports
-        .iter()
-        .map(|(p, i)| format!("wasi:{p}/{i}@{}", versions.of(p)))
-        .collect();
     let mut world = String::from("package virtc:generated;\n\nworld adapter {\n");
     for i in &imports {
         writeln!(world, "  import {i};").unwrap();
@@ -133,7 +233,7 @@ pub fn build(policy: &Policy, selection: &Selection, versions: &Versions) -> Res
     }
     world.push_str("}\n");
 
-    let mut resolve = wasi_wit::resolve(versions)?;
+    let mut resolve = wasi_wit::resolve_with_adapter(versions)?;
     let pkg = resolve
         .push_source("virtc-adapter.wit", &world)
         .with_context(|| format!("the generated adapter world does not resolve:\n{world}"))?;

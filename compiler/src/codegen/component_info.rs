@@ -89,6 +89,19 @@ impl ComponentInfo {
                 imports.insert((package.to_owned(), interface.to_owned()));
             }
         }
-        Ok(Target { imports, versions })
+        // Exports name entry points (`wasi:cli/run@0.2.0` beside imports at 0.2.6 is usual), so
+        // their versions are not recorded.
+        let exports = self
+            .exports
+            .iter()
+            .filter_map(|name| wasi_wit::parse_wasi_name(name))
+            .map(|(package, interface, _)| (package.to_owned(), interface.to_owned()))
+            .collect();
+        Ok(Target {
+            imports,
+            exports,
+            versions,
+            standalone: false,
+        })
     }
 }

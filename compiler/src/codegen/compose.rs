@@ -6,7 +6,10 @@
 
 use anyhow::{Context, Result, anyhow};
 use wac_graph::types::Package;
-use wac_graph::{CompositionGraph, EncodeOptions, PlugError};
+use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId, PlugError};
+
+use super::adapter::{ACCEPT, GUEST_ACCEPT, GUEST_HANDLER, GUEST_TYPES, MAILBOX, Serving};
+use super::wasi_wit;
 
 /// Composes `adapter` into `component`; the result imports what neither satisfies.
 pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>> {
@@ -38,6 +41,128 @@ pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>> {
                 "plugging the adapter into the component failed: {e}"
             ));
         }
+    }
+    graph
+        .encode(EncodeOptions {
+            define_components: true,
+            validate: true,
+            processor: None,
+        })
+        .map_err(|e| anyhow!("encoding the composed component failed: {e}"))
+}
+
+/// Composes a component that serves `wasi:http/incoming-handler` while seeing the adapter's
+/// `wasi:http/types`.
+///
+/// The host's request must be wrapped by the adapter before the component's handler sees it,
+/// but the adapter cannot import the component's handler (the component imports the adapter:
+/// a cycle). So three instances of the adapter module take part, instantiated in this order:
+///
+/// 1. the *mailbox* (imports the host's `wasi:http/types`, exports `http-mailbox`);
+/// 2. the *adapter* (imports `http-mailbox` besides the host's WASI, exports WASI and
+///    `http-accept`);
+/// 3. the component (imports the adapter's WASI, exports its handler and anything else);
+/// 4. the *server* (imports the mailbox, the adapter's `http-accept` and types, and the
+///    component's handler; exports the host-facing `wasi:http/incoming-handler`).
+///
+/// A request: host → server `handle` → mailbox `put` → adapter `accept` (→ mailbox `take`, wrap)
+/// → component `handle`. No instance is entered while it is already on the call stack.
+/// Imports nobody provides (the host's WASI) are left to the graph, which merges same-named
+/// imports of several instances into one import of the composition.
+pub fn compose_serving(
+    component: &[u8],
+    adapter: &[u8],
+    serving: &Serving,
+    http_version: &semver::Version,
+) -> Result<Vec<u8>> {
+    let mut graph = CompositionGraph::new();
+    let register = |graph: &mut CompositionGraph, name: &str, bytes: &[u8]| {
+        let package = Package::from_bytes(name, None, bytes.to_vec(), graph.types_mut())
+            .with_context(|| format!("`{name}` cannot be read for composition"))?;
+        graph
+            .register_package(package)
+            .map_err(|e| anyhow!("registering `{name}` failed: {e}"))
+    };
+    let guest = register(&mut graph, "virtc:component", component)?;
+    let adapter = register(&mut graph, "virtc:adapter", adapter)?;
+    let mailbox = register(&mut graph, "virtc:mailbox", &serving.mailbox.bytes)?;
+    let server = register(&mut graph, "virtc:server", &serving.server.bytes)?;
+    let imports_of = |graph: &CompositionGraph, package: PackageId| -> Vec<String> {
+        graph.types()[graph[package].ty()]
+            .imports
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let exports_of = |graph: &CompositionGraph, package: PackageId| -> Vec<String> {
+        graph.types()[graph[package].ty()]
+            .exports
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let connect = |graph: &mut CompositionGraph,
+                   to: NodeId,
+                   arg: &str,
+                   from: NodeId,
+                   export: &str|
+     -> Result<()> {
+        let alias = graph
+            .alias_instance_export(from, export)
+            .map_err(|e| anyhow!("`{export}` is missing for `{arg}`: {e}"))?;
+        graph
+            .set_instantiation_argument(to, arg, alias)
+            .map_err(|e| anyhow!("`{export}` does not fit `{arg}`: {e}"))
+    };
+
+    let mailbox_i = graph.instantiate(mailbox);
+    let adapter_i = graph.instantiate(adapter);
+    connect(&mut graph, adapter_i, MAILBOX, mailbox_i, MAILBOX)?;
+
+    let guest_i = graph.instantiate(guest);
+    let adapter_exports = exports_of(&graph, adapter);
+    for name in imports_of(&graph, guest) {
+        if adapter_exports.contains(&name) {
+            connect(&mut graph, guest_i, &name, adapter_i, &name)?;
+        }
+    }
+    let guest_exports = exports_of(&graph, guest);
+    let handler = guest_exports
+        .iter()
+        .find(|name| {
+            wasi_wit::parse_wasi_name(name)
+                .is_some_and(|(p, i, _)| p == "http" && i == "incoming-handler")
+        })
+        .cloned()
+        .ok_or_else(|| anyhow!("the component exports no wasi:http/incoming-handler"))?;
+
+    let server_i = graph.instantiate(server);
+    let types = format!("wasi:http/types@{http_version}");
+    for name in imports_of(&graph, server) {
+        match name.as_str() {
+            MAILBOX => connect(&mut graph, server_i, &name, mailbox_i, MAILBOX)?,
+            GUEST_TYPES => connect(&mut graph, server_i, &name, adapter_i, &types)?,
+            GUEST_ACCEPT => connect(&mut graph, server_i, &name, adapter_i, ACCEPT)?,
+            GUEST_HANDLER => connect(&mut graph, server_i, &name, guest_i, &handler)?,
+            _ => {}
+        }
+    }
+
+    for name in guest_exports {
+        let (from, export) = if name == handler {
+            (
+                server_i,
+                format!("wasi:http/incoming-handler@{http_version}"),
+            )
+        } else {
+            (guest_i, name.clone())
+        };
+        let alias = graph
+            .alias_instance_export(from, &export)
+            .map_err(|e| anyhow!("exporting `{name}` failed: {e}"))?;
+        graph
+            .export(alias, &name)
+            .map_err(|e| anyhow!("exporting `{name}` failed: {e}"))?;
     }
     graph
         .encode(EncodeOptions {

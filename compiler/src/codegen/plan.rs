@@ -10,54 +10,44 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use wit_parser::{Resolve, Type, TypeDefKind, TypeOwner};
 
+use virtc_policy::registry::{self, Direction};
+
 use super::wasi_wit::{self, Versions};
 use crate::ir::{PolicyIr, Treatment};
 
 /// An interface of a WASI package, without version: (`io`, `streams`).
 pub type InterfaceKey = (String, String);
 
-/// The WASI interfaces the adapter implements (those of `wit/adapter.wit`).
-pub const ADAPTER_EXPORTS: &[(&str, &str)] = &[
-    ("io", "error"),
-    ("io", "poll"),
-    ("io", "streams"),
-    ("cli", "environment"),
-    ("cli", "exit"),
-    ("cli", "stdin"),
-    ("cli", "stdout"),
-    ("cli", "stderr"),
-    ("cli", "terminal-input"),
-    ("cli", "terminal-output"),
-    ("cli", "terminal-stdin"),
-    ("cli", "terminal-stdout"),
-    ("cli", "terminal-stderr"),
-    ("random", "random"),
-    ("random", "insecure"),
-    ("random", "insecure-seed"),
-    ("clocks", "monotonic-clock"),
-    ("clocks", "wall-clock"),
-    ("filesystem", "types"),
-    ("filesystem", "preopens"),
-];
+/// The WASI interfaces the adapter can provide to a component (those `wit/adapter.wit` exports
+/// from its `adapter` world), from the registry.
+pub fn adapter_exports() -> impl Iterator<Item = InterfaceKey> {
+    registry::implemented()
+        .filter(|i| i.direction == Direction::Import)
+        .map(|i| (i.package.to_owned(), i.name.to_owned()))
+}
 
 /// What the component (or, for a standalone adapter, a typical command) imports.
 #[derive(Debug, Clone)]
 pub struct Target {
     /// WASI interfaces imported, by key.
     pub imports: BTreeSet<InterfaceKey>,
+    /// WASI interfaces the component exports (`wasi:cli/run`, `wasi:http/incoming-handler`).
+    pub exports: BTreeSet<InterfaceKey>,
     /// The versions to speak.
     pub versions: Versions,
+    /// No component: interfaces the policy restricts but the adapter cannot implement are left
+    /// out instead of refused.
+    pub standalone: bool,
 }
 
 impl Target {
     /// A standalone adapter: everything the adapter can export, at one version.
     pub fn standalone(version: semver::Version) -> Target {
         Target {
-            imports: ADAPTER_EXPORTS
-                .iter()
-                .map(|(p, i)| (p.to_string(), i.to_string()))
-                .collect(),
+            imports: adapter_exports().collect(),
+            exports: BTreeSet::new(),
             versions: Versions::uniform(version),
+            standalone: true,
         }
     }
 }
@@ -70,6 +60,9 @@ pub struct Selection {
     /// Exported only because a resource type forced it (the policy passes them through; the
     /// adapter forwards to the host).
     pub wrapped: BTreeSet<InterfaceKey>,
+    /// The component serves `wasi:http/incoming-handler` and sees the adapter's
+    /// `wasi:http/types`: requests must reach it through the adapter (see `compose`).
+    pub serve_http: bool,
 }
 
 /// Why no adapter can be built for this component.
@@ -115,18 +108,26 @@ pub fn dependencies(resolve: &Resolve) -> BTreeMap<InterfaceKey, BTreeSet<Interf
 
 /// Chooses the adapter's exports for `target` under `policy`.
 pub fn select(policy: &PolicyIr, target: &Target) -> Result<Selection, PlanError> {
-    select_with(policy, target, use_graph())
+    select_with(policy, target, registry_graph())
 }
 
-/// The `use` graph of the embedded WASI WIT, read once: renaming versions does not change it.
-fn use_graph() -> &'static BTreeMap<InterfaceKey, BTreeSet<InterfaceKey>> {
+/// The `use` graph of the registry (what `Interface::uses` says), built once.
+fn registry_graph() -> &'static BTreeMap<InterfaceKey, BTreeSet<InterfaceKey>> {
     static GRAPH: std::sync::OnceLock<BTreeMap<InterfaceKey, BTreeSet<InterfaceKey>>> =
         std::sync::OnceLock::new();
     GRAPH.get_or_init(|| {
-        let version = semver::Version::parse(wasi_wit::EMBEDDED_VERSION).expect("a version");
-        let resolve =
-            wasi_wit::resolve(&Versions::uniform(version)).expect("the embedded WIT parses");
-        dependencies(&resolve)
+        registry::INTERFACES
+            .iter()
+            .map(|i| {
+                let uses = i
+                    .uses
+                    .iter()
+                    .filter_map(|path| path.split_once('/'))
+                    .map(|(p, n)| (p.to_owned(), n.to_owned()))
+                    .collect();
+                ((i.package.to_owned(), i.name.to_owned()), uses)
+            })
+            .collect()
     })
 }
 
@@ -142,6 +143,7 @@ fn select_with(
             Treatment::Virtualize => {
                 exports.insert(key.clone());
             }
+            Treatment::Unsupported if target.standalone => {}
             Treatment::Unsupported => unsupported.push(key.clone()),
             Treatment::PassThrough => {}
         }
@@ -171,10 +173,7 @@ fn select_with(
             break;
         }
     }
-    let supported: BTreeSet<InterfaceKey> = ADAPTER_EXPORTS
-        .iter()
-        .map(|(p, i)| (p.to_string(), i.to_string()))
-        .collect();
+    let supported: BTreeSet<InterfaceKey> = adapter_exports().collect();
     if let Some(key) = unsupported.first() {
         return Err(PlanError::Unsupported {
             interface: format!("wasi:{}/{}", key.0, key.1),
@@ -194,7 +193,16 @@ fn select_with(
         .filter(|k| policy.treatment(&k.0, &k.1) == Treatment::PassThrough)
         .cloned()
         .collect();
-    Ok(Selection { exports, wrapped })
+    let http_types = ("http".to_owned(), "types".to_owned());
+    let serve_http = exports.contains(&http_types)
+        && target
+            .exports
+            .contains(&("http".to_owned(), "incoming-handler".to_owned()));
+    Ok(Selection {
+        exports,
+        wrapped,
+        serve_http,
+    })
 }
 
 #[cfg(test)]
@@ -227,7 +235,9 @@ mod tests {
         ];
         Target {
             imports: imports.iter().map(|(p, i)| key(p, i)).collect(),
+            exports: [key("cli", "run")].into_iter().collect(),
             versions: Versions::uniform(semver::Version::new(0, 2, 6)),
+            standalone: false,
         }
     }
 
@@ -277,6 +287,88 @@ mod tests {
         assert!(s.wrapped.contains(&key("cli", "stdin")));
         assert!(!s.exports.contains(&key("cli", "environment")));
         assert!(!s.exports.contains(&key("random", "insecure-seed")));
+    }
+
+    /// The registry's `uses` are the WIT's: every `use` between WASI interfaces, and no other.
+    #[test]
+    fn registry_uses_match_the_wit() {
+        let version = semver::Version::parse(wasi_wit::EMBEDDED_VERSION).unwrap();
+        let resolve = wasi_wit::resolve(&Versions::uniform(version)).unwrap();
+        let wit = dependencies(&resolve);
+        for (key, deps) in &wit {
+            let entry = registry::find(&key.0, &key.1)
+                .unwrap_or_else(|| panic!("wasi:{}/{} is missing from the registry", key.0, key.1));
+            let listed: BTreeSet<InterfaceKey> = registry_graph()[key].clone();
+            assert_eq!(
+                &listed, deps,
+                "uses of wasi:{}/{}",
+                entry.package, entry.name
+            );
+        }
+        for entry in registry::INTERFACES {
+            assert!(
+                wit.contains_key(&(entry.package.to_owned(), entry.name.to_owned())),
+                "wasi:{}/{} is in the registry but not in the WIT",
+                entry.package,
+                entry.name
+            );
+        }
+    }
+
+    /// `wit/adapter.wit` exports exactly what the registry says the adapter implements, and the
+    /// prebuilt module exports functions of each of them.
+    #[test]
+    fn adapter_world_and_prebuilt_match_the_registry() {
+        let version = semver::Version::parse(wasi_wit::EMBEDDED_VERSION).unwrap();
+        let resolve = wasi_wit::resolve_with_adapter(&Versions::uniform(version)).unwrap();
+        let world_exports = |name: &str| -> BTreeSet<InterfaceKey> {
+            let pkg = resolve
+                .packages
+                .iter()
+                .find(|(_, p)| p.name.namespace == "virtc" && p.name.name == "adapter")
+                .map(|(id, _)| id)
+                .unwrap();
+            let world = resolve.select_world(&[pkg], Some(name)).unwrap();
+            resolve.worlds[world]
+                .exports
+                .keys()
+                .filter_map(|k| match k {
+                    wit_parser::WorldKey::Interface(id) => {
+                        let iface = &resolve.interfaces[*id];
+                        let pkg = &resolve.packages[iface.package?];
+                        let name = iface.name.clone()?;
+                        (pkg.name.namespace == "wasi").then(|| (pkg.name.name.clone(), name))
+                    }
+                    wit_parser::WorldKey::Name(_) => None,
+                })
+                .collect()
+        };
+        let mut committed = world_exports("adapter");
+        committed.extend(world_exports("server"));
+        let implemented: BTreeSet<InterfaceKey> = registry::implemented()
+            .map(|i| (i.package.to_owned(), i.name.to_owned()))
+            .collect();
+        assert_eq!(committed, implemented);
+
+        let info = super::super::module_rewrite::ModuleInfo::parse(super::super::adapter::PREBUILT)
+            .unwrap();
+        let prebuilt: BTreeSet<InterfaceKey> = info
+            .exports
+            .iter()
+            .filter_map(|(name, _, _)| {
+                let iface = name
+                    .strip_prefix("cabi_post_")
+                    .unwrap_or(name)
+                    .split('#')
+                    .next()?;
+                let (p, i, _) = wasi_wit::parse_wasi_name(iface)?;
+                Some((p.to_owned(), i.to_owned()))
+            })
+            .collect();
+        // Interfaces of only types (`network`, `error` … have resources with methods, so every
+        // implemented interface has at least one function or destructor in the module) .
+        let missing: Vec<_> = implemented.difference(&prebuilt).collect();
+        assert!(missing.is_empty(), "the prebuilt adapter lacks {missing:?}");
     }
 
     #[test]

@@ -26,7 +26,14 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ),
     ("sockets", include_str!("../../../wit/deps/sockets.wit")),
     ("cli", include_str!("../../../wit/deps/cli.wit")),
+    ("http", include_str!("../../../wit/deps/http.wit")),
+    // `wasi:config` versions apart from the rest of WASI (`@0.2.0-rc.1`, what wasmtime 48
+    // hosts): `retarget` leaves its version alone.
+    ("config", include_str!("../../../wit/deps/config.wit")),
 ];
+
+/// virtc's own package: the adapter's worlds and the interfaces linking the serving instances.
+pub const ADAPTER_WIT: &str = include_str!("../../../wit/adapter.wit");
 
 /// Which 0.2.x version each WASI package is used at, e.g. `io -> 0.2.6`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -127,9 +134,14 @@ pub fn retarget(text: &str, versions: &Versions) -> String {
 }
 
 fn strip_since(text: &str) -> String {
+    // `@deprecated` gates need a `@since` beside them, so they go too.
+    strip_gate(&strip_gate(text, "@since("), "@deprecated(")
+}
+
+fn strip_gate(text: &str, gate: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest.find("@since(") {
+    while let Some(at) = rest.find(gate) {
         out.push_str(&rest[..at]);
         let after = &rest[at..];
         let close = after.find(')').map_or(after.len(), |c| c + 1);
@@ -148,6 +160,15 @@ pub fn resolve(versions: &Versions) -> Result<Resolve> {
             .push_source(&format!("wasi-{package}.wit"), &text)
             .with_context(|| format!("embedded WIT of wasi:{package} does not parse"))?;
     }
+    Ok(resolve)
+}
+
+/// [`resolve`] plus virtc's own package (`virtc:adapter`), for worlds that name its interfaces.
+pub fn resolve_with_adapter(versions: &Versions) -> Result<Resolve> {
+    let mut resolve = resolve(versions)?;
+    resolve
+        .push_source("virtc-adapter.wit", &retarget(ADAPTER_WIT, versions))
+        .context("the embedded adapter WIT does not parse")?;
     Ok(resolve)
 }
 
@@ -171,12 +192,20 @@ mod tests {
     fn every_embedded_package_parses_at_old_and_new_versions() {
         for patch in [0, 3, 6, 12] {
             let v = Versions::uniform(semver::Version::new(0, 2, patch));
-            let r = resolve(&v).unwrap();
-            assert!(
-                r.packages
-                    .iter()
-                    .all(|(_, p)| p.name.version == Some(semver::Version::new(0, 2, patch)))
-            );
+            let r = resolve_with_adapter(&v).unwrap();
+            for (_, p) in r.packages.iter() {
+                let version = p.name.version.clone();
+                match (p.name.namespace.as_str(), p.name.name.as_str()) {
+                    ("virtc", _) => assert_eq!(version, None),
+                    ("wasi", "config") => assert_eq!(version.unwrap().to_string(), "0.2.0-rc.1"),
+                    _ => assert_eq!(
+                        version,
+                        Some(semver::Version::new(0, 2, patch)),
+                        "{}",
+                        p.name
+                    ),
+                }
+            }
         }
     }
 

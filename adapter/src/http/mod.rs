@@ -1,0 +1,38 @@
+//! `wasi:http`: the adapter owns `wasi:io`, so every HTTP resource the component sees is the
+//! adapter's, wrapping the host's, and every stream, pollable and error comes wrapped by
+//! [`crate::io`]. For now everything passes through to the host unchanged.
+
+mod accept;
+mod body;
+mod convert;
+mod fields;
+mod outgoing_handler;
+mod request;
+mod response;
+
+use crate::Adapter;
+use crate::bindings::exports::wasi::http::types::{self as api, ErrorCode};
+use crate::bindings::wasi::http::types as host;
+use crate::io::error::Error;
+
+impl api::Guest for Adapter {
+    type Fields = fields::Fields;
+    type IncomingRequest = request::IncomingRequest;
+    type OutgoingRequest = request::OutgoingRequest;
+    type RequestOptions = request::RequestOptions;
+    type ResponseOutparam = response::ResponseOutparam;
+    type IncomingResponse = response::IncomingResponse;
+    type IncomingBody = body::IncomingBody;
+    type FutureTrailers = body::FutureTrailers;
+    type OutgoingResponse = response::OutgoingResponse;
+    type OutgoingBody = body::OutgoingBody;
+    type FutureIncomingResponse = response::FutureIncomingResponse;
+
+    fn http_error_code(err: api::IoErrorBorrow<'_>) -> Option<ErrorCode> {
+        // Only a host error can carry an HTTP error code; the adapter's own never do.
+        err.get::<Error>()
+            .host()
+            .and_then(host::http_error_code)
+            .map(convert::from_host::error_code)
+    }
+}

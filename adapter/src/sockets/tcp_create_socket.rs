@@ -1,0 +1,17 @@
+//! `wasi:sockets/tcp-create-socket`: new host TCP sockets, wrapped.
+
+use super::tcp::TcpSocket;
+use crate::Adapter;
+use crate::bindings::exports::wasi::sockets::tcp as api_tcp;
+use crate::bindings::exports::wasi::sockets::tcp_create_socket::{
+    self as api, ErrorCode, IpAddressFamily,
+};
+use crate::bindings::wasi::sockets::tcp_create_socket as host;
+
+impl api::Guest for Adapter {
+    fn create_tcp_socket(address_family: IpAddressFamily) -> Result<api_tcp::TcpSocket, ErrorCode> {
+        Ok(TcpSocket::from_host(host::create_tcp_socket(
+            address_family.into(),
+        )?))
+    }
+}
