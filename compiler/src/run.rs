@@ -169,7 +169,10 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
         })?;
     }
     if policy.sockets == Access::Host {
+        // wasmtime 48 refuses TCP and UDP unless told otherwise, even with every address allowed.
         builder.inherit_network();
+        builder.allow_tcp(true);
+        builder.allow_udp(true);
         builder.allow_ip_name_lookup(true);
     }
     let mut store = Store::new(

@@ -1,5 +1,5 @@
 //! Rewrites the adapter's core module for one policy without binaryen: turns imports into
-//! constant or `unreachable` functions, drops exports, empties functions no export can reach
+//! constant or `unreachable` functions, drops exports and the functions no export can reach
 //! (so the imports only they used disappear too), renames import modules and export names, and
 //! appends the policy's bytes to memory.
 
@@ -204,18 +204,17 @@ pub fn rewrite(bytes: &[u8], info: &ModuleInfo, plan: &Plan<'_>) -> Result<Rewri
         }
     }
 
-    // New function index space: kept imports, then the old defined functions, then stubs that
-    // replace the imports that were not kept.
-    let mut func_map = vec![0u32; (n_imports + n_defined) as usize];
+    // New function index space: kept imports, then the live defined functions, then stubs that
+    // replace the live imports that were not kept. Functions nothing live reaches are dropped.
+    let mut func_map = vec![u32::MAX; (n_imports + n_defined) as usize];
     let mut kept = 0u32;
     let mut stubs: Vec<(u32, ImportAction)> = Vec::new();
     let mut kept_import_modules = Vec::new();
     for (i, import) in info.func_imports.iter().enumerate() {
-        let action = match actions[i] {
-            ImportAction::Keep if live[i] => ImportAction::Keep,
-            ImportAction::Keep => ImportAction::Trap,
-            other => other,
-        };
+        if !live[i] {
+            continue;
+        }
+        let action = actions[i];
         if action == ImportAction::Keep {
             func_map[i] = kept;
             kept += 1;
@@ -227,11 +226,16 @@ pub fn rewrite(bytes: &[u8], info: &ModuleInfo, plan: &Plan<'_>) -> Result<Rewri
             stubs.push((i as u32, action));
         }
     }
+    let mut next = kept;
     for d in 0..n_defined {
-        func_map[(n_imports + d) as usize] = kept + d;
+        let index = (n_imports + d) as usize;
+        if live[index] {
+            func_map[index] = next;
+            next += 1;
+        }
     }
     for (k, (i, _)) in stubs.iter().enumerate() {
-        func_map[*i as usize] = kept + n_defined + k as u32;
+        func_map[*i as usize] = next + k as u32;
     }
 
     let memory_min = info.memory_min.unwrap_or(0);
@@ -325,8 +329,11 @@ impl Reencode for Rewriter<'_> {
         functions: &mut wasm_encoder::FunctionSection,
         section: wasmparser::FunctionSectionReader<'_>,
     ) -> Result<(), reencode::Error<Self::Error>> {
-        for ty in section {
-            functions.function(self.type_index(ty?)?);
+        for (d, ty) in (0u32..).zip(section) {
+            let ty = ty?;
+            if self.live[(self.n_imports + d) as usize] {
+                functions.function(self.type_index(ty)?);
+            }
         }
         for (i, _) in self.stubs.clone() {
             let ty = self.info.func_imports[i as usize].type_index;
@@ -345,10 +352,6 @@ impl Reencode for Rewriter<'_> {
         if self.live[index as usize] {
             reencode::utils::parse_function_body(self, code, func)
         } else {
-            let mut f = wasm_encoder::Function::new([]);
-            f.instruction(&wasm_encoder::Instruction::Unreachable);
-            f.instruction(&wasm_encoder::Instruction::End);
-            code.function(&f);
             Ok(())
         }
     }
