@@ -3,12 +3,14 @@
 
 use std::path::Path;
 
+use crate::analyse::imports::{ImportRule, rule_for};
 use crate::analyse::{self, component::component_diagnostics, policy::check_policy};
 use crate::codegen::adapter::{self, Adapter};
 use crate::codegen::component_info::ComponentInfo;
 use crate::codegen::compose::{compose, compose_serving};
 use crate::codegen::embed::{Progress, ReportEntry, embed};
 use crate::codegen::plan::{self, Target};
+use crate::codegen::stub;
 use crate::codegen::wasi_wit::default_version;
 use crate::db::{Database, SourceFile};
 use crate::diagnostic::Diagnostic;
@@ -163,6 +165,29 @@ pub fn compile_with_progress(
                 ))
             })?)
         }
+    };
+    // `deny import`: stub the denied interfaces out of the output.
+    let denied: Vec<String> = target
+        .others
+        .iter()
+        .filter(|name| {
+            rule_for(name, &checked.ir.import_allow, &checked.ir.import_deny) == ImportRule::Deny
+        })
+        .cloned()
+        .collect();
+    let composed = match (composed, component) {
+        (Some(composed), Some(input)) if !denied.is_empty() => Some(
+            stub::build(input.bytes, &denied)
+                .and_then(|stub| compose(&composed, &stub))
+                .map_err(|e| {
+                    Failure::Input(format!(
+                        "stubbing out {} in `{}` failed: {e:#}",
+                        denied.join(", "),
+                        input.name
+                    ))
+                })?,
+        ),
+        (composed, _) => composed,
     };
     Ok(Compiled {
         report: checked.report,

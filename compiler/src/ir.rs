@@ -23,6 +23,10 @@ pub struct PolicyIr {
     pub http: Access,
     /// `wasi:config/*`.
     pub config: Access,
+    /// `allow import` patterns (interfaces outside the registry passed through).
+    pub import_allow: Vec<String>,
+    /// `deny import` patterns (interfaces outside the registry stubbed out).
+    pub import_deny: Vec<String>,
     /// Host directories passed through at run time, remapped.
     pub preopens: Vec<Preopen>,
     /// Directories embedded at build time.

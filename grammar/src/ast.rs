@@ -168,6 +168,10 @@ pub enum StmtKind {
     Allow(Ident),
     /// `deny clocks;`
     Deny(Ident),
+    /// `allow import "GLOB", ...;`: interfaces outside virtc's registry passed through.
+    ImportAllow(Vec<Str>),
+    /// `deny import "GLOB", ...;`: interfaces outside virtc's registry stubbed out.
+    ImportDeny(Vec<Str>),
     /// `env NAME = "value";`
     EnvSet { name: EnvName, value: Str },
     /// `env allow "PAT", ...;`
@@ -332,6 +336,8 @@ impl Shift for Stmt {
             }
             StmtKind::EnvAllow(list)
             | StmtKind::EnvDeny(list)
+            | StmtKind::ImportAllow(list)
+            | StmtKind::ImportDeny(list)
             | StmtKind::ConfigAllow(list)
             | StmtKind::ConfigDeny(list)
             | StmtKind::Args(ArgsMode::List(list)) => list.shift(by),

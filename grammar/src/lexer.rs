@@ -59,6 +59,8 @@ pub enum Token<'s> {
     Args,
     #[token("use")]
     Use,
+    #[token("import")]
+    Import,
 
     #[token(";")]
     Semi,

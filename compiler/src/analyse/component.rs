@@ -3,6 +3,9 @@
 
 use virtc_policy::Access;
 
+use virtc_policy::glob_match;
+
+use super::imports::{ImportRule, rule_for, unversioned};
 use super::policy::CheckedPolicy;
 use super::settings::{Key, Subsystem};
 use crate::codegen::plan::{self, Target};
@@ -71,6 +74,7 @@ pub fn component_diagnostics(
         }
         out.push(d);
     }
+    out.extend(other_imports(db, root, checked, target, component_name));
     if let Err(e) = plan::select(&checked.ir, target) {
         out.push(
             Diagnostic::error(
@@ -78,6 +82,73 @@ pub fn component_diagnostics(
                 format!("`{component_name}` cannot be virtualized: {e}"),
             )
             .help(format!("under the policy `{}`", root.display_name(db))),
+        );
+    }
+    out
+}
+
+/// What becomes of the imports outside the registry: a `wasi:` interface nobody named is an
+/// error (everything not granted is denied, and virtc cannot implement it); a stubbed one warns
+/// that a call traps; links to other components pass through with a note.
+fn other_imports(
+    db: &dyn Db,
+    root: SourceFile,
+    checked: &CheckedPolicy,
+    target: &Target,
+    component_name: &str,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let ir = &checked.ir;
+    let mut links = Vec::new();
+    for name in &target.others {
+        let bare = unversioned(name);
+        match rule_for(name, &ir.import_allow, &ir.import_deny) {
+            ImportRule::Allow => {}
+            ImportRule::Deny => {
+                let mut d = Diagnostic::warning(
+                    "V0040",
+                    format!(
+                        "`{component_name}` imports `{name}`, which this policy stubs out: a call to it traps"
+                    ),
+                )
+                .help(format!(
+                    "add `allow import \"{bare}\";` if the component calls it"
+                ));
+                let origin = checked
+                    .merged
+                    .import_deny
+                    .iter()
+                    .find(|(pattern, _)| glob_match(pattern, bare));
+                if let Some((_, origin)) = origin {
+                    d = d.primary(origin.file, origin.span, "stubbed out here");
+                }
+                out.push(d);
+            }
+            ImportRule::Unnamed if bare.starts_with("wasi:") => out.push(
+                Diagnostic::error(
+                    "V0042",
+                    format!(
+                        "`{component_name}` imports `{name}`, which is outside virtc's WASI registry and not named by the policy"
+                    ),
+                )
+                .help(format!(
+                    "add `allow import \"{bare}\";` to pass it through from the host, or `deny import \"{bare}\";` to stub it out (calls trap)"
+                ))
+                .help(format!("under the policy `{}`", root.display_name(db))),
+            ),
+            ImportRule::Unnamed => links.push(format!("`{name}`")),
+        }
+    }
+    if !links.is_empty() {
+        out.push(
+            Diagnostic::note(
+                "V0043",
+                format!(
+                    "`{component_name}` imports {} from outside WASI: passed through for the host or a composition to provide",
+                    links.join(", ")
+                ),
+            )
+            .help("`deny import \"PATTERN\";` stubs such imports out instead"),
         );
     }
     out

@@ -32,6 +32,8 @@ pub struct Merged {
     pub env_deny: Vec<(String, Origin)>,
     pub config_allow: Vec<(String, Origin)>,
     pub config_deny: Vec<(String, Origin)>,
+    pub import_allow: Vec<(String, Origin)>,
+    pub import_deny: Vec<(String, Origin)>,
     pub mounts: Vec<(Mount, Origin)>,
     pub files: Vec<(Setting, Origin)>,
 }
@@ -97,6 +99,12 @@ fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mu
                 .extend(globs.iter().map(|g| (g.clone(), origin))),
             Setting::EnvDeny(globs) => merged
                 .env_deny
+                .extend(globs.iter().map(|g| (g.clone(), origin))),
+            Setting::ImportAllow(globs) => merged
+                .import_allow
+                .extend(globs.iter().map(|g| (g.clone(), origin))),
+            Setting::ImportDeny(globs) => merged
+                .import_deny
                 .extend(globs.iter().map(|g| (g.clone(), origin))),
             Setting::ConfigAllow(globs) => merged
                 .config_allow
@@ -185,6 +193,8 @@ fn lower(merged: &Merged) -> PolicyIr {
     }
     ir.runtime.env.allow = merged.env_allow.iter().map(|(g, _)| g.clone()).collect();
     ir.runtime.env.deny = merged.env_deny.iter().map(|(g, _)| g.clone()).collect();
+    ir.import_allow = merged.import_allow.iter().map(|(g, _)| g.clone()).collect();
+    ir.import_deny = merged.import_deny.iter().map(|(g, _)| g.clone()).collect();
     ir.runtime.env.args = match merged.keyed.get(&Key::Args) {
         Some((Setting::Args(ArgsSetting::Host), _)) => Args::Host,
         Some((Setting::Args(ArgsSetting::Fixed(list)), _)) => Args::Fixed(list.clone()),

@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use virtc_grammar::{ArgsMode, EnvName, MountRuleKind, Shift, Span, Stmt, StmtKind, Str, Text};
 use virtc_policy::{StreamMode, expand_alternatives};
 
+use super::imports;
 use super::memory::TextMemory;
 use super::suggest::closest;
 use super::syntax::parse_file;
@@ -108,6 +109,10 @@ pub enum Setting {
     },
     EnvAllow(Vec<String>),
     EnvDeny(Vec<String>),
+    /// `allow import "GLOB", …;`
+    ImportAllow(Vec<String>),
+    /// `deny import "GLOB", …;`
+    ImportDeny(Vec<String>),
     ConfigVar {
         key: Text,
         value: Text,
@@ -479,6 +484,14 @@ fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>) {
             }
         }
         StmtKind::EnvAllow(patterns) => push(Setting::EnvAllow(globs(cx, patterns)), false),
+        StmtKind::ImportAllow(patterns) => {
+            let valid = imports::check_patterns(file, patterns, &mut |d| cx.report(d));
+            push(Setting::ImportAllow(valid), false)
+        }
+        StmtKind::ImportDeny(patterns) => {
+            let valid = imports::check_patterns(file, patterns, &mut |d| cx.report(d));
+            push(Setting::ImportDeny(valid), false)
+        }
         StmtKind::EnvDeny(patterns) => push(Setting::EnvDeny(globs(cx, patterns)), false),
         StmtKind::ConfigSet { key, value } => {
             if key.value.is_empty() {
@@ -778,7 +791,7 @@ fn stmt_host_span(stmt: &Stmt) -> Span {
 /// globset's verdict on a pattern (`None` when valid), remembered across edits: building a glob
 /// is the costliest part of checking a statement, and an edit leaves almost every pattern as it
 /// was.
-fn glob_error(pattern: &str, literal_separator: bool) -> Option<String> {
+pub(crate) fn glob_error(pattern: &str, literal_separator: bool) -> Option<String> {
     use std::sync::OnceLock;
     /// Per `literal_separator`: pattern → globset's error, if any.
     type Verdicts = [TextMemory<Option<String>>; 2];

@@ -184,6 +184,7 @@ fn traps_warned_for_a_component() {
     .collect();
     let target = Target {
         imports,
+        others: Vec::new(),
         exports: Default::default(),
         versions: Versions::uniform(semver::Version::new(0, 2, 6)),
         standalone: false,
@@ -372,4 +373,41 @@ fn remembered_chunks_give_what_a_fresh_analysis_gives() {
             "round {round}: {text:?}"
         );
     }
+}
+
+#[test]
+fn import_patterns_are_checked_where_written() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "allow import \"wasi:keyvalue/*\", \"wasi:keyvalue/store@0.2.0\";\ndeny import \"logging\", \"wasi:cli/*\", \"wasi:http/types\";\nallow import \"example:pong/[\";\n"
+    )]));
+}
+
+#[test]
+fn imports_outside_the_registry_for_a_component() {
+    let mut db = Database::default();
+    let text =
+        "allow import \"wasi:blobstore/*\";\ndeny import \"wasi:logging/*\";\nstdout allow;\n";
+    let root = db.set_file(Path::new("/virt/policy.virt"), text.into());
+    let checked = check_policy(&db, root);
+    let target = Target {
+        imports: [("cli".to_string(), "stdout".to_string())]
+            .into_iter()
+            .collect(),
+        others: [
+            "wasi:keyvalue/store@0.2.0-draft",
+            "wasi:logging/logging@0.1.0-draft",
+            "wasi:blobstore/blobstore@0.2.0-draft",
+            "example:pong/pingpong",
+            "example:pong/scores@1.0.0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        exports: Default::default(),
+        versions: Versions::uniform(semver::Version::new(0, 2, 6)),
+        standalone: false,
+    };
+    let extra = component_diagnostics(&db, root, checked, &target, "guest.wasm");
+    insta::assert_snapshot!(render(&db, root, &[("policy.virt", text)], Some(extra)));
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use virtc_policy::registry;
 use wasmparser::{Encoding, Parser, Payload};
 
 use super::plan::{InterfaceKey, Target};
@@ -77,17 +78,22 @@ impl ComponentInfo {
     /// The WASI interfaces this component imports and their versions.
     pub fn target(&self) -> Result<Target, NotAComponent> {
         let mut imports: BTreeSet<InterfaceKey> = BTreeSet::new();
+        let mut others = Vec::new();
         let mut versions = Versions::default();
         for name in &self.imports {
-            if let Some((package, interface, version)) = wasi_wit::parse_wasi_name(name) {
-                if version.major != 0 || version.minor != 2 {
-                    return Err(NotAComponent(format!(
-                        "imports `{name}`; virtc supports WASI 0.2.x"
-                    )));
-                }
-                versions.record(package, &version).map_err(NotAComponent)?;
-                imports.insert((package.to_owned(), interface.to_owned()));
+            let known = wasi_wit::parse_wasi_name(name)
+                .filter(|(package, interface, _)| registry::find(package, interface).is_some());
+            let Some((package, interface, version)) = known else {
+                others.push(name.clone());
+                continue;
+            };
+            if version.major != 0 || version.minor != 2 {
+                return Err(NotAComponent(format!(
+                    "imports `{name}`; virtc supports WASI 0.2.x"
+                )));
             }
+            versions.record(package, &version).map_err(NotAComponent)?;
+            imports.insert((package.to_owned(), interface.to_owned()));
         }
         // Exports name entry points (`wasi:cli/run@0.2.0` beside imports at 0.2.6 is usual), so
         // their versions are not recorded.
@@ -99,6 +105,7 @@ impl ComponentInfo {
             .collect();
         Ok(Target {
             imports,
+            others,
             exports,
             versions,
             standalone: false,

@@ -7,4 +7,5 @@ pub mod compose;
 pub mod embed;
 pub mod module_rewrite;
 pub mod plan;
+pub mod stub;
 pub mod wasi_wit;

@@ -12,7 +12,7 @@ use wit_parser::{Resolve, Type, TypeDefKind, TypeOwner};
 
 use virtc_policy::registry::{self, Direction};
 
-use super::wasi_wit::{self, Versions};
+use super::wasi_wit::Versions;
 use crate::ir::{PolicyIr, Treatment};
 
 /// An interface of a WASI package, without version: (`io`, `streams`).
@@ -31,6 +31,9 @@ pub fn adapter_exports() -> impl Iterator<Item = InterfaceKey> {
 pub struct Target {
     /// WASI interfaces imported, by key.
     pub imports: BTreeSet<InterfaceKey>,
+    /// Imports outside the registry, with versions (`wasi:keyvalue/store@0.2.0-draft`, a link
+    /// to another component such as `example:pong/pingpong`).
+    pub others: Vec<String>,
     /// WASI interfaces the component exports (`wasi:cli/run`, `wasi:http/incoming-handler`).
     pub exports: BTreeSet<InterfaceKey>,
     /// The versions to speak.
@@ -45,6 +48,7 @@ impl Target {
     pub fn standalone(version: semver::Version) -> Target {
         Target {
             imports: adapter_exports().collect(),
+            others: Vec::new(),
             exports: BTreeSet::new(),
             versions: Versions::uniform(version),
             standalone: true,
@@ -208,6 +212,7 @@ fn select_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codegen::wasi_wit;
     use virtc_policy::{Access, StreamMode};
 
     fn key(p: &str, i: &str) -> InterfaceKey {
@@ -235,6 +240,7 @@ mod tests {
         ];
         Target {
             imports: imports.iter().map(|(p, i)| key(p, i)).collect(),
+            others: Vec::new(),
             exports: [key("cli", "run")].into_iter().collect(),
             versions: Versions::uniform(semver::Version::new(0, 2, 6)),
             standalone: false,
