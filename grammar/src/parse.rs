@@ -19,8 +19,8 @@ pub const STATEMENT_KEYWORDS: &[&str] = &[
 
 /// Every reserved word of the language.
 pub const KEYWORDS: &[&str] = &[
-    "allow", "args", "config", "deny", "env", "exclude", "file", "from", "host", "include",
-    "mount", "preopen", "readonly", "stderr", "stdin", "stdio", "stdout", "use",
+    "allow", "args", "config", "deny", "env", "exclude", "file", "from", "host", "import",
+    "include", "mount", "preopen", "readonly", "stderr", "stdin", "stdio", "stdout", "use",
 ];
 
 /// The result of parsing a file: the syntax tree (with `StmtKind::Error` where statements

@@ -1,12 +1,14 @@
 //! What the words of the language mean, in one place for hover and completion: each statement,
-//! each subsystem with the WASI interfaces it governs, each stream mode.
+//! each subsystem with the WASI interfaces it governs (from the interface registry), each stream
+//! mode.
+
+use virtc_policy::registry;
 
 /// A subsystem of `allow S;` / `deny S;`.
 pub struct Subsystem {
     pub name: &'static str,
     /// What it is, as a noun phrase.
     pub what: &'static str,
-    pub interfaces: &'static [&'static str],
     /// What the component gets under `allow`.
     pub allowed: &'static str,
     /// What the component gets under `deny`.
@@ -22,14 +24,12 @@ pub const SUBSYSTEMS: &[Subsystem] = &[
     Subsystem {
         name: "clocks",
         what: "the wall clock and the monotonic clock",
-        interfaces: &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
         allowed: "passed through from the host",
         denied: TRAPS,
     },
     Subsystem {
         name: "env",
         what: "environment variables and arguments",
-        interfaces: &["wasi:cli/environment"],
         allowed: "passed through from the host unchanged: every host variable and the host's \
                   arguments (virtual variables and `env allow` globs cannot apply then, V0027)",
         denied: "implemented by the adapter: the component sees only the virtual variables \
@@ -39,21 +39,18 @@ pub const SUBSYSTEMS: &[Subsystem] = &[
     Subsystem {
         name: "config",
         what: "runtime configuration",
-        interfaces: &["wasi:config/store"],
         allowed: "passed through from the host",
         denied: UNSUPPORTED,
     },
     Subsystem {
         name: "exit",
         what: "the exit status",
-        interfaces: &["wasi:cli/exit"],
         allowed: "passed through from the host: the exit status reaches it",
         denied: TRAPS,
     },
     Subsystem {
         name: "fs",
         what: "the file system",
-        interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
         allowed: "passed through from the host: its preopened directories, as it configures them",
         denied: "implemented by the adapter: no preopened directories, unless `mount`, `file` or \
                  `preopen` statements build a file system",
@@ -61,49 +58,37 @@ pub const SUBSYSTEMS: &[Subsystem] = &[
     Subsystem {
         name: "http",
         what: "outgoing HTTP requests",
-        interfaces: &["wasi:http/types", "wasi:http/outgoing-handler"],
         allowed: "passed through from the host",
         denied: UNSUPPORTED,
     },
     Subsystem {
         name: "random",
         what: "random numbers",
-        interfaces: &[
-            "wasi:random/random",
-            "wasi:random/insecure",
-            "wasi:random/insecure-seed",
-        ],
         allowed: "passed through from the host",
         denied: TRAPS,
     },
     Subsystem {
         name: "sockets",
         what: "the network",
-        interfaces: &[
-            "wasi:sockets/network",
-            "wasi:sockets/instance-network",
-            "wasi:sockets/tcp",
-            "wasi:sockets/tcp-create-socket",
-            "wasi:sockets/udp",
-            "wasi:sockets/udp-create-socket",
-            "wasi:sockets/ip-name-lookup",
-        ],
         allowed: "passed through from the host",
         denied: UNSUPPORTED,
     },
     Subsystem {
         name: "stdio",
         what: "the standard streams",
-        interfaces: &[
-            "wasi:cli/stdin",
-            "wasi:cli/stdout",
-            "wasi:cli/stderr",
-            "wasi:cli/terminal-*",
-        ],
         allowed: "the host's streams (as `stdio allow;`)",
         denied: "closed streams: writes fail, reads end (as `stdio deny;`)",
     },
 ];
+
+impl Subsystem {
+    /// The WASI interfaces it governs, from the interface registry.
+    pub fn interfaces(&self) -> Vec<String> {
+        registry::governed_by(self.name)
+            .map(|i| format!("wasi:{}/{}", i.package, i.name))
+            .collect()
+    }
+}
 
 pub fn subsystem(name: &str) -> Option<&'static Subsystem> {
     SUBSYSTEMS.iter().find(|s| s.name == name)
@@ -118,7 +103,7 @@ pub fn grant(name: &str, allow: bool) -> Option<String> {
             if allow { "passes through" } else { "denies" }
         );
         for s in SUBSYSTEMS {
-            out.push_str(&format!("- `{}`: {}\n", s.name, list(s.interfaces)));
+            out.push_str(&format!("- `{}`: {}\n", s.name, list(&s.interfaces())));
         }
         out.push_str("\nLater statements refine it without a conflict.");
         return Some(out);
@@ -127,7 +112,7 @@ pub fn grant(name: &str, allow: bool) -> Option<String> {
     Some(format!(
         "**`{verb} {name};`** — {}.\n\n{}: {}.",
         s.what,
-        list(s.interfaces),
+        list(&s.interfaces()),
         if allow { s.allowed } else { s.denied }
     ))
 }
@@ -161,6 +146,23 @@ pub fn stream(stream: &str, mode: &str) -> Option<String> {
         },
         list(&interfaces)
     ))
+}
+
+/// Markdown for `allow import …;` (`allow` true) or `deny import …;`.
+pub fn import(allow: bool) -> String {
+    if allow {
+        "**`allow import \"GLOB\", …;`** — interfaces outside virtc's WASI registry \
+         (`wasi:keyvalue/*`, a link to another component such as `example:pong/pingpong`), \
+         passed through: the output imports them from the host as the component did. Patterns \
+         name `namespace:package/interface` without a version and match every version."
+            .to_string()
+    } else {
+        "**`deny import \"GLOB\", …;`** — interfaces outside virtc's WASI registry stubbed \
+         out: the output no longer imports them, and a call to one of their functions traps \
+         (`virtc check --component` warns first, V0040). A `wasi:` interface outside the \
+         registry that no pattern names is an error (V0042)."
+            .to_string()
+    }
 }
 
 /// One line about each statement keyword (for completion).
@@ -211,10 +213,78 @@ pub fn mode(word: &str) -> Option<&'static str> {
     })
 }
 
-fn list(interfaces: &[&str]) -> String {
+fn list<S: AsRef<str>>(interfaces: &[S]) -> String {
     interfaces
         .iter()
-        .map(|i| format!("`{i}`"))
+        .map(|i| format!("`{}`", i.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use virtc_grammar::{KEYWORDS, STATEMENT_KEYWORDS};
+
+    fn editor_file(path: &str) -> String {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        std::fs::read_to_string(root.join(path)).unwrap()
+    }
+
+    /// The one keyword table (`virtc_grammar::KEYWORDS`) is what the lexer reserves, what
+    /// completion and hover document, and what both editor grammars highlight.
+    #[test]
+    fn keywords_agree_everywhere() {
+        for k in KEYWORDS {
+            let (tokens, errors) = virtc_grammar::lexer::lex(k);
+            assert!(errors.is_empty(), "{k}");
+            assert!(
+                !matches!(
+                    tokens.as_slice(),
+                    [(_, virtc_grammar::lexer::Token::Ident(_), _)]
+                ),
+                "`{k}` is in KEYWORDS but lexes as an identifier"
+            );
+        }
+        for k in STATEMENT_KEYWORDS {
+            assert!(KEYWORDS.contains(k), "{k}");
+            assert!(keyword(k).is_some(), "no completion text for `{k}`");
+        }
+        let vim = editor_file("editors/neovim/syntax/virt.vim");
+        let vim_line = vim
+            .lines()
+            .find(|l| l.starts_with("syntax keyword virtKeyword"))
+            .unwrap();
+        let vim_words: Vec<&str> = vim_line.split_whitespace().skip(3).collect();
+        let vscode = editor_file("editors/vscode/syntaxes/virt.tmLanguage.json");
+        for k in KEYWORDS {
+            assert!(vim_words.contains(k), "Neovim's syntax lacks `{k}`");
+            assert!(
+                vscode.contains(&format!("|{k}|"))
+                    || vscode.contains(&format!("({k}|"))
+                    || vscode.contains(&format!("|{k})")),
+                "the VS Code grammar lacks `{k}`"
+            );
+        }
+        for w in &vim_words {
+            assert!(
+                KEYWORDS.contains(w),
+                "Neovim highlights `{w}`, which is no keyword"
+            );
+        }
+    }
+
+    /// Every subsystem's hover lists the interfaces the registry says it governs.
+    #[test]
+    fn subsystems_list_registry_interfaces() {
+        for s in SUBSYSTEMS {
+            assert!(!s.interfaces().is_empty(), "{}", s.name);
+        }
+        assert!(
+            subsystem("sockets")
+                .unwrap()
+                .interfaces()
+                .contains(&"wasi:sockets/tcp".to_string())
+        );
+    }
 }

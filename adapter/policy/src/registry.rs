@@ -33,6 +33,31 @@ pub enum Governor {
     EntryPoint,
 }
 
+impl Governor {
+    /// The subsystem word of `allow S;` / `deny S;` that governs such interfaces, if any.
+    pub fn subsystem(self) -> Option<&'static str> {
+        Some(match self {
+            Governor::Environment => "env",
+            Governor::Exit => "exit",
+            Governor::Streams(_) => "stdio",
+            Governor::Random => "random",
+            Governor::Clocks => "clocks",
+            Governor::Files => "fs",
+            Governor::Sockets => "sockets",
+            Governor::Http => "http",
+            Governor::Config => "config",
+            Governor::Io | Governor::EntryPoint => return None,
+        })
+    }
+}
+
+/// The interfaces a component imports that `allow S;` / `deny S;` governs (`subsystem` is S).
+pub fn governed_by(subsystem: &str) -> impl Iterator<Item = &'static Interface> {
+    INTERFACES.iter().filter(move |i| {
+        i.direction == Direction::Import && i.governor.subsystem() == Some(subsystem)
+    })
+}
+
 /// A set of standard streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Streams {

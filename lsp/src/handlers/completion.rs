@@ -70,7 +70,7 @@ pub fn items(doc: &Document, pos: Position, host_env: &[String]) -> Vec<Completi
     }
     if cursor.after(&["allow"]) || cursor.after(&["deny"]) {
         let allow = cursor.after(&["allow"]);
-        return docs::SUBSYSTEMS
+        let mut items: Vec<CompletionItem> = docs::SUBSYSTEMS
             .iter()
             .map(|s| s.name)
             .chain(["all"])
@@ -91,6 +91,16 @@ pub fn items(doc: &Document, pos: Position, host_env: &[String]) -> Vec<Completi
                 item
             })
             .collect();
+        let mut import = item(
+            "import",
+            CompletionItemKind::KEYWORD,
+            Some("interfaces outside virtc's WASI registry".to_string()),
+            Some(docs::import(allow)),
+            range,
+        );
+        import.sort_text = Some("~import".into());
+        items.push(import);
+        return items;
     }
     if let [Word::Name(stream)] = cursor.before.as_slice()
         && matches!(stream.as_str(), "stdin" | "stdout" | "stderr" | "stdio")

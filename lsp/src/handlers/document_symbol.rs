@@ -84,6 +84,19 @@ fn symbol(db: &dyn Db, file: SourceFile, stmt: &Stmt) -> Option<DocumentSymbol> 
                 stmt.span,
             )
         }
+        StmtKind::ImportAllow(list) | StmtKind::ImportDeny(list) => {
+            let verb = if matches!(stmt.kind, StmtKind::ImportAllow(_)) {
+                "allow"
+            } else {
+                "deny"
+            };
+            (
+                format!("{verb} import"),
+                SymbolKind::INTERFACE,
+                Some(list.iter().map(source).collect::<Vec<_>>().join(", ")),
+                stmt.span,
+            )
+        }
         StmtKind::ConfigSet { key, value } => (
             format!("config {}", source(key)),
             SymbolKind::PROPERTY,

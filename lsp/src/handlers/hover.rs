@@ -104,6 +104,8 @@ fn meaning(db: &dyn Db, file: SourceFile, stmt: &Stmt, host_env: &[String]) -> O
     Some(match &stmt.kind {
         StmtKind::Allow(word) => docs::grant(&word.name, true)?,
         StmtKind::Deny(word) => docs::grant(&word.name, false)?,
+        StmtKind::ImportAllow(_) => docs::import(true),
+        StmtKind::ImportDeny(_) => docs::import(false),
         StmtKind::Stdio { stream, mode } => docs::stream(&stream.name, &mode.name)?,
         StmtKind::EnvSet { name, value } => format!(
             "**`env {0} = …;`** — a virtual environment variable.\n\n`wasi:cli/environment`: \
