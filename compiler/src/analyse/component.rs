@@ -1,9 +1,8 @@
 //! What a policy means for one particular component: interfaces it imports that the policy
 //! makes trap, and interfaces virtc cannot virtualize for it.
 
-use virtc_policy::Access;
-
 use virtc_policy::glob_match;
+use virtc_policy::registry;
 
 use super::imports::{ImportRule, rule_for, unversioned};
 use super::policy::CheckedPolicy;
@@ -11,6 +10,7 @@ use super::settings::{Key, Subsystem};
 use crate::codegen::plan::{self, Target};
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::Diagnostic;
+use crate::ir::Treatment;
 
 /// Warnings and errors that need the component's imports.
 pub fn component_diagnostics(
@@ -21,30 +21,33 @@ pub fn component_diagnostics(
     component_name: &str,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let runtime = &checked.ir.runtime;
-    let traps: [(&str, Subsystem, Access, &str); 3] = [
-        (
-            "random",
-            Subsystem::Random,
-            runtime.random,
-            "a random number source",
-        ),
-        ("clocks", Subsystem::Clocks, runtime.clocks, "a clock"),
-        ("cli", Subsystem::Exit, runtime.exit, "an exit"),
-    ];
-    for (package, subsystem, access, what) in traps {
-        if access == Access::Host {
-            continue;
-        }
-        let imported: Vec<String> = target
+    // Interfaces without an error channel that the policy virtualizes: a call traps. Grouped
+    // by the subsystem that governs them, in the registry's order.
+    let mut traps: Vec<(Subsystem, Vec<String>)> = Vec::new();
+    for entry in registry::INTERFACES.iter().filter(|i| !i.error_channel) {
+        if !target
             .imports
-            .iter()
-            .filter(|(p, i)| *p == package && (package != "cli" || i == "exit"))
-            .map(|(p, i)| format!("wasi:{p}/{i}"))
-            .collect();
-        if imported.is_empty() {
+            .contains(&(entry.package.to_owned(), entry.name.to_owned()))
+            || checked.ir.treatment(entry.package, entry.name) != Treatment::Virtualize
+        {
             continue;
         }
+        let Some(subsystem) = entry.governor.subsystem().and_then(Subsystem::from_name) else {
+            continue;
+        };
+        let name = format!("wasi:{}/{}", entry.package, entry.name);
+        match traps.iter_mut().find(|(s, _)| *s == subsystem) {
+            Some((_, names)) => names.push(name),
+            None => traps.push((subsystem, vec![name])),
+        }
+    }
+    for (subsystem, imported) in traps {
+        let what = match subsystem {
+            Subsystem::Random => "a random number source",
+            Subsystem::Clocks => "a clock",
+            Subsystem::Exit => "an exit",
+            _ => "such an interface",
+        };
         let mut d = Diagnostic::warning(
             "V0040",
             format!(
