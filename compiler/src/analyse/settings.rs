@@ -608,7 +608,7 @@ fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>) {
                 if host_path.parent().is_none() || host_path.file_name().is_none() {
                     cx.report(
                         Diagnostic::error(
-                            "V0056",
+                            "V0062",
                             format!("`{}` does not name a file", host.value),
                         )
                         .primary(

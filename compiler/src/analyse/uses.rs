@@ -34,7 +34,7 @@ pub fn file_uses(db: &dyn Db, file: SourceFile) -> Vec<UseTarget> {
                     None => {
                         report(
                             db,
-                            Diagnostic::error("V0014", "a profile cannot use a file").primary(
+                            Diagnostic::error("V0016", "a profile cannot use a file").primary(
                                 file,
                                 path.span,
                                 "only `std::` profiles here",

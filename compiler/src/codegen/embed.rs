@@ -80,7 +80,7 @@ pub fn embed(ir: &PolicyIr, progress: &mut dyn FnMut(Progress)) -> Embedded {
         if e.root.is_some() && p.guest == root_guest {
             e.out.diagnostics.push(
                 Diagnostic::error(
-                    "V0052",
+                    "V0061",
                     format!("`{}` is both embedded and a host directory", p.guest),
                 )
                 .primary(p.at.file, p.at.span, "this host directory…")
