@@ -5,6 +5,7 @@
 pub mod analyse;
 pub mod cli;
 pub mod codegen;
+pub mod codes;
 pub mod db;
 pub mod diagnostic;
 pub mod driver;

@@ -10,6 +10,8 @@ use virtc::db::Database;
 use virtc::driver::{self, Compiled, Failure, Input};
 use virtc::run::{Outcome, RunOptions, Stdio};
 
+pub mod serve;
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,0 +1,490 @@
+//! The network: a `wasi:http/incoming-handler` guest served in-process through the adapter
+//! (`virtc_tests::serve`), and a sockets client talking to a line server on 127.0.0.1, both with
+//! the environment, stdio and files virtualized around the passed-through network, and both
+//! under `allow all;` as the baseline (the component is then left as it is).
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use virtc::run::{Outcome, Status};
+use virtc_tests::serve::{Request, Response, ServeHost, Server};
+use virtc_tests::*;
+
+/// The HTTP guest (a cdylib: its file name has an underscore).
+const HTTP_SERVER: &str = "http_server";
+/// The sockets guest.
+const NET_CLIENT: &str = "net-client";
+
+/// The host's environment in every test: what a virtual `GREETING` must hide.
+const HOST_ENV: &[(&str, &str)] = &[("GREETING", "host"), ("HOME", "/root")];
+
+/// Four MiB of varied bytes (a zero-filled body would hide reordered or repeated chunks).
+fn big_body() -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..4 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+fn has_import(imports: &[String], prefix: &str) -> bool {
+    imports.iter().any(|i| i.starts_with(prefix))
+}
+
+/// A server for `component` with the test host's environment.
+fn server(component: &[u8]) -> Server {
+    Server::new(component, ServeHost::with_env(HOST_ENV)).expect("the component can be served")
+}
+
+/// GET with a query and three headers, two of which are echoed.
+fn get_hello(server: &Server) -> Response {
+    let response = server
+        .handle(
+            Request::get("/hello?name=world")
+                .header("x-echo-b", "2")
+                .header("x-echo-a", "1")
+                .header("x-other", "not echoed"),
+        )
+        .expect("GET /hello is served");
+    assert_eq!(response.status, 200, "{}", text(&response.stderr));
+    assert_eq!(response.header("x-served-by"), Some("http-server"));
+    response
+}
+
+fn hello_text(greeting: &str, file: &str) -> String {
+    format!(
+        "greeting={greeting} method=GET path=/hello?name=world file={file}\nx-echo-a: 1\nx-echo-b: 2\n"
+    )
+}
+
+/// POSTs four MiB to `/echo` and checks they come back byte for byte.
+fn assert_echoes(server: &Server) -> Response {
+    let body = big_body();
+    let response = server
+        .handle(Request::post("/echo", body.clone()))
+        .expect("POST /echo is served");
+    assert_eq!(response.status, 200, "{}", text(&response.stderr));
+    assert_eq!(response.body.len(), body.len(), "echoed length");
+    assert!(response.body == body, "the echo differs from the request");
+    response
+}
+
+/// The guest as built, served with no adapter: it reads the host's environment, finds no
+/// `/data`, echoes headers, logs to stdout and streams a large body back. This checks the guest
+/// and the harness themselves.
+#[test]
+fn http_guest_uncomposed() {
+    let server = server(&guest(HTTP_SERVER));
+    let response = get_hello(&server);
+    assert_eq!(response.text(), hello_text("host", "none"));
+    assert_eq!(text(&response.stdout), "served GET /hello?name=world\n");
+    let echo = assert_echoes(&server);
+    assert_eq!(
+        text(&echo.stdout),
+        format!("served POST /echo\nechoed {} bytes\n", 4 << 20)
+    );
+}
+
+/// The harness bounds its waits: a request whose body never ends leaves the echoing guest
+/// blocked in a read, and the request fails at the timeout instead of hanging the test (the
+/// next request is served as usual).
+#[test]
+fn http_harness_times_out_a_request_that_never_ends() {
+    let host = ServeHost {
+        timeout: Duration::from_secs(2),
+        ..ServeHost::with_env(HOST_ENV)
+    };
+    let server = Server::new(&guest(HTTP_SERVER), host).unwrap();
+    let started = Instant::now();
+    let error = server
+        .handle(Request::post("/echo", "partial").stalled())
+        .expect_err("a stalled request cannot complete");
+    assert!(started.elapsed() < Duration::from_secs(10), "{error:#}");
+    assert!(
+        format!("{error:#}").contains("did not end within"),
+        "{error:#}"
+    );
+    assert_eq!(get_hello(&server).text(), hello_text("host", "none"));
+}
+
+/// `allow all;` leaves the component as it is, and it serves exactly as uncomposed.
+#[test]
+fn http_allow_all_is_the_component_unchanged() {
+    let input = guest(HTTP_SERVER);
+    let compiled = compile_ok("allow all;", &input);
+    let composed = compiled.composed.as_ref().unwrap();
+    assert!(
+        *composed == input,
+        "allow all must not change the component"
+    );
+    let server = server(composed);
+    let response = get_hello(&server);
+    assert_eq!(response.text(), hello_text("host", "none"));
+    assert_echoes(&server);
+}
+
+/// A virtual `GREETING` wins over the host's and the host environment is not imported at all;
+/// files are denied (no `wasi:filesystem`, the guest finds no `/data`); HTTP and stdout pass
+/// through, so the request is served and its log line reaches the host.
+#[test]
+fn http_with_virtual_env_and_stdout_allowed() {
+    let compiled = compile_ok(
+        "env GREETING = \"virtual\"; allow http; stdout allow;",
+        &guest(HTTP_SERVER),
+    );
+    let composed = compiled.composed.as_ref().unwrap();
+    let imports = imports(composed);
+    assert!(!has_import(&imports, "wasi:cli/environment"), "{imports:?}");
+    assert!(!has_import(&imports, "wasi:filesystem"), "{imports:?}");
+    assert!(has_import(&imports, "wasi:http/types"), "{imports:?}");
+    assert!(
+        has_import(&exports(composed), "wasi:http/incoming-handler"),
+        "{:?}",
+        exports(composed)
+    );
+    let server = server(composed);
+    let response = get_hello(&server);
+    assert_eq!(response.text(), hello_text("virtual", "none"));
+    assert_eq!(text(&response.stdout), "served GET /hello?name=world\n");
+    assert_echoes(&server);
+}
+
+/// Ignored and denied stdout: the guest's log line goes nowhere (its write fails when denied),
+/// and serving is unaffected, large bodies included.
+#[test]
+fn http_with_stdout_ignored_or_denied() {
+    for mode in ["ignore", "deny"] {
+        let compiled = compile_ok(
+            &format!("env GREETING = \"virtual\"; allow http; stdout {mode};"),
+            &guest(HTTP_SERVER),
+        );
+        let composed = compiled.composed.as_ref().unwrap();
+        let imports = imports(composed);
+        assert!(
+            !has_import(&imports, "wasi:cli/stdout"),
+            "{mode}: {imports:?}"
+        );
+        assert!(
+            !has_import(&imports, "wasi:cli/environment"),
+            "{mode}: {imports:?}"
+        );
+        let server = server(composed);
+        let response = get_hello(&server);
+        assert_eq!(response.text(), hello_text("virtual", "none"), "{mode}");
+        assert_eq!(text(&response.stdout), "", "{mode}");
+        let echo = assert_echoes(&server);
+        assert_eq!(text(&echo.stdout), "", "{mode}");
+    }
+}
+
+/// An embedded `/data` mount beside the virtual environment: the guest reads the embedded
+/// file, imports neither `wasi:filesystem` nor `wasi:cli/environment`, and still streams four
+/// MiB through the adapter and back.
+#[test]
+fn http_with_embedded_file_and_large_echo() {
+    let policy = Policy::new(
+        "env GREETING = \"virtual\"; allow http; stdout allow; mount \"/data\" from \"./data\";",
+    )
+    .with_file("data/hello.txt", "hello from data");
+    let compiled = policy.compile_ok(&guest(HTTP_SERVER));
+    let composed = compiled.composed.as_ref().unwrap();
+    let imports = imports(composed);
+    assert!(!has_import(&imports, "wasi:cli/environment"), "{imports:?}");
+    assert!(!has_import(&imports, "wasi:filesystem"), "{imports:?}");
+    let server = server(composed);
+    let response = get_hello(&server);
+    assert_eq!(response.text(), hello_text("virtual", "hello from data"));
+    let echo = assert_echoes(&server);
+    assert_eq!(
+        text(&echo.stdout),
+        format!("served POST /echo\nechoed {} bytes\n", 4 << 20)
+    );
+    // A second request in a fresh instance sees the same.
+    assert_eq!(
+        get_hello(&server).text(),
+        hello_text("virtual", "hello from data")
+    );
+}
+
+/// A line server on 127.0.0.1 for the sockets guest: `ping` → `pong`, `wait` → nothing,
+/// `send` → `sent`. Every connection is served in its own thread; all of them stop at the
+/// deadline or when the server is finished or dropped.
+struct LineServer {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    seen: Arc<Mutex<Vec<String>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl LineServer {
+    fn start() -> LineServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let thread = {
+            let (stop, seen) = (stop.clone(), seen.clone());
+            std::thread::spawn(move || {
+                let mut connections = Vec::new();
+                while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            let (stop, seen) = (stop.clone(), seen.clone());
+                            connections.push(std::thread::spawn(move || {
+                                serve_lines(stream, &stop, &seen, deadline)
+                            }));
+                        }
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                            std::thread::sleep(Duration::from_millis(5))
+                        }
+                        Err(_) => break,
+                    }
+                }
+                for c in connections {
+                    let _ = c.join();
+                }
+            })
+        };
+        LineServer {
+            addr,
+            stop,
+            seen,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops the server and returns every line it received, in order.
+    fn finish(mut self) -> Vec<String> {
+        self.stop_and_join();
+        self.seen.lock().unwrap().clone()
+    }
+
+    fn stop_and_join(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for LineServer {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+fn serve_lines(mut stream: TcpStream, stop: &AtomicBool, seen: &Mutex<Vec<String>>, end: Instant) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
+    let mut pending = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !stop.load(Ordering::SeqCst) && Instant::now() < end {
+        match stream.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => pending.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => continue,
+            Err(_) => return,
+        }
+        while let Some(i) = pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=i).collect();
+            let line = String::from_utf8_lossy(&line).trim_end().to_string();
+            let reply: &[u8] = match line.as_str() {
+                "ping" => b"pong\n",
+                "wait" => b"",
+                "send" => b"sent\n",
+                _ => b"unknown\n",
+            };
+            seen.lock().unwrap().push(line);
+            if stream.write_all(reply).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// What the sockets guest prints after its lookup line, given how it sees `/data/hello.txt`.
+fn client_output_after_lookup(file: &str) -> String {
+    format!("reply: pong\nfile: {file}\npoll mixed: [1]\npoll socket: [0]\nreply: sent\ndone\n")
+}
+
+/// Checks a run of the sockets guest against the line server: its lookup of `localhost`, then
+/// the exchanges and polls.
+fn assert_client_run(out: &Outcome, server: LineServer, file: &str) {
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status,
+        Status::Exited(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    let (lookup, rest) = stdout.split_once('\n').unwrap_or((&stdout, ""));
+    assert!(
+        lookup.starts_with("lookup localhost: ok ") && lookup.contains("127.0.0.1"),
+        "{stdout}"
+    );
+    assert_eq!(rest, client_output_after_lookup(file));
+    assert_eq!(server.finish(), ["ping", "wait", "send"]);
+}
+
+/// Runs a command component with no adapter in a wasmtime context granting TCP, UDP and name
+/// lookups to every address, the given environment, an empty stdin and captured output.
+fn run_uncomposed(component: &[u8], env: &[(&str, &str)]) -> Outcome {
+    use wasmtime::component::{Linker, ResourceTable};
+    use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+    use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+    struct Host(WasiCtx, ResourceTable);
+    impl WasiView for Host {
+        fn ctx(&mut self) -> WasiCtxView<'_> {
+            WasiCtxView {
+                ctx: &mut self.0,
+                table: &mut self.1,
+            }
+        }
+    }
+    let stdout = MemoryOutputPipe::new(1 << 20);
+    let stderr = MemoryOutputPipe::new(1 << 20);
+    let mut builder = WasiCtx::builder();
+    builder
+        .stdin(MemoryInputPipe::new(Vec::new()))
+        .stdout(stdout.clone())
+        .stderr(stderr.clone())
+        .inherit_network()
+        .allow_tcp(true)
+        .allow_udp(true)
+        .allow_ip_name_lookup(true);
+    for (k, v) in env {
+        builder.env(k, v);
+    }
+    let engine = virtc::run::engine();
+    let component = virtc::run::load(component).unwrap();
+    let mut store = wasmtime::Store::new(engine, Host(builder.build(), ResourceTable::new()));
+    let mut linker: Linker<Host> = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+    let command =
+        wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, &component, &linker)
+            .unwrap();
+    let status = match command.wasi_cli_run().call_run(&mut store) {
+        Ok(Ok(())) => Status::Exited(0),
+        Ok(Err(())) => Status::Exited(1),
+        Err(e) => Status::Trapped(format!("{e:#}")),
+    };
+    Outcome {
+        status,
+        stdout: stdout.contents().to_vec(),
+        stderr: stderr.contents().to_vec(),
+    }
+}
+
+/// The sockets guest as built, run with no adapter and no virtc (its own wasmtime context
+/// granting the network, `ADDR` and `NAME` from the host): checks the guest and the line server
+/// themselves.
+#[test]
+fn tcp_client_uncomposed() {
+    let server = LineServer::start();
+    let addr = server.addr.to_string();
+    let out = run_uncomposed(
+        &guest(NET_CLIENT),
+        &[("ADDR", &addr), ("NAME", "localhost")],
+    );
+    assert_client_run(&out, server, "none NotFound");
+}
+
+/// `allow all;` leaves the sockets guest as it is; it runs as uncomposed.
+#[test]
+fn tcp_client_allow_all_is_the_component_unchanged() {
+    let server = LineServer::start();
+    let addr = server.addr.to_string();
+    let input = guest(NET_CLIENT);
+    let compiled = compile_ok("allow all;", &input);
+    assert!(
+        *compiled.composed.as_ref().unwrap() == input,
+        "allow all must not change the component"
+    );
+    let out = run(
+        &compiled,
+        &[],
+        &[("ADDR", &addr), ("NAME", "localhost")],
+        "",
+    );
+    assert_client_run(&out, server, "none NotFound");
+}
+
+/// Sockets passed through while the environment, stdin and files are virtualized: `ADDR` and
+/// `NAME` are virtual (the host's are other values), `/data` is embedded, stdin is closed by
+/// the adapter. The guest resolves `localhost`, talks to the line server through std and
+/// through `wasi:sockets`, and one `poll` over a host socket that is not ready and the
+/// adapter's closed stdin returns the stdin index alone; the socket alone, once the server has
+/// sent, returns index 0. (stderr and exit pass through so that a failure is reported; the
+/// guest calls neither when it succeeds, nor clocks or random.)
+#[test]
+fn tcp_client_with_virtual_env_stdin_and_files() {
+    let server = LineServer::start();
+    let policy = Policy::new(&format!(
+        "allow sockets; stdin deny; env ADDR = \"{}\"; env NAME = \"localhost\";\n\
+         mount \"/data\" from \"./data\"; stdout allow; stderr allow; allow exit;",
+        server.addr
+    ))
+    .with_file("data/hello.txt", "hello from data\n");
+    let compiled = policy.compile_ok(&guest(NET_CLIENT));
+    let composed = compiled.composed.as_ref().unwrap();
+    let imports = imports(composed);
+    assert!(!has_import(&imports, "wasi:cli/environment"), "{imports:?}");
+    assert!(!has_import(&imports, "wasi:cli/stdin"), "{imports:?}");
+    assert!(!has_import(&imports, "wasi:filesystem"), "{imports:?}");
+    assert!(has_import(&imports, "wasi:sockets/tcp"), "{imports:?}");
+    let out = run(
+        &compiled,
+        &[],
+        &[("ADDR", "127.0.0.1:1"), ("NAME", "host.invalid")],
+        "host stdin",
+    );
+    assert_client_run(&out, server, "\"hello from data\\n\"");
+}
+
+/// The interfaces of the two guests as built (printed for the record with `--nocapture`): the
+/// HTTP guest exports `wasi:http/incoming-handler` and no `wasi:cli/run`; the sockets guest is a
+/// command importing TCP, name lookup and poll.
+#[test]
+fn guest_interfaces() {
+    for name in [HTTP_SERVER, NET_CLIENT] {
+        let bytes = guest(name);
+        println!("{name}.wasm: {} bytes", bytes.len());
+        for i in imports(&bytes) {
+            println!("  import {i}");
+        }
+        for e in exports(&bytes) {
+            println!("  export {e}");
+        }
+    }
+    let http = guest(HTTP_SERVER);
+    assert!(has_import(&exports(&http), "wasi:http/incoming-handler"));
+    assert!(!has_import(&exports(&http), "wasi:cli/run"));
+    for i in ["wasi:http/types", "wasi:cli/environment", "wasi:filesystem"] {
+        assert!(has_import(&imports(&http), i), "{i}: {:?}", imports(&http));
+    }
+    let client = guest(NET_CLIENT);
+    assert!(has_import(&exports(&client), "wasi:cli/run"));
+    for i in [
+        "wasi:sockets/tcp",
+        "wasi:sockets/ip-name-lookup",
+        "wasi:io/poll",
+        "wasi:cli/stdin",
+    ] {
+        assert!(
+            has_import(&imports(&client), i),
+            "{i}: {:?}",
+            imports(&client)
+        );
+    }
+}
