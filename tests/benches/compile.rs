@@ -124,15 +124,18 @@ fn main() {
     for (label, bytes) in sizes {
         println!("  {label:<44} {bytes:>9} bytes  {:>9.1} KB", kb(bytes));
     }
-    growth("growth (composed - original)", component.len(), composed.len());
+    growth(
+        "growth (composed - original)",
+        component.len(),
+        composed.len(),
+    );
 
     // An HTTP server (wasi:http/incoming-handler) under a policy that virtualizes its
     // environment and stdio while passing HTTP through: the adapter wraps wasi:http and two
     // small serving instances carry requests to the component (see codegen/compose.rs).
     let server = virtc_tests::guest("http_server");
-    let server_policy = virtc_tests::Policy::new(
-        "env GREETING = \"virtual\";\nallow http;\nstdout allow;\n",
-    );
+    let server_policy =
+        virtc_tests::Policy::new("env GREETING = \"virtual\";\nallow http;\nstdout allow;\n");
     measure("compile + compose the HTTP server", RUNS, || {
         compile(&server_policy.path, Some(&server))
     });
