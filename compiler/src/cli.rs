@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::db::Database;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::driver::{self, Failure, Input};
+use crate::driver::{self, Failure, Input, InputError};
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 success, 1 a policy or input error, 2 a usage error.
@@ -265,10 +265,9 @@ fn fmt(reporter: &Reporter, check: bool, paths: &[PathBuf]) -> ExitCode {
         } else if formatted != text {
             if check {
                 unformatted.push(path.clone());
-            } else if let Err(Failure::Input(message)) =
-                write_atomically(path, formatted.as_bytes())
+            } else if let Err(Failure::Input(error)) = write_atomically(path, formatted.as_bytes())
             {
-                eprintln!("error: {message}");
+                eprintln!("error[{}]: {error}", error.code());
                 failed = true;
             }
         }
@@ -350,8 +349,8 @@ impl Reporter {
                 eprintln!("{line}");
                 ExitCode::from(1)
             }
-            Err(Failure::Input(message)) => {
-                eprintln!("error: {message}");
+            Err(Failure::Input(error)) => {
+                eprintln!("error[{}]: {error}", error.code());
                 ExitCode::from(1)
             }
         }
@@ -366,11 +365,10 @@ type Outcome = Result<(), Failure>;
 
 fn read_component(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| {
-        Failure::Input(format!(
-            "cannot read component `{}`: {}",
-            path.display(),
-            crate::io_error_text(&e)
-        ))
+        Failure::Input(InputError::ComponentUnreadable {
+            path: path.to_path_buf(),
+            why: crate::io_error_text(&e),
+        })
     })
 }
 
@@ -442,7 +440,11 @@ fn run(
     let compiled = driver::compile(db, root, Some(&input), None)?;
     reporter.print(db, &compiled.diagnostics);
     let composed = compiled.composed.expect("a component was given");
-    let loaded = crate::run::load(&composed).map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let loaded = crate::run::load(&composed).map_err(|e| {
+        Failure::Input(InputError::Load {
+            detail: format!("{e:#}"),
+        })
+    })?;
     let program = component
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -453,8 +455,12 @@ fn run(
         host_env: std::env::vars().collect(),
         stdio: crate::run::Stdio::Inherit,
     };
-    let outcome = crate::run::run(&compiled.ir, &loaded, &options)
-        .map_err(|e| Failure::Input(format!("running `{name}` failed: {e:#}")))?;
+    let outcome = crate::run::run(&compiled.ir, &loaded, &options).map_err(|e| {
+        Failure::Input(InputError::Run {
+            name: name.clone(),
+            detail: format!("{e:#}"),
+        })
+    })?;
     match outcome.status {
         crate::run::Status::Exited(code) => {
             // Out-of-range statuses must not turn into success.
@@ -476,11 +482,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         _ => PathBuf::from("."),
     };
     let fail = |e: std::io::Error| {
-        Failure::Input(format!(
-            "cannot write `{}`: {}",
-            path.display(),
-            crate::io_error_text(&e)
-        ))
+        Failure::Input(InputError::Output {
+            path: path.to_path_buf(),
+            why: crate::io_error_text(&e),
+        })
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(".virtc-")

@@ -77,6 +77,27 @@ pub const CODES: &[(&str, &str)] = &[
     ("V0060", "warning: a host file that is a symbolic link"),
     ("V0061", "a guest path both embedded and a host directory"),
     ("V0062", "`file … from host` naming no file"),
+    ("V0070", "the policy file cannot be read"),
+    ("V0071", "the component file cannot be read"),
+    (
+        "V0072",
+        "the input is not a component virtc can use (not wasm, a core module, invalid, not WASI 0.2)",
+    ),
+    (
+        "V0073",
+        "building the adapter failed (a bug in virtc: please report it)",
+    ),
+    (
+        "V0074",
+        "composing the adapter into the component failed; the message names what clashed",
+    ),
+    ("V0075", "stubbing out `deny import` interfaces failed"),
+    ("V0076", "an output file cannot be written"),
+    ("V0077", "`virtc run`: wasmtime cannot compile the output"),
+    (
+        "V0078",
+        "`virtc run`: the component cannot be run (no `wasi:cli/run`, a missing import)",
+    ),
 ];
 
 /// The meaning of `code`.

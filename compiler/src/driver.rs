@@ -14,6 +14,7 @@ use crate::codegen::stub;
 use crate::codegen::wasi_wit::default_version;
 use crate::db::{Database, SourceFile};
 use crate::diagnostic::Diagnostic;
+pub use crate::error::InputError;
 use crate::ir::PolicyIr;
 
 /// A component given to the compiler: its name for messages and its bytes.
@@ -28,7 +29,7 @@ pub enum Failure {
     /// The policy has errors (all of them are here, with any warnings).
     Policy(Vec<Diagnostic>),
     /// An input is unusable: one sentence naming it and the reason.
-    Input(String),
+    Input(InputError),
 }
 
 /// What the checker found, before any code generation.
@@ -56,8 +57,12 @@ pub struct Compiled {
 /// Loads the policy file at `path` into `db`.
 pub fn load_policy(db: &Database, path: &Path) -> Result<SourceFile, Failure> {
     use crate::db::Db;
-    db.load(path)
-        .map_err(|why| Failure::Input(format!("cannot read policy `{}`: {why}", path.display())))
+    db.load(path).map_err(|why| {
+        Failure::Input(InputError::PolicyUnreadable {
+            path: path.to_path_buf(),
+            why: why.to_string(),
+        })
+    })
 }
 
 /// Checks the policy and, if given, the component against it; reads the files it embeds.
@@ -89,11 +94,18 @@ pub fn check_with_progress(
     let target = match component {
         None => None,
         Some(input) => {
-            let info = ComponentInfo::read(input.bytes)
-                .map_err(|e| Failure::Input(format!("`{}` {e}", input.name)))?;
-            let target = info
-                .target()
-                .map_err(|e| Failure::Input(format!("`{}` {e}", input.name)))?;
+            let info = ComponentInfo::read(input.bytes).map_err(|why| {
+                Failure::Input(InputError::NotAComponent {
+                    name: input.name.to_owned(),
+                    why,
+                })
+            })?;
+            let target = info.target().map_err(|why| {
+                Failure::Input(InputError::NotAComponent {
+                    name: input.name.to_owned(),
+                    why,
+                })
+            })?;
             diagnostics.extend(component_diagnostics(
                 db, root, checked, &target, input.name,
             ));
@@ -135,10 +147,17 @@ pub fn compile_with_progress(
         .target
         .clone()
         .unwrap_or_else(|| Target::standalone(version.unwrap_or_else(default_version)));
-    let selection =
-        plan::select(&checked.ir, &target).map_err(|e| Failure::Input(e.to_string()))?;
-    let adapter = adapter::build(&checked.ir, &selection, &target.versions)
-        .map_err(|e| Failure::Input(format!("building the adapter failed: {e:#}")))?;
+    let selection = plan::select(&checked.ir, &target).map_err(|error| {
+        Failure::Input(InputError::Unsupported {
+            name: component.map_or("the adapter", |c| c.name).to_owned(),
+            error,
+        })
+    })?;
+    let adapter = adapter::build(&checked.ir, &selection, &target.versions).map_err(|e| {
+        Failure::Input(InputError::Adapter {
+            detail: format!("{e:#}"),
+        })
+    })?;
     let composed = match component {
         None => None,
         Some(input) if selection.exports.is_empty() => {
@@ -159,10 +178,10 @@ pub fn compile_with_progress(
                 compose(input.bytes, &adapter.bytes)
             };
             Some(composed.map_err(|e| {
-                Failure::Input(format!(
-                    "composing the adapter into `{}` failed: {e:#}",
-                    input.name
-                ))
+                Failure::Input(InputError::Compose {
+                    name: input.name.to_owned(),
+                    detail: format!("{e:#}"),
+                })
             })?)
         }
     };
@@ -180,11 +199,11 @@ pub fn compile_with_progress(
             stub::build(input.bytes, &denied)
                 .and_then(|stub| compose(&composed, &stub))
                 .map_err(|e| {
-                    Failure::Input(format!(
-                        "stubbing out {} in `{}` failed: {e:#}",
-                        denied.join(", "),
-                        input.name
-                    ))
+                    Failure::Input(InputError::Stub {
+                        name: input.name.to_owned(),
+                        interfaces: denied.clone(),
+                        detail: format!("{e:#}"),
+                    })
                 })?,
         ),
         (composed, _) => composed,

@@ -9,6 +9,7 @@ pub mod codes;
 pub mod db;
 pub mod diagnostic;
 pub mod driver;
+pub mod error;
 pub mod format;
 pub mod ir;
 pub mod run;

@@ -5,7 +5,10 @@ use virtc_tests::*;
 
 fn input_error(bytes: &[u8]) -> String {
     match compile("stdout allow;", Some(bytes)) {
-        Err(Failure::Input(message)) => message,
+        Err(Failure::Input(error)) => {
+            assert_eq!(error.code(), "V0072", "{error}");
+            error.to_string()
+        }
         Err(Failure::Policy(d)) => panic!("unexpected policy errors {d:?}"),
         Ok(_) => panic!("compiled"),
     }

@@ -74,8 +74,8 @@ impl Run {
             self.stderr
         );
         assert!(
-            lines[0].starts_with("error: "),
-            "expected an `error: ` line: {}",
+            lines[0].starts_with("error[V0"),
+            "expected an `error[CODE]: ` line: {}",
             lines[0]
         );
         lines[0]
@@ -555,7 +555,7 @@ fn output_in_a_missing_directory() {
             .filter(|l| l.starts_with("error"))
             .collect();
         assert_eq!(errors.len(), 1, "{}", run.stderr);
-        assert!(errors[0].starts_with("error: "), "{}", errors[0]);
+        assert!(errors[0].starts_with("error[V0076]: "), "{}", errors[0]);
         assert!(errors[0].contains("`nodir/out.wasm`"), "{}", errors[0]);
         assert!(errors[0].contains("no such file"), "{}", errors[0]);
         assert_eq!(run.stderr.lines().last(), Some(errors[0]));
@@ -787,7 +787,7 @@ fn run_of_a_component_without_wasi_cli_run_is_an_input_error() {
     // The smallest component: no imports, no exports.
     dir.write("empty.wasm", COMPONENT_MAGIC);
     let run = dir.virtc(&["run", "good.virt", "empty.wasm"]).expect(1);
-    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(run.stderr.starts_with("error[V0078]: "), "{}", run.stderr);
     assert!(run.stderr.contains("wasi:cli/run"), "{}", run.stderr);
 }
 
