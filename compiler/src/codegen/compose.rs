@@ -29,6 +29,20 @@ pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>> {
     let plug = graph
         .register_package(plug)
         .map_err(|e| anyhow!("registering the adapter failed: {e}"))?;
+    // Exports that meet an import of the same name but do not fit it would be skipped by the
+    // plug and fail validation later; name them and the clash now.
+    let mut cache = Default::default();
+    let mut checker = wac_graph::types::SubtypeChecker::new(&mut cache);
+    let types = graph.types();
+    for (name, export) in &types[graph[plug].ty()].exports {
+        if let Some(import) = types[graph[guest].ty()].imports.get(name)
+            && let Err(e) = checker.is_subtype(*export, types, *import, types)
+        {
+            return Err(anyhow!(
+                "the adapter's `{name}` does not fit the component's import of it: {e:#}"
+            ));
+        }
+    }
     match wac_graph::plug(&mut graph, vec![plug], guest) {
         Ok(()) => {}
         Err(PlugError::NoPlugHappened) => {
