@@ -488,3 +488,33 @@ fn guest_interfaces() {
         );
     }
 }
+
+/// Versions are per package, as componentize-js builds them: a server importing
+/// `wasi:http@0.2.10` beside `wasi:cli@0.2.12` gets an output importing each at its own
+/// version, and is served.
+#[test]
+fn http_with_mixed_package_versions() {
+    let component = rename_imports(&guest(HTTP_SERVER), |name| {
+        if name.starts_with("wasi:http/") {
+            name.replace("@0.2.12", "@0.2.10")
+        } else {
+            name.to_owned()
+        }
+    });
+    let input = imports(&component);
+    assert!(input.contains(&"wasi:http/types@0.2.10".to_string()), "{input:?}");
+    let compiled = compile_ok(
+        "env GREETING = \"virtual\"; allow http; stdout allow;",
+        &component,
+    );
+    let composed = compiled.composed.as_ref().unwrap();
+    let out = imports(composed);
+    assert!(out.contains(&"wasi:http/types@0.2.10".to_string()), "{out:?}");
+    assert!(out.contains(&"wasi:cli/stdout@0.2.12".to_string()), "{out:?}");
+    assert!(
+        !out.iter().any(|i| i.starts_with("wasi:http/") && !i.ends_with("@0.2.10")),
+        "{out:?}"
+    );
+    let server = server(composed);
+    assert_eq!(get_hello(&server).text(), hello_text("virtual", "none"));
+}
