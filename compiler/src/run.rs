@@ -1,6 +1,7 @@
 //! Runs a composed component in an embedded wasmtime whose host context grants exactly what the
 //! policy passes through: host variables only by `env allow`, the host's streams only where a
-//! stream is allowed, the network only by `allow sockets`, no directories.
+//! stream is allowed, the network only by `allow sockets`, outgoing HTTP only by `allow http`,
+//! no directories.
 
 use std::sync::OnceLock;
 
@@ -12,6 +13,7 @@ use wasmtime_wasi::p2::pipe::{
     ClosedInputStream, MemoryInputPipe, MemoryOutputPipe, SinkOutputStream,
 };
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::ir::PolicyIr;
 
@@ -55,7 +57,18 @@ pub struct Outcome {
 
 struct Host {
     ctx: WasiCtx,
+    http: WasiHttpCtx,
     table: ResourceTable,
+}
+
+impl WasiHttpView for Host {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: Default::default(),
+        }
+    }
 }
 
 impl WasiView for Host {
@@ -179,12 +192,18 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
         engine(),
         Host {
             ctx: builder.build(),
+            http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
         },
     );
     let mut linker: Linker<Host> = Linker::new(engine());
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
         .map_err(|e| anyhow::anyhow!("linking WASI failed: {e:#}"))?;
+    // Outgoing HTTP only by `allow http`.
+    if policy.http == Access::Host {
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)
+            .map_err(|e| anyhow::anyhow!("linking wasi:http failed: {e:#}"))?;
+    }
     let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(
         &mut store, component, &linker,
     )
