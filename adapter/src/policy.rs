@@ -2,20 +2,11 @@
 //!
 //! The compiler replaces the two `virtc:policy` imports with constant functions returning where
 //! it placed the encoded policy. Host imports are kept by the compiler only when the policy passes
-//! the subsystem through:
-//!
-//! - `wasi:cli/environment`: `env.needs_host()`;
-//! - `wasi:cli/stdin`, `terminal-stdin`, `terminal-input`: `stdio.stdin == Host`;
-//! - `wasi:cli/stdout`, `terminal-stdout`: `stdio.stdout == Host`;
-//! - `wasi:cli/stderr`, `terminal-stderr`: `stdio.stderr == Host`;
-//! - `wasi:cli/terminal-output`: stdout or stderr `Host`;
-//! - `wasi:random/*`, `wasi:clocks/*`, `wasi:cli/exit`: `random`, `clocks`, `exit == Host`;
-//! - `wasi:filesystem/*`: `fs == Host || files.needs_host()` ([`fs_host`]: a host preopen or a
-//!   host file);
-//! - `wasi:io/*`: any stdio stream, clocks or [`fs_host`] (a host stream, pollable or error can
-//!   exist only then).
-//!
-//! (`host_allowed` in `compiler/src/codegen/adapter.rs` is the compiler's side of this rule.)
+//! the subsystem governing them through: the rule is `host_allowed` in
+//! `compiler/src/codegen/adapter.rs`, derived from the interface registry
+//! (`adapter/policy/src/registry.rs`). The code here follows it: a host import is called only
+//! where the policy grants the host (e.g. [`fs_host`] for the file system); sockets and HTTP are
+//! exported only when they pass through, so their wrappers always forward.
 //!
 //! The embedded image is not copied: it is read in place from the policy's bytes, which live in
 //! the module's memory for the instance's life.
