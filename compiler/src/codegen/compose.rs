@@ -11,24 +11,20 @@ use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId, PlugError};
 use super::adapter::{ACCEPT, GUEST_ACCEPT, GUEST_HANDLER, GUEST_TYPES, MAILBOX, Serving};
 use super::wasi_wit;
 
+/// Reads `bytes` as a package of the composition named `name`.
+fn register(graph: &mut CompositionGraph, name: &str, bytes: &[u8]) -> Result<PackageId> {
+    let package = Package::from_bytes(name, None, bytes.to_vec(), graph.types_mut())
+        .with_context(|| format!("`{name}` cannot be read for composition"))?;
+    graph
+        .register_package(package)
+        .map_err(|e| anyhow!("registering `{name}` failed: {e}"))
+}
+
 /// Composes `adapter` into `component`; the result imports what neither satisfies.
 pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
-    let guest = Package::from_bytes(
-        "virtc:component",
-        None,
-        component.to_vec(),
-        graph.types_mut(),
-    )
-    .context("the component cannot be read for composition")?;
-    let guest = graph
-        .register_package(guest)
-        .map_err(|e| anyhow!("registering the component failed: {e}"))?;
-    let plug = Package::from_bytes("virtc:adapter", None, adapter.to_vec(), graph.types_mut())
-        .context("the generated adapter cannot be read for composition")?;
-    let plug = graph
-        .register_package(plug)
-        .map_err(|e| anyhow!("registering the adapter failed: {e}"))?;
+    let guest = register(&mut graph, "virtc:component", component)?;
+    let plug = register(&mut graph, "virtc:adapter", adapter)?;
     // Exports that meet an import of the same name but do not fit it would be skipped by the
     // plug and fail validation later; name them and the clash now.
     let mut cache = Default::default();
@@ -90,13 +86,6 @@ pub fn compose_serving(
     http_version: &semver::Version,
 ) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
-    let register = |graph: &mut CompositionGraph, name: &str, bytes: &[u8]| {
-        let package = Package::from_bytes(name, None, bytes.to_vec(), graph.types_mut())
-            .with_context(|| format!("`{name}` cannot be read for composition"))?;
-        graph
-            .register_package(package)
-            .map_err(|e| anyhow!("registering `{name}` failed: {e}"))
-    };
     let guest = register(&mut graph, "virtc:component", component)?;
     let adapter = register(&mut graph, "virtc:adapter", adapter)?;
     let mailbox = register(&mut graph, "virtc:mailbox", &serving.mailbox.bytes)?;
