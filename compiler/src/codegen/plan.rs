@@ -166,6 +166,11 @@ fn select_with(
             if exports.contains(key) {
                 continue;
             }
+            // A standalone adapter leaves out what the policy restricts but cannot serve
+            // (for a component that is an error, reported above).
+            if target.standalone && policy.treatment(&key.0, &key.1) == Treatment::Unsupported {
+                continue;
+            }
             let uses_virtual = deps
                 .get(key)
                 .is_some_and(|d| d.iter().any(|dep| exports.contains(dep)));
@@ -375,6 +380,30 @@ mod tests {
         // implemented interface has at least one function or destructor in the module) .
         let missing: Vec<_> = implemented.difference(&prebuilt).collect();
         assert!(missing.is_empty(), "the prebuilt adapter lacks {missing:?}");
+    }
+
+    /// A standalone adapter under a policy that denies sockets and HTTP carries neither (it
+    /// cannot filter them, and wrapping would pass the host's through).
+    #[test]
+    fn standalone_leaves_out_what_it_cannot_serve() {
+        let target = Target::standalone(semver::Version::new(0, 2, 6));
+        let s = select(&PolicyIr::default(), &target).unwrap();
+        assert!(
+            !s.exports.iter().any(|(p, _)| p == "sockets" || p == "http"),
+            "{:?}",
+            s.exports
+        );
+        let p = PolicyIr {
+            sockets: Access::Host,
+            ..Default::default()
+        };
+        let s = select(&p, &target).unwrap();
+        assert!(
+            s.exports.contains(&key("sockets", "tcp")),
+            "{:?}",
+            s.exports
+        );
+        assert!(s.wrapped.contains(&key("sockets", "tcp")));
     }
 
     #[test]
