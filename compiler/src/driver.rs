@@ -9,13 +9,13 @@ use crate::codegen::adapter::{self, Adapter};
 use crate::codegen::component_info::ComponentInfo;
 use crate::codegen::compose::{compose, compose_serving};
 use crate::codegen::embed::{Progress, ReportEntry, embed};
-use crate::codegen::plan::{self, Target};
 use crate::codegen::stub;
 use crate::codegen::wasi_wit::default_version;
 use crate::db::{Database, SourceFile};
 use crate::diagnostic::Diagnostic;
 pub use crate::error::InputError;
 use crate::ir::PolicyIr;
+use crate::plan::{self, Target};
 
 /// A component given to the compiler: its name for messages and its bytes.
 pub struct Input<'a> {

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use crate::codegen::component_info::NotAComponent;
-use crate::codegen::plan::PlanError;
 use crate::diagnostic::Diagnostic;
+use crate::plan::PlanError;
 
 /// An input or build error: one sentence naming the thing and the reason.
 #[derive(Debug, Clone)]

@@ -12,8 +12,10 @@ pub mod driver;
 pub mod error;
 pub mod format;
 pub mod ir;
+pub mod plan;
 pub mod run;
 pub mod stdlib;
+pub mod versions;
 
 /// An I/O error as the end of a sentence ("cannot read x: no such file or directory").
 pub fn io_error_text(e: &std::io::Error) -> String {

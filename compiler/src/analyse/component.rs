@@ -7,10 +7,10 @@ use virtc_policy::registry;
 use super::imports::{ImportRule, rule_for, unversioned};
 use super::policy::CheckedPolicy;
 use super::settings::{Key, Subsystem};
-use crate::codegen::plan::{self, Target};
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::Diagnostic;
 use crate::ir::Treatment;
+use crate::plan::{self, Target};
 
 /// Warnings and errors that need the component's imports.
 pub fn component_diagnostics(

@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::analyse::{component::component_diagnostics, diagnostics, policy::check_policy};
-use crate::codegen::plan::Target;
-use crate::codegen::wasi_wit::Versions;
 use crate::db::{Database, SourceFile};
+use crate::plan::Target;
+use crate::versions::Versions;
 
 /// Loads `files` (the first is the root) and renders every diagnostic of the root's policy.
 fn check(files: &[(&str, &str)]) -> String {
@@ -410,4 +410,29 @@ fn imports_outside_the_registry_for_a_component() {
     };
     let extra = component_diagnostics(&db, root, checked, &target, "guest.wasm");
     insta::assert_snapshot!(render(&db, root, &[("policy.virt", text)], Some(extra)));
+}
+
+/// The analysis never imports code generation (the language server runs it alone): no module
+/// of `analyse` but this test file names `codegen`.
+#[test]
+fn analysis_does_not_import_codegen() {
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !path.ends_with("tests.rs")
+                && std::fs::read_to_string(&path).unwrap().contains("codegen::")
+            {
+                out.push(path.display().to_string());
+            }
+        }
+    }
+    let mut offenders = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/analyse"),
+        &mut offenders,
+    );
+    assert!(offenders.is_empty(), "{offenders:?}");
 }

@@ -12,9 +12,9 @@ use virtc_policy::{Access, StreamMode};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 
 use super::module_rewrite::{self, ImportAction, ModuleInfo, Plan};
-use super::plan::{InterfaceKey, Selection};
 use super::wasi_wit::{self, Versions};
 use crate::ir::PolicyIr;
+use crate::plan::{InterfaceKey, Selection};
 
 /// The generic adapter, built from `adapter/` for `wasm32-unknown-unknown`.
 pub static PREBUILT: &[u8] = include_bytes!("../../../adapter/prebuilt/virtc_adapter.wasm");

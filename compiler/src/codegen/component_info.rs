@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use virtc_policy::registry;
 use wasmparser::{Encoding, Parser, Payload};
 
-use super::plan::{InterfaceKey, Target};
 use super::wasi_wit::{self, Versions};
+use crate::plan::{InterfaceKey, Target};
 
 /// The top-level imports and exports of a component.
 #[derive(Debug, Clone, PartialEq, Eq)]

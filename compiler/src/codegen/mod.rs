@@ -6,6 +6,5 @@ pub mod component_info;
 pub mod compose;
 pub mod embed;
 pub mod module_rewrite;
-pub mod plan;
 pub mod stub;
 pub mod wasi_wit;

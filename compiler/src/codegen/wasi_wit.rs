@@ -4,8 +4,6 @@
 //! `@0.2.3` gets the same definitions renamed to `@0.2.3`, so that the adapter exports and imports
 //! exactly the names the component and its host know.
 
-use std::collections::BTreeMap;
-
 use anyhow::{Context, Result};
 use wit_parser::Resolve;
 
@@ -35,65 +33,7 @@ pub const PACKAGES: &[(&str, &str)] = &[
 /// virtc's own package: the adapter's worlds and the interfaces linking the serving instances.
 pub const ADAPTER_WIT: &str = include_str!("../../../wit/adapter.wit");
 
-/// Which 0.2.x version each WASI package is used at, e.g. `io -> 0.2.6`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Versions {
-    by_package: BTreeMap<String, semver::Version>,
-    fallback: Option<semver::Version>,
-}
-
-impl Versions {
-    /// Every package at one version.
-    pub fn uniform(version: semver::Version) -> Versions {
-        Versions {
-            by_package: BTreeMap::new(),
-            fallback: Some(version),
-        }
-    }
-
-    /// Records that `package` is used at `version`; fails when the component uses two versions
-    /// of one package.
-    pub fn record(&mut self, package: &str, version: &semver::Version) -> Result<(), String> {
-        match self.by_package.get(package) {
-            Some(v) if v != version => Err(format!(
-                "it imports wasi:{package} at two versions ({v} and {version})"
-            )),
-            _ => {
-                self.by_package.insert(package.to_owned(), version.clone());
-                let newest = self.fallback.as_ref().is_none_or(|f| version > f);
-                if newest {
-                    self.fallback = Some(version.clone());
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// The version to use for `package`: the component's own, else the newest WASI version the
-    /// component uses, else 0.2.6.
-    pub fn of(&self, package: &str) -> semver::Version {
-        self.by_package
-            .get(package)
-            .or(self.fallback.as_ref())
-            .cloned()
-            .unwrap_or_else(default_version)
-    }
-}
-
-/// The version a standalone adapter targets when nothing else says: what Rust's `wasm32-wasip2`
-/// std imports.
-pub fn default_version() -> semver::Version {
-    semver::Version::new(0, 2, 6)
-}
-
-/// Splits `wasi:io/streams@0.2.6` into (`io`, `streams`, version).
-pub fn parse_wasi_name(name: &str) -> Option<(&str, &str, semver::Version)> {
-    let rest = name.strip_prefix("wasi:")?;
-    let (path, version) = rest.split_once('@')?;
-    let (package, interface) = path.split_once('/')?;
-    let version = semver::Version::parse(version).ok()?;
-    Some((package, interface, version))
-}
+pub use crate::versions::{Versions, default_version, parse_wasi_name};
 
 /// Rewrites one embedded WIT file so that every `wasi:PKG…@0.2.12` reference names the version
 /// `versions` gives PKG, and drops `@since` gates (which would otherwise refuse items newer than

@@ -3,17 +3,16 @@
 //! The policy names interfaces to virtualize, but resource types tie interfaces together: when
 //! the adapter owns `wasi:io/streams`, every stream the component sees must come from the
 //! adapter, so `wasi:cli/stdout` must be wrapped even if the policy passes stdout through. The
-//! plan closes the set both ways over the WIT `use` graph.
+//! plan closes the set both ways over the registry's `use` graph. It sits between analysis
+//! (which asks it whether a component can be served) and code generation (which builds what it
+//! chose), and imports neither.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::Result;
-use wit_parser::{Resolve, Type, TypeDefKind, TypeOwner};
-
 use virtc_policy::registry::{self, Direction};
 
-use super::wasi_wit::Versions;
 use crate::ir::{PolicyIr, Treatment};
+use crate::versions::Versions;
 
 /// An interface of a WASI package, without version: (`io`, `streams`).
 pub type InterfaceKey = (String, String);
@@ -84,30 +83,6 @@ impl std::fmt::Display for PlanError {
             }
         }
     }
-}
-
-/// `use` edges between WASI interfaces: key → interfaces whose types it uses.
-pub fn dependencies(resolve: &Resolve) -> BTreeMap<InterfaceKey, BTreeSet<InterfaceKey>> {
-    let key_of = |id| {
-        let iface = &resolve.interfaces[id];
-        let pkg = &resolve.packages[iface.package?];
-        Some((pkg.name.name.clone(), iface.name.clone()?))
-    };
-    let mut out: BTreeMap<InterfaceKey, BTreeSet<InterfaceKey>> = BTreeMap::new();
-    for (id, iface) in resolve.interfaces.iter() {
-        let Some(key) = key_of(id) else { continue };
-        let deps = out.entry(key.clone()).or_default();
-        for ty in iface.types.values() {
-            if let TypeDefKind::Type(Type::Id(other)) = resolve.types[*ty].kind
-                && let TypeOwner::Interface(owner) = resolve.types[other].owner
-                && owner != id
-                && let Some(dep) = key_of(owner)
-            {
-                deps.insert(dep);
-            }
-        }
-    }
-    out
 }
 
 /// Chooses the adapter's exports for `target` under `policy`.
@@ -218,6 +193,31 @@ fn select_with(
 mod tests {
     use super::*;
     use crate::codegen::wasi_wit;
+    use wit_parser::{Resolve, Type, TypeDefKind, TypeOwner};
+
+    /// `use` edges between WASI interfaces: key → interfaces whose types it uses.
+    pub fn dependencies(resolve: &Resolve) -> BTreeMap<InterfaceKey, BTreeSet<InterfaceKey>> {
+        let key_of = |id| {
+            let iface = &resolve.interfaces[id];
+            let pkg = &resolve.packages[iface.package?];
+            Some((pkg.name.name.clone(), iface.name.clone()?))
+        };
+        let mut out: BTreeMap<InterfaceKey, BTreeSet<InterfaceKey>> = BTreeMap::new();
+        for (id, iface) in resolve.interfaces.iter() {
+            let Some(key) = key_of(id) else { continue };
+            let deps = out.entry(key.clone()).or_default();
+            for ty in iface.types.values() {
+                if let TypeDefKind::Type(Type::Id(other)) = resolve.types[*ty].kind
+                    && let TypeOwner::Interface(owner) = resolve.types[other].owner
+                    && owner != id
+                    && let Some(dep) = key_of(owner)
+                {
+                    deps.insert(dep);
+                }
+            }
+        }
+        out
+    }
     use virtc_policy::{Access, StreamMode};
 
     fn key(p: &str, i: &str) -> InterfaceKey {
@@ -361,8 +361,9 @@ mod tests {
             .collect();
         assert_eq!(committed, implemented);
 
-        let info = super::super::module_rewrite::ModuleInfo::parse(super::super::adapter::PREBUILT)
-            .unwrap();
+        let info =
+            crate::codegen::module_rewrite::ModuleInfo::parse(crate::codegen::adapter::PREBUILT)
+                .unwrap();
         let prebuilt: BTreeSet<InterfaceKey> = info
             .exports
             .iter()
