@@ -23,6 +23,10 @@ cargo clippy -p virtc-adapter --target wasm32-unknown-unknown --profile adapter 
 step "the committed adapter is what its sources build"
 adapter/check-prebuilt.sh
 
+step "componentize-py (for tests/tests/python.rs)"
+python3 -m pip install --quiet componentize-py==0.25.1 \
+    || echo "skipped: pip or the network is unavailable (tests/tests/python.rs skips its tests)"
+
 step "tests"
 cargo test --workspace --no-fail-fast
 

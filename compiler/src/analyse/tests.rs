@@ -423,7 +423,9 @@ fn analysis_does_not_import_codegen() {
                 walk(&path, out);
             } else if path.extension().is_some_and(|e| e == "rs")
                 && !path.ends_with("tests.rs")
-                && std::fs::read_to_string(&path).unwrap().contains("codegen::")
+                && std::fs::read_to_string(&path)
+                    .unwrap()
+                    .contains("codegen::")
             {
                 out.push(path.display().to_string());
             }
