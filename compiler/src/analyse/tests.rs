@@ -438,3 +438,11 @@ fn analysis_does_not_import_codegen() {
     );
     assert!(offenders.is_empty(), "{offenders:?}");
 }
+
+#[test]
+fn host_file_naming_no_file() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "file \"/etc/hosts\" from host \"/\";\n"
+    )]));
+}
