@@ -154,7 +154,7 @@ pub fn build_serving(versions: &Versions) -> Result<Serving> {
     let mailbox = build_role(
         Role::Mailbox,
         &[],
-        &|module| host_http(module) || module == format!("[export]{MAILBOX}"),
+        &host_http,
         &|name| interface_name(name) == MAILBOX,
         [MAILBOX.to_owned()].into_iter().collect(),
         versions,

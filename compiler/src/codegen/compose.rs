@@ -20,6 +20,17 @@ fn register(graph: &mut CompositionGraph, name: &str, bytes: &[u8]) -> Result<Pa
         .map_err(|e| anyhow!("registering `{name}` failed: {e}"))
 }
 
+/// Encodes the composition, its components defined inside it, validated.
+fn encode(graph: &CompositionGraph) -> Result<Vec<u8>> {
+    graph
+        .encode(EncodeOptions {
+            define_components: true,
+            validate: true,
+            processor: None,
+        })
+        .map_err(|e| anyhow!("encoding the composed component failed: {e}"))
+}
+
 /// Composes `adapter` into `component`; the result imports what neither satisfies.
 pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
@@ -52,13 +63,7 @@ pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>> {
             ));
         }
     }
-    graph
-        .encode(EncodeOptions {
-            define_components: true,
-            validate: true,
-            processor: None,
-        })
-        .map_err(|e| anyhow!("encoding the composed component failed: {e}"))
+    encode(&graph)
 }
 
 /// Composes a component that serves `wasi:http/incoming-handler` while seeing the adapter's
@@ -167,11 +172,5 @@ pub fn compose_serving(
             .export(alias, &name)
             .map_err(|e| anyhow!("exporting `{name}` failed: {e}"))?;
     }
-    graph
-        .encode(EncodeOptions {
-            define_components: true,
-            validate: true,
-            processor: None,
-        })
-        .map_err(|e| anyhow!("encoding the composed component failed: {e}"))
+    encode(&graph)
 }
