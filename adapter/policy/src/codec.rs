@@ -1,11 +1,13 @@
 //! The binary encoding of a [`Policy`]: little-endian integers, length-prefixed strings, fields
 //! in declaration order after a magic header and a format version.
 
+use crate::net::{AddrPattern, HostPattern, NetAccess, Network, Ports};
 use crate::{
     Access, Args, Environment, FORMAT_VERSION, Files, HostFile, MAGIC, Policy, Preopen,
     PreopenSource, Stdio, StreamMode,
 };
 use core::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Why bytes could not be decoded as a policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +93,7 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
         w.str(&f.name);
         w.u8(u8::from(f.readonly));
     }
+    w.network(&policy.net);
     // The image goes last, 8-byte aligned relative to the start, so it can be read in place.
     w.u32(policy.files.image.len() as u32);
     while !w.0.len().is_multiple_of(8) {
@@ -180,6 +183,7 @@ pub(crate) fn decode_lazy(bytes: &[u8]) -> Result<(Policy, core::ops::Range<usiz
             },
         });
     }
+    let net = r.network()?;
     let image_len = r.u32()? as usize;
     while !r.pos.is_multiple_of(8) {
         if r.u8()? != 0 {
@@ -213,6 +217,7 @@ pub(crate) fn decode_lazy(bytes: &[u8]) -> Result<(Policy, core::ops::Range<usiz
             host_files,
             image: Vec::new(),
         },
+        net,
     };
     Ok((policy, image_start..image_start + image_len))
 }
@@ -234,6 +239,58 @@ impl Writer {
         self.u32(list.len() as u32);
         for s in list {
             self.str(s);
+        }
+    }
+    fn network(&mut self, net: &Network) {
+        self.u8(match net.access {
+            NetAccess::Deny => 0,
+            NetAccess::Host => 1,
+            NetAccess::Rules => 2,
+        });
+        for rules in [
+            &net.tcp_connect,
+            &net.tcp_listen,
+            &net.udp_send,
+            &net.udp_bind,
+        ] {
+            self.u32(rules.len() as u32);
+            for rule in rules {
+                self.host(&rule.host);
+                self.0.extend_from_slice(&rule.ports.first.to_le_bytes());
+                self.0.extend_from_slice(&rule.ports.last.to_le_bytes());
+            }
+        }
+        self.u32(net.dns.len() as u32);
+        for host in &net.dns {
+            self.host(host);
+        }
+    }
+    fn ip(&mut self, ip: &IpAddr) {
+        match ip {
+            IpAddr::V4(v4) => self.0.extend_from_slice(&v4.octets()),
+            IpAddr::V6(v6) => self.0.extend_from_slice(&v6.octets()),
+        }
+    }
+    fn host(&mut self, host: &HostPattern) {
+        match host {
+            HostPattern::Ip(ip) => {
+                self.u8(if ip.is_ipv4() { 0 } else { 1 });
+                self.ip(ip);
+            }
+            HostPattern::Cidr { network, prefix } => {
+                self.u8(if network.is_ipv4() { 2 } else { 3 });
+                self.ip(network);
+                self.u8(*prefix);
+            }
+            HostPattern::Name(name) => {
+                self.u8(4);
+                self.str(name);
+            }
+            HostPattern::Subdomains(suffix) => {
+                self.u8(5);
+                self.str(suffix);
+            }
+            HostPattern::Any => self.u8(6),
         }
     }
 }
@@ -276,11 +333,77 @@ impl<'a> Reader<'a> {
         }
         Ok(out)
     }
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn network(&mut self) -> Result<Network, DecodeError> {
+        let access = match self.u8()? {
+            0 => NetAccess::Deny,
+            1 => NetAccess::Host,
+            2 => NetAccess::Rules,
+            t => return Err(DecodeError::BadTag(t)),
+        };
+        let mut lists: [Vec<AddrPattern>; 4] = Default::default();
+        for list in &mut lists {
+            let n = self.u32()?;
+            for _ in 0..n {
+                let host = self.host()?;
+                let ports = Ports {
+                    first: self.u16()?,
+                    last: self.u16()?,
+                };
+                list.push(AddrPattern { host, ports });
+            }
+        }
+        let n = self.u32()?;
+        let mut dns = Vec::new();
+        for _ in 0..n {
+            dns.push(self.host()?);
+        }
+        let [tcp_connect, tcp_listen, udp_send, udp_bind] = lists;
+        Ok(Network {
+            access,
+            tcp_connect,
+            tcp_listen,
+            udp_send,
+            udp_bind,
+            dns,
+        })
+    }
+    fn ipv4(&mut self) -> Result<IpAddr, DecodeError> {
+        let b = self.take(4)?;
+        Ok(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])))
+    }
+    fn ipv6(&mut self) -> Result<IpAddr, DecodeError> {
+        let mut octets = [0u8; 16];
+        octets.copy_from_slice(self.take(16)?);
+        Ok(IpAddr::V6(Ipv6Addr::from(octets)))
+    }
+    fn host(&mut self) -> Result<HostPattern, DecodeError> {
+        Ok(match self.u8()? {
+            0 => HostPattern::Ip(self.ipv4()?),
+            1 => HostPattern::Ip(self.ipv6()?),
+            2 => HostPattern::Cidr {
+                network: self.ipv4()?,
+                prefix: self.u8()?,
+            },
+            3 => HostPattern::Cidr {
+                network: self.ipv6()?,
+                prefix: self.u8()?,
+            },
+            4 => HostPattern::Name(self.str()?),
+            5 => HostPattern::Subdomains(self.str()?),
+            6 => HostPattern::Any,
+            t => return Err(DecodeError::BadTag(t)),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::Side;
 
     fn sample() -> Policy {
         Policy {
@@ -320,6 +443,23 @@ mod tests {
                     readonly: true,
                 }],
                 image: b"VIMG-not-checked-here".to_vec(),
+            },
+            net: Network {
+                access: NetAccess::Rules,
+                tcp_connect: vec![
+                    AddrPattern::parse("db.internal:5432", Side::Remote).unwrap(),
+                    AddrPattern::parse("[fd00::]/8:8000-8999", Side::Remote).unwrap(),
+                ],
+                tcp_listen: vec![AddrPattern::parse("127.0.0.1:0", Side::Local).unwrap()],
+                udp_send: vec![AddrPattern::parse("*.example.com:53", Side::Remote).unwrap()],
+                udp_bind: vec![AddrPattern::parse("[::1]:*", Side::Local).unwrap()],
+                dns: vec![
+                    HostPattern::Any,
+                    HostPattern::parse_name("10.0.0.0/8").unwrap_or(HostPattern::Cidr {
+                        network: "10.0.0.0".parse().unwrap(),
+                        prefix: 8,
+                    }),
+                ],
             },
         }
     }

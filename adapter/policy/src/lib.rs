@@ -9,6 +9,7 @@
 mod codec;
 mod glob;
 pub mod image;
+pub mod net;
 pub mod registry;
 
 pub use codec::DecodeError;
@@ -17,7 +18,7 @@ pub use glob::{expand_alternatives, glob_match};
 /// Magic bytes at the start of an encoded policy.
 pub const MAGIC: &[u8; 4] = b"VPOL";
 /// Version of the encoding; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// What the adapter does for one subsystem it implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -108,6 +109,8 @@ pub struct Policy {
     pub fs: Access,
     /// Embedded trees and remapped host directories.
     pub files: Files,
+    /// `wasi:sockets/*`: denied, the host's, or the host's under address rules.
+    pub net: net::Network,
 }
 
 /// The file system the policy builds: preopens, listed to the component in this order, over an
