@@ -98,6 +98,28 @@ pub const CODES: &[(&str, &str)] = &[
         "V0078",
         "`virtc run`: the component cannot be run (no `wasi:cli/run`, a missing import)",
     ),
+    (
+        "V0080",
+        "a network pattern whose host is not an address, a CIDR block, a name, `*.suffix` or `*`",
+    ),
+    (
+        "V0081",
+        "an invalid CIDR block (prefix too long, bits set beyond it, on a name)",
+    ),
+    (
+        "V0082",
+        "an invalid port or port range (not a number, over 65535, inverted)",
+    ),
+    (
+        "V0083",
+        "port 0 as the destination of `tcp connect` or `udp send`",
+    ),
+    ("V0084", "an address pattern without `:PORTS`"),
+    ("V0086", "an unknown verb after `tcp`, `udp` or `dns`"),
+    (
+        "V0087",
+        "a `dns resolve` pattern that is not a name (an address, or a port)",
+    ),
 ];
 
 /// The meaning of `code`.

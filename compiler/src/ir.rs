@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use virtc_grammar::Span;
+use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor, Streams};
 use virtc_policy::{Access, Policy, StreamMode};
 
@@ -17,8 +18,6 @@ pub struct PolicyIr {
     pub runtime: Policy,
     /// `allow env`: the host's `wasi:cli/environment` as it is.
     pub env_host: bool,
-    /// `wasi:sockets/*`.
-    pub sockets: Access,
     /// `wasi:http/*`.
     pub http: Access,
     /// `wasi:config/*`.
@@ -124,7 +123,12 @@ impl PolicyIr {
             }
             Governor::Files if self.has_files() => Virtualize,
             Governor::Files => by_access(self.runtime.fs),
-            Governor::Sockets => not_yet(self.sockets),
+            // Denied, the adapter's virtual network refuses everything; under rules it filters
+            // the host's.
+            Governor::Sockets => match self.runtime.net.access {
+                NetAccess::Host => PassThrough,
+                NetAccess::Deny | NetAccess::Rules => Virtualize,
+            },
             Governor::Http => not_yet(self.http),
             Governor::Config => not_yet(self.config),
         }

@@ -218,6 +218,7 @@ mod tests {
         }
         out
     }
+    use virtc_policy::net::NetAccess;
     use virtc_policy::{Access, StreamMode};
 
     fn key(p: &str, i: &str) -> InterfaceKey {
@@ -383,21 +384,26 @@ mod tests {
         assert!(missing.is_empty(), "the prebuilt adapter lacks {missing:?}");
     }
 
-    /// A standalone adapter under a policy that denies sockets and HTTP carries neither (it
-    /// cannot filter them, and wrapping would pass the host's through).
+    /// A standalone adapter under the default policy carries the virtual network (which
+    /// refuses everything) but not HTTP (which it cannot yet deny); under `allow sockets;` it
+    /// wraps the host's sockets.
     #[test]
     fn standalone_leaves_out_what_it_cannot_serve() {
         let target = Target::standalone(semver::Version::new(0, 2, 6));
         let s = select(&PolicyIr::default(), &target).unwrap();
         assert!(
-            !s.exports.iter().any(|(p, _)| p == "sockets" || p == "http"),
+            !s.exports.iter().any(|(p, _)| p == "http"),
             "{:?}",
             s.exports
         );
-        let p = PolicyIr {
-            sockets: Access::Host,
-            ..Default::default()
-        };
+        assert!(
+            s.exports.contains(&key("sockets", "tcp")),
+            "{:?}",
+            s.exports
+        );
+        assert!(!s.wrapped.contains(&key("sockets", "tcp")));
+        let mut p = PolicyIr::default();
+        p.runtime.net.access = NetAccess::Host;
         let s = select(&p, &target).unwrap();
         assert!(
             s.exports.contains(&key("sockets", "tcp")),
@@ -407,11 +413,31 @@ mod tests {
         assert!(s.wrapped.contains(&key("sockets", "tcp")));
     }
 
+    /// Denied or under rules, every `wasi:sockets` interface the component imports is the
+    /// adapter's.
     #[test]
-    fn denied_sockets_are_reported() {
+    fn sockets_are_virtualized_unless_passed_through() {
+        for access in [NetAccess::Deny, NetAccess::Rules] {
+            let mut t = rust_command();
+            t.imports.insert(key("sockets", "tcp"));
+            t.imports.insert(key("sockets", "ip-name-lookup"));
+            let mut p = PolicyIr::default();
+            p.runtime.net.access = access;
+            let s = select(&p, &t).unwrap();
+            for name in ["tcp", "ip-name-lookup", "network"] {
+                assert!(
+                    s.exports.contains(&key("sockets", name)),
+                    "{access:?} {name}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn denied_http_is_reported() {
         let mut t = rust_command();
-        t.imports.insert(key("sockets", "tcp"));
+        t.imports.insert(key("http", "outgoing-handler"));
         let e = select(&PolicyIr::default(), &t).unwrap_err();
-        assert!(e.to_string().contains("wasi:sockets/tcp"), "{e}");
+        assert!(e.to_string().contains("wasi:http/outgoing-handler"), "{e}");
     }
 }

@@ -1,17 +1,19 @@
 //! Runs a composed component in an embedded wasmtime whose host context grants exactly what the
 //! policy passes through: host variables only by `env allow`, the host's streams only where a
-//! stream is allowed, the network only by `allow sockets`, outgoing HTTP only by `allow http`,
-//! no directories.
+//! stream is allowed, the network as `allow sockets` or the address rules say, outgoing HTTP
+//! only by `allow http`, no directories.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
+use virtc_policy::net::{HostUse, NetAccess, Network};
 use virtc_policy::{Access, Args, StreamMode};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::pipe::{
     ClosedInputStream, MemoryInputPipe, MemoryOutputPipe, SinkOutputStream,
 };
+use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -181,13 +183,7 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
             anyhow::anyhow!("cannot open the directory `{dir}` of a host file: {e}")
         })?;
     }
-    if policy.sockets == Access::Host {
-        // wasmtime 48 refuses TCP and UDP unless told otherwise, even with every address allowed.
-        builder.inherit_network();
-        builder.allow_tcp(true);
-        builder.allow_udp(true);
-        builder.allow_ip_name_lookup(true);
-    }
+    grant_network(&mut builder, &policy.runtime.net);
     let mut store = Store::new(
         engine(),
         Host {
@@ -225,4 +221,42 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
         stdout: stdout.contents().to_vec(),
         stderr: stderr.contents().to_vec(),
     })
+}
+
+/// Grants the host's network as the policy does, so that a rule holds twice: inside the
+/// component (the adapter, which also pins names to the addresses they resolved to) and here,
+/// by wasmtime's own check, which is coarser (see [`Network::host_allows`]).
+fn grant_network(builder: &mut WasiCtxBuilder, net: &Network) {
+    match net.access {
+        NetAccess::Deny => {}
+        NetAccess::Host => {
+            // wasmtime 48 refuses TCP and UDP unless told otherwise, even with every address
+            // allowed.
+            builder.inherit_network();
+            builder.allow_tcp(true);
+            builder.allow_udp(true);
+            builder.allow_ip_name_lookup(true);
+        }
+        NetAccess::Rules => {
+            let rules = Arc::new(net.clone());
+            builder.socket_addr_check(move |addr, used| {
+                let (ip, port) = (addr.ip(), addr.port());
+                let allowed = match used {
+                    SocketAddrUse::TcpBind | SocketAddrUse::TcpListen => {
+                        rules.host_allows(ip, port, HostUse::TcpBind)
+                    }
+                    SocketAddrUse::TcpAccept => true,
+                    SocketAddrUse::TcpConnect => rules.host_allows(ip, port, HostUse::TcpConnect),
+                    SocketAddrUse::UdpBind => rules.host_allows(ip, port, HostUse::UdpBind),
+                    SocketAddrUse::UdpSend | SocketAddrUse::UdpReceive => {
+                        rules.host_allows(ip, port, HostUse::UdpSend)
+                    }
+                };
+                Box::pin(async move { allowed })
+            });
+            builder.allow_tcp(net.has_tcp());
+            builder.allow_udp(net.has_udp());
+            builder.allow_ip_name_lookup(net.resolves_names());
+        }
+    }
 }

@@ -216,6 +216,13 @@ pub enum StmtKind {
     UseProfile { path: Vec<Ident>, span: Span },
     /// `use "./other.virt";`
     UseFile(Str),
+    /// `tcp connect "HOST:PORTS", ...;`: `proto` is the keyword (`tcp`, `udp`, `dns`), `verb`
+    /// the word after it (validated by the checker).
+    Net {
+        proto: Ident,
+        verb: Ident,
+        patterns: Vec<Str>,
+    },
     /// A statement that failed to parse; the statement's span covers the recovered region.
     Error,
 }
@@ -382,6 +389,15 @@ impl Shift for Stmt {
                 span.shift(by);
             }
             StmtKind::UseFile(path) => path.shift(by),
+            StmtKind::Net {
+                proto,
+                verb,
+                patterns,
+            } => {
+                proto.shift(by);
+                verb.shift(by);
+                patterns.shift(by);
+            }
             StmtKind::Error => {}
         }
     }

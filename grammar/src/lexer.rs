@@ -61,6 +61,12 @@ pub enum Token<'s> {
     Use,
     #[token("import")]
     Import,
+    #[token("tcp")]
+    Tcp,
+    #[token("udp")]
+    Udp,
+    #[token("dns")]
+    Dns,
 
     #[token(";")]
     Semi,
@@ -138,6 +144,44 @@ fn string<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<String, LexError>
     let end = rest[..i].strip_suffix('\r').map_or(i, str::len);
     lex.bump(end);
     Err(LexError::UnterminatedString)
+}
+
+/// Where a byte range of a string's value lies in the literal as written (`literal` includes
+/// the quotes, and the result is relative to its start): escapes make the two differ, and a
+/// diagnostic about part of a value must point at the characters the user typed. A range end
+/// past the value maps to the closing quote.
+pub fn value_range_in_literal(
+    literal: &str,
+    range: std::ops::Range<usize>,
+) -> std::ops::Range<usize> {
+    let body = literal.strip_prefix('"').unwrap_or(literal);
+    let start_of_body = literal.len() - body.len();
+    let mut value_offset = 0;
+    let mut raw = 0;
+    let mut start = None;
+    let mut end = None;
+    while let Some(c) = body[raw..].chars().next() {
+        if c == '"' {
+            break;
+        }
+        if start.is_none() && value_offset >= range.start {
+            start = Some(raw);
+        }
+        if end.is_none() && value_offset >= range.end {
+            end = Some(raw);
+        }
+        let (len, decoded_len) = if c == '\\' {
+            let (len, decoded) = escape(&body[raw..]);
+            (len, decoded.map_or(len, char::len_utf8))
+        } else {
+            (c.len_utf8(), c.len_utf8())
+        };
+        raw += len;
+        value_offset += decoded_len;
+    }
+    let start = start.unwrap_or(raw);
+    let end = end.unwrap_or(raw).max(start);
+    start_of_body + start..start_of_body + end
 }
 
 /// Decodes the escape at the start of `text` (which starts with `\`). Returns how many bytes it
@@ -272,6 +316,34 @@ mod tests {
             .into_iter()
             .map(|(_, token, _)| token)
             .collect()
+    }
+
+    #[test]
+    fn value_ranges_map_through_escapes() {
+        // Plain: the value starts after the quote.
+        assert_eq!(value_range_in_literal(r#""ab:cd""#, 3..5), 4..6);
+        // `\u{41}` is one value byte for six written ones; `\t` one for two.
+        let literal = r#""\u{41}\tx:80""#;
+        assert_eq!(value_range_in_literal(literal, 0..1), 1..7);
+        assert_eq!(value_range_in_literal(literal, 1..2), 7..9);
+        assert_eq!(value_range_in_literal(literal, 3..5), 10..12);
+        // A multi-byte character written as itself, and one written as an escape.
+        assert_eq!(value_range_in_literal("\"é:\\u{e9}\"", 3..5), 4..10);
+        // An empty range at the end points before the closing quote; past the end too.
+        assert_eq!(value_range_in_literal(r#""ab""#, 2..2), 3..3);
+        assert_eq!(value_range_in_literal(r#""ab""#, 1..9), 2..3);
+        // Every range of every prefix stays inside the literal.
+        let literal = r#""a\"b\u{1F980}c\q""#;
+        let value_len = 1 + 1 + 1 + 4 + 1 + 2;
+        for start in 0..=value_len {
+            for end in start..=value_len + 1 {
+                let r = value_range_in_literal(literal, start..end);
+                assert!(
+                    r.start <= r.end && r.end < literal.len(),
+                    "{start}..{end}: {r:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -13,14 +13,15 @@ use crate::lexer::{self, Token};
 
 /// The words a statement can start with (for "did you mean ...?" suggestions).
 pub const STATEMENT_KEYWORDS: &[&str] = &[
-    "allow", "args", "config", "deny", "env", "file", "mount", "preopen", "stderr", "stdin",
-    "stdio", "stdout", "use",
+    "allow", "args", "config", "deny", "dns", "env", "file", "mount", "preopen", "stderr", "stdin",
+    "stdio", "stdout", "tcp", "udp", "use",
 ];
 
 /// Every reserved word of the language.
 pub const KEYWORDS: &[&str] = &[
-    "allow", "args", "config", "deny", "env", "exclude", "file", "from", "host", "import",
-    "include", "mount", "preopen", "readonly", "stderr", "stdin", "stdio", "stdout", "use",
+    "allow", "args", "config", "deny", "dns", "env", "exclude", "file", "from", "host", "import",
+    "include", "mount", "preopen", "readonly", "stderr", "stdin", "stdio", "stdout", "tcp", "udp",
+    "use",
 ];
 
 /// The result of parsing a file: the syntax tree (with `StmtKind::Error` where statements
@@ -546,6 +547,7 @@ mount \"/d\" from \"./d\" {
             "preopen \"/a\" from \"/b\";\npreopen \"/a\" from host \"/b\" readonly readonly;",
             "config key = \"v\";\nconfig allow;\nenv deny \"A\",;",
             "# a comment\nallow random;",
+            "tcp connect \"a:1\", \"10.0.0.0/8:*\";\nudp bind;\ndns resolve \"x\"\ntcp tcp \"y\";\nallow tcp;",
         ];
         let out: Vec<String> = sources
             .iter()
@@ -676,10 +678,49 @@ mount \"/d\" from \"./d\" {
             state
         };
         let vocabulary = [
-            "allow", "deny", "env", "config", "mount", "file", "preopen", "from", "host",
-            "readonly", "include", "exclude", "stdin", "stdout", "stderr", "stdio", "args", "use",
-            ";", ",", "=", "::", "{", "}", "\"s\"", "x", "\"", "/*", "*/", "//", "\n", "\\", "é",
-            "#", "\u{feff}", "\r", "\"\\", "};",
+            "allow",
+            "deny",
+            "env",
+            "config",
+            "mount",
+            "file",
+            "preopen",
+            "from",
+            "host",
+            "readonly",
+            "include",
+            "exclude",
+            "stdin",
+            "stdout",
+            "stderr",
+            "stdio",
+            "args",
+            "use",
+            "tcp",
+            "udp",
+            "dns",
+            "connect",
+            "\"10.0.0.0/8:80\"",
+            ";",
+            ",",
+            "=",
+            "::",
+            "{",
+            "}",
+            "\"s\"",
+            "x",
+            "\"",
+            "/*",
+            "*/",
+            "//",
+            "\n",
+            "\\",
+            "é",
+            "#",
+            "\u{feff}",
+            "\r",
+            "\"\\",
+            "};",
         ];
         for _ in 0..2000 {
             let len = (next() % 64) as usize;

@@ -2,6 +2,7 @@
 //! each subsystem with the WASI interfaces it governs (from the interface registry), each stream
 //! mode.
 
+use virtc::analyse::settings::NetRule;
 use virtc_policy::registry;
 
 /// A subsystem of `allow S;` / `deny S;`.
@@ -70,8 +71,11 @@ pub const SUBSYSTEMS: &[Subsystem] = &[
     Subsystem {
         name: "sockets",
         what: "the network",
-        allowed: "passed through from the host",
-        denied: UNSUPPORTED,
+        allowed: "passed through from the host untouched (no `tcp`/`udp`/`dns` rules may be \
+                  written with it, V0020)",
+        denied: "implemented by the adapter as no network: creating a socket or looking up a \
+                 name is `access-denied`, and the output imports no `wasi:sockets` interface; \
+                 `tcp`, `udp` and `dns` rules grant parts of the host's network instead",
     },
     Subsystem {
         name: "stdio",
@@ -197,10 +201,65 @@ pub fn keyword(word: &str) -> Option<&'static str> {
             "`preopen \"/guest\" from host \"/dir\" [readonly];` passes a host directory at run \
              time, remapped"
         }
+        "tcp" => {
+            "`tcp connect \"HOST:PORTS\", ...;` allows outgoing connections; `tcp listen \
+             \"ADDR:PORTS\", ...;` binding, listening and accepting there"
+        }
+        "udp" => {
+            "`udp send \"HOST:PORTS\", ...;` allows datagrams to (and replies from) there; `udp \
+             bind \"ADDR:PORTS\", ...;` binding a local address and receiving from anyone"
+        }
+        "dns" => "`dns resolve \"NAME\", ...;` allows looking up these names (`*.suffix`, `*`)",
         "include" => "`include \"GLOB\", ...;` embeds only the matching files of the mount",
         "exclude" => "`exclude \"GLOB\", ...;` leaves the matching files of the mount out",
         _ => return None,
     })
+}
+
+const PATTERNS: &str = "An address pattern is `HOST:PORTS`: HOST an IPv4 address, `[IPv6]`, a \
+                        CIDR block (`10.0.0.0/8`, `[fd00::]/8`), a DNS name, `*.example.com` \
+                        (its subdomains, not the name itself) or `*`; PORTS a port, a range \
+                        `8000-8999` or `*`. Names compare case-insensitively.";
+
+/// Markdown for a network rule (hover and completion).
+pub fn net_rule(rule: NetRule) -> String {
+    let what = match rule {
+        NetRule::TcpConnect => {
+            "outgoing TCP connections to the addresses listed (and the ephemeral bind a \
+             connect makes). A name's addresses are allowed as the lookup of that name returned \
+             them: the adapter pins each address to the names it was resolved from. Anything \
+             else is `access-denied`, never passed to the host."
+        }
+        NetRule::TcpListen => {
+            "binding these local addresses, listening there and accepting connections from any \
+             peer. Port 0 asks for any free port."
+        }
+        NetRule::UdpSend => {
+            "binding an ephemeral port and sending datagrams to the addresses listed; replies \
+             are received from them only, datagrams from anyone else are dropped, as a \
+             firewall would."
+        }
+        NetRule::UdpBind => {
+            "binding these local addresses and receiving datagrams from any sender; replies go \
+             to senders the socket has heard from (other destinations need `udp send`)."
+        }
+        NetRule::DnsResolve => {
+            "looking up these names (`db.internal`, `*.example.com`, `*`). Names in `tcp`/`udp` \
+             rules may be looked up without it; any other lookup is `access-denied`."
+        }
+    };
+    let patterns = if rule == NetRule::DnsResolve {
+        ""
+    } else {
+        PATTERNS
+    };
+    format!(
+        "**`{} {} \"…\", …;`** — {what} {patterns}\n\nWith any `tcp`, `udp` or `dns` rule the \
+         network is what the rules allow: the adapter checks every call inside the component, \
+         so the rules hold on any host.",
+        rule.proto(),
+        rule.verb()
+    )
 }
 
 /// What a stream mode does (for completion).

@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
 use virtc_grammar::{Span, Text};
+use virtc_policy::net::{NetAccess, Network};
 use virtc_policy::{Access, Args, StreamMode};
 
 use super::settings::{
-    ArgsSetting, Key, Located, Mount, Setting, Stream, Subsystem, describe, file_settings,
+    ArgsSetting, Key, Located, Mount, NetPattern, NetRule, Setting, Stream, Subsystem, describe,
+    file_settings,
 };
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diagnostic, report};
@@ -36,6 +38,9 @@ pub struct Merged {
     pub import_deny: Vec<(String, Origin)>,
     pub mounts: Vec<(Mount, Origin)>,
     pub files: Vec<(Setting, Origin)>,
+    /// Network rules in order, each pattern with its string's place. An explicit `allow
+    /// sockets;` or `deny sockets;` after them (in a file that `use`s theirs) replaces them.
+    pub net: Vec<(NetRule, NetPattern, Origin)>,
 }
 
 /// The checked policy of `root`.
@@ -113,8 +118,23 @@ fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mu
                 .config_deny
                 .extend(globs.iter().map(|g| (g.clone(), origin))),
             Setting::Mount(mount) => merged.mounts.push((mount.clone(), origin)),
+            Setting::Net { rule, patterns } => {
+                merged.net.extend(patterns.iter().map(|(pattern, span)| {
+                    let at = Origin { file, span: *span };
+                    (*rule, pattern.clone(), at)
+                }))
+            }
             Setting::File { .. } => merged.files.push(((*located.setting).clone(), origin)),
             setting => {
+                if let Setting::Grant {
+                    subsystem: Subsystem::Sockets,
+                    ..
+                } = setting
+                    && !located.implied
+                {
+                    // The later word on the network: rules from earlier files no longer apply.
+                    merged.net.clear();
+                }
                 let Some(key) = setting.key() else { continue };
                 match merged.keyed.entry(key) {
                     Entry::Vacant(entry) => {
@@ -170,7 +190,7 @@ fn lower(merged: &Merged) -> PolicyIr {
     ir.runtime.clocks = grant(Subsystem::Clocks);
     ir.runtime.exit = grant(Subsystem::Exit);
     ir.runtime.fs = grant(Subsystem::Fs);
-    ir.sockets = grant(Subsystem::Sockets);
+    ir.runtime.net = lower_net(merged, grant(Subsystem::Sockets));
     ir.http = grant(Subsystem::Http);
     ir.config = grant(Subsystem::Config);
     ir.env_host = grant(Subsystem::Env) == Access::Host;
@@ -258,6 +278,31 @@ fn lower(merged: &Merged) -> PolicyIr {
         ir.runtime.env.args = Args::Host;
     }
     ir
+}
+
+/// The network: the rules when there are any (they refine `allow all;` and `deny all;`), else
+/// what `sockets` is granted.
+fn lower_net(merged: &Merged, sockets: Access) -> Network {
+    let mut net = Network {
+        access: match sockets {
+            Access::Host => NetAccess::Host,
+            Access::Deny => NetAccess::Deny,
+        },
+        ..Network::default()
+    };
+    for (rule, pattern, _) in &merged.net {
+        net.access = NetAccess::Rules;
+        match (rule, pattern) {
+            (NetRule::DnsResolve, NetPattern::Name(name)) => net.dns.push(name.clone()),
+            (NetRule::TcpConnect, NetPattern::Addr(a)) => net.tcp_connect.push(a.clone()),
+            (NetRule::TcpListen, NetPattern::Addr(a)) => net.tcp_listen.push(a.clone()),
+            (NetRule::UdpSend, NetPattern::Addr(a)) => net.udp_send.push(a.clone()),
+            (NetRule::UdpBind, NetPattern::Addr(a)) => net.udp_bind.push(a.clone()),
+            // Lowering pairs each rule with its kind of pattern.
+            (_, NetPattern::Name(_) | NetPattern::Addr(_)) => {}
+        }
+    }
+    net
 }
 
 /// `allow env;` with virtual variables or globs: they could not apply.

@@ -446,3 +446,93 @@ fn host_file_naming_no_file() {
         "file \"/etc/hosts\" from host \"/\";\n"
     )]));
 }
+
+/// Every problem a network pattern can have, labelled inside its string (escapes included),
+/// and unknown verbs with a suggestion.
+#[test]
+fn network_patterns_are_checked_where_written() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        concat!(
+            "tcp connect \"db.internal:5432\", \"10.1.0.0/16:8000-8999\", \"db..internal:80\";\n",
+            "tcp connect \"10.1.0.1/16:80\", \"10.0.0.0/33:80\", \"[fd00::1:80\", \"fd00::1:80\";\n",
+            "tcp connect \"host:99999\", \"host:9000-8000\", \"host:http\", \"host:0\", \"host\";\n",
+            "tcp connect \"\\u{41}pi.example.com:0\", \"*.:80\", \"a.*.com:80\", \"\\u{2603}.com:1\";\n",
+            "udp bind \"0.0.0.0:0\", \"[::]:5353\";\n",
+            "udp send \"10.0.0.53:0\";\n",
+            "dns resolve \"*.example.com\", \"10.0.0.1\", \"db.internal:53\";\n",
+            "tcp conect \"a:1\";\n",
+            "udp listen \"0.0.0.0:53\";\n",
+            "dns lookup \"a\";\n",
+        )
+    )]));
+}
+
+/// `allow sockets;` or `deny sockets;` with address rules in one file is a conflict; a
+/// profile's `deny sockets;` is refined by rules without complaint, and `allow all;` too.
+#[test]
+fn sockets_with_rules_conflict() {
+    insta::assert_snapshot!(check(&[
+        (
+            "policy.virt",
+            "use \"./base.virt\";\nallow sockets;\ntcp connect \"127.0.0.1:80\";\n"
+        ),
+        ("base.virt", "deny sockets;\n"),
+    ]));
+    insta::assert_snapshot!(
+        "sockets_refined_without_complaint",
+        check(&[
+            (
+                "policy.virt",
+                "use \"./base.virt\";\nallow all;\ntcp connect \"127.0.0.1:80\";\n"
+            ),
+            ("base.virt", "deny sockets;\n"),
+        ])
+    );
+}
+
+/// The network as the adapter gets it: rules (with access `Rules`) whatever a used file or
+/// `allow all;` said before them; a later explicit `allow sockets;` replaces a used file's rules.
+#[test]
+fn network_lowering() {
+    let net = |files: &[(&str, &str)]| {
+        let mut db = Database::default();
+        let mut root = None;
+        for (name, text) in files {
+            let file = db.set_file(&Path::new("/virt").join(name), text.to_string());
+            root.get_or_insert(file);
+        }
+        check_policy(&db, root.unwrap()).ir.runtime.net.clone()
+    };
+    use virtc_policy::net::NetAccess;
+    assert_eq!(net(&[("p.virt", "")]).access, NetAccess::Deny);
+    assert_eq!(net(&[("p.virt", "allow sockets;")]).access, NetAccess::Host);
+    assert_eq!(net(&[("p.virt", "allow all;")]).access, NetAccess::Host);
+    let rules = net(&[(
+        "p.virt",
+        "allow all;\ntcp connect \"db.internal:5432\";\ntcp listen \"127.0.0.1:0\";\n\
+         udp send \"10.0.0.53:53\";\nudp bind \"0.0.0.0:5353\";\ndns resolve \"*.example.com\";\n",
+    )]);
+    assert_eq!(rules.access, NetAccess::Rules);
+    assert_eq!(
+        [
+            rules.tcp_connect.len(),
+            rules.tcp_listen.len(),
+            rules.udp_send.len(),
+            rules.udp_bind.len(),
+            rules.dns.len()
+        ],
+        [1, 1, 1, 1, 1]
+    );
+    let replaced = net(&[
+        ("p.virt", "use \"./b.virt\";\nallow sockets;\n"),
+        ("b.virt", "tcp connect \"a:1\";\n"),
+    ]);
+    assert_eq!(replaced.access, NetAccess::Host);
+    assert!(replaced.tcp_connect.is_empty());
+    let refined = net(&[
+        ("p.virt", "use \"./b.virt\";\ntcp connect \"a:1\";\n"),
+        ("b.virt", "allow sockets;\n"),
+    ]);
+    assert_eq!(refined.access, NetAccess::Rules);
+}

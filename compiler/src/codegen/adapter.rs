@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result, bail};
+use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor};
 use virtc_policy::{Access, StreamMode};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
@@ -50,7 +51,7 @@ pub fn host_allowed(policy: &PolicyIr, package: &str, interface: &str) -> bool {
         Governor::Clocks => runtime.clocks == Access::Host,
         Governor::Streams(set) => policy.streams(set).any(|m| m == StreamMode::Host),
         Governor::Files => files_host,
-        Governor::Sockets => policy.sockets == Access::Host,
+        Governor::Sockets => policy.runtime.net.access != NetAccess::Deny,
         Governor::Http => policy.http == Access::Host,
         Governor::Config | Governor::EntryPoint => false,
         // A host stream, pollable or error can exist only where something host-backed hands
@@ -60,7 +61,7 @@ pub fn host_allowed(policy: &PolicyIr, package: &str, interface: &str) -> bool {
             [stdio.stdin, stdio.stdout, stdio.stderr].contains(&StreamMode::Host)
                 || runtime.clocks == Access::Host
                 || files_host
-                || policy.sockets == Access::Host
+                || policy.runtime.net.access != NetAccess::Deny
                 || policy.http == Access::Host
         }
     }

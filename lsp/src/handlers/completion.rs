@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
+use virtc::analyse::settings::NetRule;
 use virtc_grammar::STATEMENT_KEYWORDS;
 
 use crate::cursor::{self, Cursor, Word};
@@ -101,6 +102,23 @@ pub fn items(doc: &Document, pos: Position, host_env: &[String]) -> Vec<Completi
         import.sort_text = Some("~import".into());
         items.push(import);
         return items;
+    }
+    if let [Word::Name(proto)] = cursor.before.as_slice()
+        && matches!(proto.as_str(), "tcp" | "udp" | "dns")
+    {
+        return NetRule::ALL
+            .into_iter()
+            .filter(|r| r.proto() == proto)
+            .map(|rule| {
+                item(
+                    rule.verb(),
+                    CompletionItemKind::KEYWORD,
+                    None,
+                    Some(docs::net_rule(rule)),
+                    range,
+                )
+            })
+            .collect();
     }
     if let [Word::Name(stream)] = cursor.before.as_slice()
         && matches!(stream.as_str(), "stdin" | "stdout" | "stderr" | "stdio")

@@ -116,6 +116,16 @@ fn symbol(db: &dyn Db, file: SourceFile, stmt: &Stmt) -> Option<DocumentSymbol> 
                 stmt.span,
             )
         }
+        StmtKind::Net {
+            proto,
+            verb,
+            patterns,
+        } => (
+            format!("{} {}", proto.name, verb.name),
+            SymbolKind::ARRAY,
+            Some(patterns.iter().map(source).collect::<Vec<_>>().join(", ")),
+            stmt.span,
+        ),
         StmtKind::Args(ArgsMode::Word(w)) => {
             (format!("args {}", w.name), SymbolKind::KEY, None, w.span)
         }

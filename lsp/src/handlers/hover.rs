@@ -4,6 +4,7 @@
 use globset::Glob;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
+use virtc::analyse::settings::NetRule;
 use virtc::analyse::syntax::parse_file;
 use virtc::analyse::uses::file_uses;
 use virtc::db::{Database, Db, SourceFile};
@@ -203,6 +204,9 @@ fn meaning(db: &dyn Db, file: SourceFile, stmt: &Stmt, host_env: &[String]) -> O
             }
         ),
         StmtKind::UseProfile { .. } | StmtKind::UseFile(_) => use_doc(db, file, stmt)?,
+        StmtKind::Net { proto, verb, .. } => {
+            docs::net_rule(NetRule::from_words(&proto.name, &verb.name)?)
+        }
         StmtKind::Error => return None,
     })
 }

@@ -53,7 +53,7 @@ pub fn tokens(db: &dyn Db, file: SourceFile) -> Vec<SemanticToken> {
             StmtKind::Allow(w) | StmtKind::Deny(w) => {
                 roles.insert(w.span.start, SemanticTokenType::ENUM_MEMBER);
             }
-            StmtKind::Stdio { mode, .. } => {
+            StmtKind::Stdio { mode, .. } | StmtKind::Net { verb: mode, .. } => {
                 roles.insert(mode.span.start, SemanticTokenType::ENUM_MEMBER);
             }
             StmtKind::Args(ArgsMode::Word(w)) => {

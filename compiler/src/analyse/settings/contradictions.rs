@@ -52,6 +52,44 @@ pub(super) fn report_contradictions(db: &dyn Db, file: SourceFile, settings: &[L
         }
         seen.insert(key, located);
     }
+    report_sockets_with_rules(db, file, settings);
+}
+
+/// `allow sockets;` or `deny sockets;` written in the file that also writes address rules: the
+/// one passes the host's network through untouched, the other denies it all, so either leaves
+/// the rules meaningless.
+fn report_sockets_with_rules(db: &dyn Db, file: SourceFile, settings: &[Located]) {
+    let grant = settings.iter().find(|l| {
+        !l.implied
+            && matches!(
+                *l.setting,
+                Setting::Grant {
+                    subsystem: Subsystem::Sockets,
+                    ..
+                }
+            )
+    });
+    let rule = settings
+        .iter()
+        .find(|l| matches!(*l.setting, Setting::Net { .. }));
+    let (Some(grant), Some(rule)) = (grant, rule) else {
+        return;
+    };
+    let Setting::Grant { allow, .. } = *grant.setting else {
+        return;
+    };
+    let meaning = if allow {
+        "the host's network, untouched"
+    } else {
+        "no network at all"
+    };
+    report(
+        db,
+        Diagnostic::error("V0020", "conflicting statements for `sockets`")
+            .primary(file, grant.span, format!("this statement means {meaning}…"))
+            .secondary(file, rule.span, "…contradicts this rule")
+            .help("with `tcp`, `udp` or `dns` rules the network is what they allow and nothing else: remove the `allow sockets;` or `deny sockets;`"),
+    );
 }
 
 /// Words for a key in messages.

@@ -59,6 +59,13 @@ impl Located {
                 source: source.clone(),
                 source_span: moved(*source_span, by),
             }),
+            Setting::Net { rule, patterns } => Arc::new(Setting::Net {
+                rule: *rule,
+                patterns: patterns
+                    .iter()
+                    .map(|(p, span)| (p.clone(), moved(*span, by)))
+                    .collect(),
+            }),
             _ => self.setting.clone(),
         };
         Located {
@@ -190,6 +197,16 @@ pub(super) fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>)
                     },
                     false,
                 );
+            }
+        }
+        StmtKind::Net {
+            proto,
+            verb,
+            patterns,
+        } => {
+            if let Some(rule) = net::rule(cx, proto, verb) {
+                let patterns = net::patterns(cx, rule, patterns);
+                push(Setting::Net { rule, patterns }, false);
             }
         }
         StmtKind::ConfigAllow(p) => push(Setting::ConfigAllow(globs(cx, p)), false),

@@ -12,11 +12,13 @@ use virtc_policy::StreamMode;
 
 mod contradictions;
 mod lower;
+mod net;
 
 pub use contradictions::describe;
 use contradictions::report_contradictions;
 pub(crate) use lower::glob_error;
 use lower::{Lowering, lower_stmt};
+pub use net::{NetPattern, NetRule};
 
 use super::memory::TextMemory;
 use super::syntax::parse_file;
@@ -141,6 +143,11 @@ pub enum Setting {
         source: FileSource,
         /// The string naming the source.
         source_span: Span,
+    },
+    /// `tcp connect "…";` and the other network rules: the valid patterns, each with its string.
+    Net {
+        rule: NetRule,
+        patterns: Vec<(NetPattern, Span)>,
     },
     /// `use …;` at this position: the used file's settings apply here.
     Use(SourceFile),
