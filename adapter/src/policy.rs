@@ -5,8 +5,9 @@
 //! the subsystem governing them through: the rule is `host_allowed` in
 //! `compiler/src/codegen/adapter.rs`, derived from the interface registry
 //! (`adapter/policy/src/registry.rs`). The code here follows it: a host import is called only
-//! where the policy grants the host (e.g. [`fs_host`] for the file system); sockets and HTTP are
-//! exported only when they pass through, so their wrappers always forward.
+//! where the policy grants the host (e.g. [`fs_host`] for the file system; for the network,
+//! `crate::sockets` calls the host only when the policy has rules or `allow sockets;`); HTTP is
+//! exported only when it passes through, so its wrappers always forward.
 //!
 //! The embedded image is not copied: it is read in place from the policy's bytes, which live in
 //! the module's memory for the instance's life.

@@ -10,6 +10,7 @@ mod codec;
 mod glob;
 pub mod image;
 pub mod net;
+pub mod pins;
 pub mod registry;
 
 pub use codec::DecodeError;

@@ -1,7 +1,14 @@
-//! `wasi:sockets`: the host's sockets, each wrapped in an adapter resource so that the streams,
-//! pollables and errors they hand out are the adapter's `wasi:io` ones.
+//! `wasi:sockets`: the network as the policy says (`virtc_policy::net`).
 //!
-//! Everything forwards to the host as is; the wrappers leave room for filtering later.
+//! - `allow sockets;`: the host's sockets, each wrapped in an adapter resource so that the
+//!   streams, pollables and errors they hand out are the adapter's `wasi:io` ones; every call
+//!   forwards unchanged.
+//! - denied (the default): a virtual network without a host behind it. Creating a socket and
+//!   looking a name up are `access-denied`; the compiler strips the host's `wasi:sockets`
+//!   imports, so nothing here may call one.
+//! - `tcp`/`udp`/`dns` rules: the host's sockets, every call checked first. A denial is
+//!   `access-denied` where the call can fail, and a datagram from a sender no rule allows is
+//!   dropped. Names are pinned to the addresses their lookups returned ([`pins`]).
 
 mod instance_network;
 mod ip_name_lookup;
@@ -10,3 +17,70 @@ mod tcp;
 mod tcp_create_socket;
 mod udp;
 mod udp_create_socket;
+
+use core::cell::UnsafeCell;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use virtc_policy::net::{NetAccess, Network};
+use virtc_policy::pins::Pins;
+
+use crate::bindings::exports::wasi::sockets::network::{IpAddress, IpSocketAddress};
+
+/// The network part of the policy.
+fn rules() -> &'static Network {
+    &crate::policy::get().net
+}
+
+/// Whether calls are checked against rules (else they forward, or the network is virtual).
+fn filtered() -> bool {
+    rules().access == NetAccess::Rules
+}
+
+/// The instance's pinned addresses.
+struct PinTable(UnsafeCell<Pins>);
+
+// SAFETY: wasm32 without threads; nothing here is ever shared across threads.
+unsafe impl Sync for PinTable {}
+
+static PINS: PinTable = PinTable(UnsafeCell::new(Pins::new()));
+
+/// Runs `f` on the pinned addresses.
+fn with_pins<R>(f: impl FnOnce(&mut Pins) -> R) -> R {
+    // SAFETY: single-threaded, and `f` (code of this module, which never re-enters) holds the
+    // only reference while it runs.
+    f(unsafe { &mut *PINS.0.get() })
+}
+
+/// The names `ip` was resolved from, owned (the check borrows them briefly).
+fn pinned_names(ip: IpAddr) -> Vec<String> {
+    with_pins(|pins| pins.names(ip).into_iter().map(str::to_owned).collect())
+}
+
+/// Checks `ip:port` with one of `Network`'s `may_*` functions, given the names pinned to it.
+fn allowed(check: fn(&Network, IpAddr, u16, &[&str]) -> bool, ip: IpAddr, port: u16) -> bool {
+    let names = pinned_names(ip);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    check(rules(), ip, port, &names)
+}
+
+fn ip(address: &IpAddress) -> IpAddr {
+    match *address {
+        IpAddress::Ipv4((a, b, c, d)) => IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
+        IpAddress::Ipv6((a, b, c, d, e, f, g, h)) => {
+            IpAddr::V6(Ipv6Addr::new(a, b, c, d, e, f, g, h))
+        }
+    }
+}
+
+/// The address and port of a socket address.
+fn ip_port(address: &IpSocketAddress) -> (IpAddr, u16) {
+    match address {
+        IpSocketAddress::Ipv4(a) => (ip(&IpAddress::Ipv4(a.address)), a.port),
+        IpSocketAddress::Ipv6(a) => (ip(&IpAddress::Ipv6(a.address)), a.port),
+    }
+}
+
+/// Binding the unspecified address on port 0: the ephemeral bind a connect or a send makes.
+fn is_ephemeral(ip: IpAddr, port: u16) -> bool {
+    ip.is_unspecified() && port == 0
+}

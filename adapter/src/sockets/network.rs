@@ -6,20 +6,30 @@ use crate::Adapter;
 use crate::bindings::exports::wasi::sockets::network as api;
 use crate::bindings::wasi::sockets::network as host;
 
-/// The adapter's `network` resource: a host network.
+/// The adapter's `network` resource: a host network, or none when the network is denied.
 pub struct Network {
-    host: host::Network,
+    host: Option<host::Network>,
 }
 
 impl Network {
     /// Wraps a host network into the adapter's resource.
     pub fn from_host(host: host::Network) -> api::Network {
-        api::Network::new(Network { host })
+        api::Network::new(Network { host: Some(host) })
     }
 
-    /// The host network behind a borrowed one.
-    pub fn host(network: api::NetworkBorrow<'_>) -> &host::Network {
-        &network.get::<Network>().host
+    /// The network of a policy that denies it: nothing behind it.
+    pub fn virtual_network() -> api::Network {
+        api::Network::new(Network { host: None })
+    }
+
+    /// The host network behind a borrowed one (`access-denied` for the virtual network, which
+    /// no socket can use anyway, since none can be created).
+    pub fn host(network: api::NetworkBorrow<'_>) -> Result<&host::Network, api::ErrorCode> {
+        network
+            .get::<Network>()
+            .host
+            .as_ref()
+            .ok_or(api::ErrorCode::AccessDenied)
     }
 }
 

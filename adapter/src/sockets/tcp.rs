@@ -1,5 +1,9 @@
 //! `wasi:sockets/tcp`: the adapter's `tcp-socket`, a host socket whose streams and pollables
-//! come back wrapped.
+//! come back wrapped. Under rules, binding, listening and connecting are checked first:
+//! `tcp listen` rules allow binding (then listening and accepting from any peer), `tcp connect`
+//! rules connecting and the ephemeral bind a connect makes.
+
+use core::cell::Cell;
 
 use super::network::Network;
 use crate::Adapter;
@@ -10,16 +14,22 @@ use crate::bindings::exports::wasi::sockets::tcp::{
 use crate::bindings::wasi::sockets::tcp as host;
 use crate::io::poll;
 use crate::io::streams::{input_from_host, output_from_host};
+use virtc_policy::net::Network as Rules;
 
 /// The adapter's `tcp-socket` resource.
 pub struct TcpSocket {
     host: host::TcpSocket,
+    /// Bound to an address a `tcp listen` rule allows: it may listen.
+    may_listen: Cell<bool>,
 }
 
 impl TcpSocket {
     /// Wraps a host socket into the adapter's resource.
     pub fn from_host(host: host::TcpSocket) -> api::TcpSocket {
-        api::TcpSocket::new(TcpSocket { host })
+        api::TcpSocket::new(TcpSocket {
+            host,
+            may_listen: Cell::new(false),
+        })
     }
 }
 
@@ -33,9 +43,20 @@ impl api::GuestTcpSocket for TcpSocket {
         network: NetworkBorrow<'_>,
         local_address: IpSocketAddress,
     ) -> Result<(), ErrorCode> {
-        Ok(self
-            .host
-            .start_bind(Network::host(network), local_address.into())?)
+        let mut listen = false;
+        if super::filtered() {
+            let (ip, port) = super::ip_port(&local_address);
+            listen = super::allowed(Rules::may_listen, ip, port);
+            let for_connect =
+                super::is_ephemeral(ip, port) && !super::rules().tcp_connect.is_empty();
+            if !listen && !for_connect {
+                return Err(ErrorCode::AccessDenied);
+            }
+        }
+        self.host
+            .start_bind(Network::host(network)?, local_address.into())?;
+        self.may_listen.set(listen);
+        Ok(())
     }
 
     fn finish_bind(&self) -> Result<(), ErrorCode> {
@@ -47,9 +68,15 @@ impl api::GuestTcpSocket for TcpSocket {
         network: NetworkBorrow<'_>,
         remote_address: IpSocketAddress,
     ) -> Result<(), ErrorCode> {
+        if super::filtered() {
+            let (ip, port) = super::ip_port(&remote_address);
+            if !super::allowed(Rules::may_connect, ip, port) {
+                return Err(ErrorCode::AccessDenied);
+            }
+        }
         Ok(self
             .host
-            .start_connect(Network::host(network), remote_address.into())?)
+            .start_connect(Network::host(network)?, remote_address.into())?)
     }
 
     fn finish_connect(&self) -> Result<(InputStream, OutputStream), ErrorCode> {
@@ -58,6 +85,10 @@ impl api::GuestTcpSocket for TcpSocket {
     }
 
     fn start_listen(&self) -> Result<(), ErrorCode> {
+        // Unbound, the host would bind an ephemeral address implicitly: no rule names that.
+        if super::filtered() && !self.may_listen.get() {
+            return Err(ErrorCode::AccessDenied);
+        }
         Ok(self.host.start_listen()?)
     }
 

@@ -1,5 +1,12 @@
 //! `wasi:sockets/udp`: the adapter's `udp-socket` and datagram streams, host ones whose
-//! pollables come back wrapped.
+//! pollables come back wrapped. Under rules: a `udp bind` rule allows binding its address and
+//! receiving from anyone (and replying to senders heard from); a `udp send` rule allows the
+//! ephemeral bind, sending to its destinations and receiving from them only. Datagrams from
+//! anyone else are dropped; a send whose first destination is denied is `access-denied`, one
+//! with a denied destination later sends the datagrams before it.
+
+use core::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use super::network::Network;
 use crate::Adapter;
@@ -9,26 +16,63 @@ use crate::bindings::exports::wasi::sockets::udp::{
 };
 use crate::bindings::wasi::sockets::udp as host;
 use crate::io::poll;
+use virtc_policy::net::Network as Rules;
+use virtc_policy::pins::{Heard, allowed_prefix};
+
+/// What a socket and its streams share under rules.
+#[derive(Default)]
+struct Filter {
+    /// Bound to an address a `udp bind` rule allows: receives from anyone.
+    open: Cell<bool>,
+    /// The senders an open socket has received from (it may reply to them).
+    heard: RefCell<Heard>,
+}
+
+impl Filter {
+    /// Whether a datagram may go to `address`.
+    fn may_send(&self, address: &IpSocketAddress) -> bool {
+        let (ip, port) = super::ip_port(address);
+        super::allowed(Rules::may_send_udp, ip, port)
+            || (self.open.get() && self.heard.borrow().contains(ip, port))
+    }
+
+    /// Whether a datagram from `address` reaches the component (and, if so, notes the sender).
+    fn may_receive(&self, address: &IpSocketAddress) -> bool {
+        let (ip, port) = super::ip_port(address);
+        if self.open.get() {
+            self.heard.borrow_mut().record(ip, port);
+            return true;
+        }
+        super::allowed(Rules::may_send_udp, ip, port)
+    }
+}
 
 /// The adapter's `udp-socket` resource.
 pub struct UdpSocket {
     host: host::UdpSocket,
+    /// Under rules: what the socket may send to and receive from.
+    filter: Option<Rc<Filter>>,
 }
 
 /// The adapter's `incoming-datagram-stream` resource.
 pub struct IncomingDatagramStream {
     host: host::IncomingDatagramStream,
+    filter: Option<Rc<Filter>>,
 }
 
 /// The adapter's `outgoing-datagram-stream` resource.
 pub struct OutgoingDatagramStream {
     host: host::OutgoingDatagramStream,
+    filter: Option<Rc<Filter>>,
+    /// The remote address given to `stream`, where datagrams without one go.
+    remote: Option<IpSocketAddress>,
 }
 
 impl UdpSocket {
     /// Wraps a host socket into the adapter's resource.
     pub fn from_host(host: host::UdpSocket) -> api::UdpSocket {
-        api::UdpSocket::new(UdpSocket { host })
+        let filter = super::filtered().then(Rc::default);
+        api::UdpSocket::new(UdpSocket { host, filter })
     }
 }
 
@@ -44,9 +88,21 @@ impl api::GuestUdpSocket for UdpSocket {
         network: NetworkBorrow<'_>,
         local_address: IpSocketAddress,
     ) -> Result<(), ErrorCode> {
-        Ok(self
-            .host
-            .start_bind(Network::host(network), local_address.into())?)
+        let mut open = false;
+        if self.filter.is_some() {
+            let (ip, port) = super::ip_port(&local_address);
+            open = super::allowed(Rules::may_bind_udp, ip, port);
+            let for_send = super::is_ephemeral(ip, port) && !super::rules().udp_send.is_empty();
+            if !open && !for_send {
+                return Err(ErrorCode::AccessDenied);
+            }
+        }
+        self.host
+            .start_bind(Network::host(network)?, local_address.into())?;
+        if let Some(filter) = &self.filter {
+            filter.open.set(open);
+        }
+        Ok(())
     }
 
     fn finish_bind(&self) -> Result<(), ErrorCode> {
@@ -57,10 +113,22 @@ impl api::GuestUdpSocket for UdpSocket {
         &self,
         remote_address: Option<IpSocketAddress>,
     ) -> Result<(api::IncomingDatagramStream, api::OutgoingDatagramStream), ErrorCode> {
+        if let (Some(filter), Some(remote)) = (&self.filter, &remote_address)
+            && !filter.may_send(remote)
+        {
+            return Err(ErrorCode::AccessDenied);
+        }
         let (incoming, outgoing) = self.host.stream(remote_address.map(Into::into))?;
         Ok((
-            api::IncomingDatagramStream::new(IncomingDatagramStream { host: incoming }),
-            api::OutgoingDatagramStream::new(OutgoingDatagramStream { host: outgoing }),
+            api::IncomingDatagramStream::new(IncomingDatagramStream {
+                host: incoming,
+                filter: self.filter.clone(),
+            }),
+            api::OutgoingDatagramStream::new(OutgoingDatagramStream {
+                host: outgoing,
+                filter: self.filter.clone(),
+                remote: remote_address,
+            }),
         ))
     }
 
@@ -107,15 +175,21 @@ impl api::GuestUdpSocket for UdpSocket {
 
 impl api::GuestIncomingDatagramStream for IncomingDatagramStream {
     fn receive(&self, max_results: u64) -> Result<Vec<IncomingDatagram>, ErrorCode> {
-        Ok(self
+        let received = self
             .host
             .receive(max_results)?
             .into_iter()
             .map(|d| IncomingDatagram {
                 data: d.data,
                 remote_address: d.remote_address.into(),
-            })
-            .collect())
+            });
+        Ok(match &self.filter {
+            None => received.collect(),
+            // Dropped as a firewall would: the component never learns they came.
+            Some(filter) => received
+                .filter(|d| filter.may_receive(&d.remote_address))
+                .collect(),
+        })
     }
 
     fn subscribe(&self) -> Pollable {
@@ -128,7 +202,18 @@ impl api::GuestOutgoingDatagramStream for OutgoingDatagramStream {
         Ok(self.host.check_send()?)
     }
 
-    fn send(&self, datagrams: Vec<OutgoingDatagram>) -> Result<u64, ErrorCode> {
+    fn send(&self, mut datagrams: Vec<OutgoingDatagram>) -> Result<u64, ErrorCode> {
+        if let Some(filter) = &self.filter {
+            let allowed = datagrams.iter().map(|d| {
+                // Without an address (and none given to `stream`) the host refuses it.
+                d.remote_address
+                    .as_ref()
+                    .or(self.remote.as_ref())
+                    .is_none_or(|to| filter.may_send(to))
+            });
+            let count = allowed_prefix(allowed).ok_or(ErrorCode::AccessDenied)?;
+            datagrams.truncate(count);
+        }
         let datagrams: Vec<host::OutgoingDatagram> = datagrams
             .into_iter()
             .map(|d| host::OutgoingDatagram {
