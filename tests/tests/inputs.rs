@@ -46,7 +46,7 @@ fn unsupported_denied_interface() {
     // A component importing an interface virtc cannot virtualize yet, under a policy that
     // denies it: an error, not a silent pass-through.
     let bytes = rename_imports(&guest("probe"), |name| {
-        name.replace("wasi:cli/terminal-stdin@", "wasi:sockets/tcp@")
+        name.replace("wasi:cli/terminal-stdin@", "wasi:http/outgoing-handler@")
     });
     match compile("stdout allow;", Some(&bytes)) {
         Err(Failure::Policy(diagnostics)) => {
@@ -54,9 +54,9 @@ fn unsupported_denied_interface() {
                 .iter()
                 .find(|d| d.code == "V0041")
                 .expect("V0041");
-            assert!(d.message.contains("wasi:sockets/tcp"), "{}", d.message);
+            assert!(d.message.contains("wasi:http/outgoing-handler"), "{}", d.message);
         }
         Err(Failure::Input(m)) => panic!("unexpected input error {m}"),
-        Ok(_) => panic!("compiled although sockets are denied"),
+        Ok(_) => panic!("compiled although HTTP is denied"),
     }
 }
