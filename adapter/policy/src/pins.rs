@@ -2,10 +2,12 @@
 //! resolved address came from (so a name rule allows exactly the addresses its lookups
 //! returned), and which senders a `udp bind` socket has heard from (so it may reply to them).
 //! Both are bounded, so a component cannot grow the adapter's memory by looking names up.
+//! With them, the other pure decisions of the adapter's socket wrappers (how a bind is allowed,
+//! what a lookup is, how much of a datagram batch goes), so that all are tested natively.
 
 use std::net::IpAddr;
 
-use crate::net::canonical;
+use crate::net::{Network, canonical};
 
 /// Addresses pinned to the names they were resolved from, for the instance's lifetime.
 ///
@@ -71,12 +73,23 @@ impl Heard {
 
     pub fn record(&mut self, ip: IpAddr, port: u16) {
         let sender = (canonical(ip), port);
-        if let Some(i) = self.senders.iter().position(|s| *s == sender) {
-            self.senders.remove(i);
-        } else if self.senders.len() >= Self::MAX {
-            self.senders.remove(0);
+        // Rotating rather than `Vec::remove`, which would bring a panic path (and the
+        // formatting machinery behind it) into the adapter.
+        let stale = match self.senders.iter().position(|s| *s == sender) {
+            Some(i) => self.senders.get_mut(i..),
+            None if self.senders.len() >= Self::MAX => Some(&mut self.senders[..]),
+            None => None,
+        };
+        match stale {
+            // The sender heard again, or the oldest: moved to the end, then replaced.
+            Some(tail) => {
+                tail.rotate_left(1);
+                if let Some(last) = tail.last_mut() {
+                    *last = sender;
+                }
+            }
+            None => self.senders.push(sender),
         }
-        self.senders.push(sender);
     }
 
     pub fn contains(&self, ip: IpAddr, port: u16) -> bool {
@@ -85,13 +98,69 @@ impl Heard {
 }
 
 /// Whether a name passed to `resolve-addresses` is an IP address written out (no DNS is
-/// involved: the host returns it as it is).
+/// involved: the host returns it as it is, or refuses it). Besides IPv4 and IPv6 addresses
+/// (IPv6 possibly in brackets), that is any name whose last label is a number (`127.1`,
+/// `0x7f.1`, `2130706433`): resolvers following the WHATWG host rules, as wasmtime's does
+/// through the `url` crate, read those as IPv4 addresses (or reject them), never as names to
+/// look up. A trailing dot and ASCII case are ignored, as in names.
 pub fn is_ip_literal(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
     let bare = name
         .strip_prefix('[')
         .and_then(|n| n.strip_suffix(']'))
         .unwrap_or(name);
-    bare.parse::<IpAddr>().is_ok()
+    if bare.parse::<IpAddr>().is_ok() {
+        return true;
+    }
+    let last = name.rsplit('.').next().unwrap_or_default();
+    let hex = last
+        .strip_prefix("0x")
+        .or_else(|| last.strip_prefix("0X"))
+        .is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_hexdigit()));
+    !last.is_empty() && (hex || last.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// How a bind is allowed under rules; a socket's wrapper remembers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bind {
+    /// A `tcp listen` or `udp bind` rule allows the address: a TCP socket may then listen (and
+    /// accept from any peer), a UDP socket receives from any sender (and may reply to it).
+    Rule,
+    /// The ephemeral bind (the unspecified address, port 0) that a `tcp connect` or `udp send`
+    /// rule permits: for connecting or sending only.
+    Ephemeral,
+}
+
+/// Binding the unspecified address (`0.0.0.0`, `::`) on port 0: the bind a connect or a send
+/// makes.
+pub fn is_ephemeral(ip: IpAddr, port: u16) -> bool {
+    ip.is_unspecified() && port == 0
+}
+
+impl Network {
+    /// How a TCP socket may bind `ip:port` (resolved from `names`), if at all: a `tcp listen`
+    /// rule (which wins, allowing more), or the ephemeral bind when a `tcp connect` rule exists.
+    pub fn tcp_bind(&self, ip: IpAddr, port: u16, names: &[&str]) -> Option<Bind> {
+        if self.may_listen(ip, port, names) {
+            Some(Bind::Rule)
+        } else if is_ephemeral(ip, port) && !self.tcp_connect.is_empty() {
+            Some(Bind::Ephemeral)
+        } else {
+            None
+        }
+    }
+
+    /// How a UDP socket may bind `ip:port` (resolved from `names`), if at all: a `udp bind`
+    /// rule (which wins), or the ephemeral bind when a `udp send` rule exists.
+    pub fn udp_bind(&self, ip: IpAddr, port: u16, names: &[&str]) -> Option<Bind> {
+        if self.may_bind_udp(ip, port, names) {
+            Some(Bind::Rule)
+        } else if is_ephemeral(ip, port) && !self.udp_send.is_empty() {
+            Some(Bind::Ephemeral)
+        } else {
+            None
+        }
+    }
 }
 
 /// How many datagrams of a `send` go out: the longest prefix whose destinations are allowed.
@@ -111,6 +180,64 @@ pub fn allowed_prefix(allowed: impl IntoIterator<Item = bool>) -> Option<usize> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::{AddrPattern, NetAccess, Side};
+
+    fn rules(side: Side, patterns: &[&str]) -> Vec<AddrPattern> {
+        patterns
+            .iter()
+            .map(|p| AddrPattern::parse(p, side).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn binds_are_classified() {
+        let net = Network {
+            access: NetAccess::Rules,
+            tcp_connect: rules(Side::Remote, &["10.0.0.0/8:80"]),
+            tcp_listen: rules(
+                Side::Local,
+                &["127.0.0.1:8080", "[::]:9000-9001", "me.local:7"],
+            ),
+            udp_send: rules(Side::Remote, &["10.0.0.53:53"]),
+            udp_bind: rules(Side::Local, &["0.0.0.0:5353"]),
+            dns: vec![],
+        };
+        assert_eq!(net.tcp_bind(ip("127.0.0.1"), 8080, &[]), Some(Bind::Rule));
+        assert_eq!(net.tcp_bind(ip("::"), 9001, &[]), Some(Bind::Rule));
+        assert_eq!(net.tcp_bind(ip("0.0.0.0"), 0, &[]), Some(Bind::Ephemeral));
+        assert_eq!(net.tcp_bind(ip("::"), 0, &[]), Some(Bind::Ephemeral));
+        assert_eq!(net.tcp_bind(ip("127.0.0.1"), 0, &[]), None);
+        assert_eq!(net.tcp_bind(ip("0.0.0.0"), 8080, &[]), None);
+        assert_eq!(net.tcp_bind(ip("127.0.0.1"), 8081, &[]), None);
+        // A listen rule on a name: the addresses pinned to it.
+        assert_eq!(net.tcp_bind(ip("192.168.1.2"), 7, &[]), None);
+        assert_eq!(
+            net.tcp_bind(ip("192.168.1.2"), 7, &["me.local"]),
+            Some(Bind::Rule)
+        );
+
+        assert_eq!(net.udp_bind(ip("0.0.0.0"), 5353, &[]), Some(Bind::Rule));
+        assert_eq!(net.udp_bind(ip("0.0.0.0"), 0, &[]), Some(Bind::Ephemeral));
+        assert_eq!(net.udp_bind(ip("0.0.0.0"), 53, &[]), None);
+        assert_eq!(net.udp_bind(ip("127.0.0.1"), 0, &[]), None);
+
+        // No connect (send) rule: no ephemeral bind.
+        let listen_only = Network {
+            tcp_connect: vec![],
+            udp_send: vec![],
+            ..net.clone()
+        };
+        assert_eq!(listen_only.tcp_bind(ip("0.0.0.0"), 0, &[]), None);
+        assert_eq!(listen_only.udp_bind(ip("0.0.0.0"), 0, &[]), None);
+        // A rule covering the ephemeral bind makes it a bind by that rule.
+        let wide = Network {
+            tcp_listen: rules(Side::Local, &["0.0.0.0:*"]),
+            udp_bind: rules(Side::Local, &["0.0.0.0:*"]),
+            ..net
+        };
+        assert_eq!(wide.tcp_bind(ip("0.0.0.0"), 0, &[]), Some(Bind::Rule));
+        assert_eq!(wide.udp_bind(ip("0.0.0.0"), 0, &[]), Some(Bind::Rule));
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
@@ -158,6 +285,11 @@ mod tests {
             "a repeated sender is kept fresh"
         );
         assert!(!heard.contains(ip("10.9.9.9"), 2));
+        assert_eq!(heard.senders.len(), Heard::MAX);
+        // Least recently heard first: 3..=256, then 1 (heard again), then 10.8.8.8.
+        assert_eq!(heard.senders.first(), Some(&(ip("10.9.9.9"), 3)));
+        assert_eq!(heard.senders[Heard::MAX - 2], (ip("10.9.9.9"), 1));
+        assert_eq!(heard.senders.last(), Some(&(ip("10.8.8.8"), 1)));
     }
 
     #[test]
@@ -167,6 +299,33 @@ mod tests {
         assert!(is_ip_literal("[::1]"));
         assert!(!is_ip_literal("localhost"));
         assert!(!is_ip_literal("1.2.3.4.example"));
+        // What WHATWG host parsing (wasmtime's resolver) reads as IPv4, or refuses.
+        for literal in [
+            "10.0.0.1.",
+            "[::ffff:10.0.0.1]",
+            "127.1",
+            "2130706433",
+            "0x7f.1",
+            "0X7F000001",
+            "0177.0.0.1",
+            "foo.123",
+            "a.0x",
+        ] {
+            assert!(is_ip_literal(literal), "{literal}");
+        }
+        for name in [
+            "db.internal",
+            "DB.Internal.",
+            "1.example.com",
+            "0x7f.example",
+            "api.0xg",
+            "",
+            ".",
+            "[db]",
+            "fe80::1%eth0",
+        ] {
+            assert!(!is_ip_literal(name), "{name}");
+        }
         assert_eq!(allowed_prefix([true, true, false, true]), Some(2));
         assert_eq!(allowed_prefix([false, true]), None);
         assert_eq!(allowed_prefix([true]), Some(1));

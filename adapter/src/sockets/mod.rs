@@ -51,16 +51,15 @@ fn with_pins<R>(f: impl FnOnce(&mut Pins) -> R) -> R {
     f(unsafe { &mut *PINS.0.get() })
 }
 
-/// The names `ip` was resolved from, owned (the check borrows them briefly).
-fn pinned_names(ip: IpAddr) -> Vec<String> {
-    with_pins(|pins| pins.names(ip).into_iter().map(str::to_owned).collect())
+/// Runs `f` on the names `ip` was resolved from (none for an address no allowed lookup
+/// returned).
+fn with_names<R>(ip: IpAddr, f: impl FnOnce(&[&str]) -> R) -> R {
+    with_pins(|pins| f(&pins.names(ip)))
 }
 
 /// Checks `ip:port` with one of `Network`'s `may_*` functions, given the names pinned to it.
 fn allowed(check: fn(&Network, IpAddr, u16, &[&str]) -> bool, ip: IpAddr, port: u16) -> bool {
-    let names = pinned_names(ip);
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    check(rules(), ip, port, &names)
+    with_names(ip, |names| check(rules(), ip, port, names))
 }
 
 fn ip(address: &IpAddress) -> IpAddr {
@@ -78,9 +77,4 @@ fn ip_port(address: &IpSocketAddress) -> (IpAddr, u16) {
         IpSocketAddress::Ipv4(a) => (ip(&IpAddress::Ipv4(a.address)), a.port),
         IpSocketAddress::Ipv6(a) => (ip(&IpAddress::Ipv6(a.address)), a.port),
     }
-}
-
-/// Binding the unspecified address on port 0: the ephemeral bind a connect or a send makes.
-fn is_ephemeral(ip: IpAddr, port: u16) -> bool {
-    ip.is_unspecified() && port == 0
 }

@@ -15,6 +15,7 @@ use crate::bindings::wasi::sockets::tcp as host;
 use crate::io::poll;
 use crate::io::streams::{input_from_host, output_from_host};
 use virtc_policy::net::Network as Rules;
+use virtc_policy::pins::Bind;
 
 /// The adapter's `tcp-socket` resource.
 pub struct TcpSocket {
@@ -46,11 +47,9 @@ impl api::GuestTcpSocket for TcpSocket {
         let mut listen = false;
         if super::filtered() {
             let (ip, port) = super::ip_port(&local_address);
-            listen = super::allowed(Rules::may_listen, ip, port);
-            let for_connect =
-                super::is_ephemeral(ip, port) && !super::rules().tcp_connect.is_empty();
-            if !listen && !for_connect {
-                return Err(ErrorCode::AccessDenied);
+            match super::with_names(ip, |names| super::rules().tcp_bind(ip, port, names)) {
+                None => return Err(ErrorCode::AccessDenied),
+                Some(bind) => listen = bind == Bind::Rule,
             }
         }
         self.host

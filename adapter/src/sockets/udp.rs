@@ -5,7 +5,7 @@
 //! anyone else are dropped; a send whose first destination is denied is `access-denied`, one
 //! with a denied destination later sends the datagrams before it.
 
-use core::cell::{Cell, RefCell};
+use core::cell::Cell;
 use std::rc::Rc;
 
 use super::network::Network;
@@ -17,15 +17,16 @@ use crate::bindings::exports::wasi::sockets::udp::{
 use crate::bindings::wasi::sockets::udp as host;
 use crate::io::poll;
 use virtc_policy::net::Network as Rules;
-use virtc_policy::pins::{Heard, allowed_prefix};
+use virtc_policy::pins::{Bind, Heard, allowed_prefix};
 
 /// What a socket and its streams share under rules.
 #[derive(Default)]
 struct Filter {
     /// Bound to an address a `udp bind` rule allows: receives from anyone.
     open: Cell<bool>,
-    /// The senders an open socket has received from (it may reply to them).
-    heard: RefCell<Heard>,
+    /// The senders an open socket has received from (it may reply to them). A `Cell`, taken and
+    /// put back, rather than a `RefCell`, whose borrow checks could panic.
+    heard: Cell<Heard>,
 }
 
 impl Filter {
@@ -33,14 +34,21 @@ impl Filter {
     fn may_send(&self, address: &IpSocketAddress) -> bool {
         let (ip, port) = super::ip_port(address);
         super::allowed(Rules::may_send_udp, ip, port)
-            || (self.open.get() && self.heard.borrow().contains(ip, port))
+            || (self.open.get() && {
+                let heard = self.heard.take();
+                let known = heard.contains(ip, port);
+                self.heard.set(heard);
+                known
+            })
     }
 
     /// Whether a datagram from `address` reaches the component (and, if so, notes the sender).
     fn may_receive(&self, address: &IpSocketAddress) -> bool {
         let (ip, port) = super::ip_port(address);
         if self.open.get() {
-            self.heard.borrow_mut().record(ip, port);
+            let mut heard = self.heard.take();
+            heard.record(ip, port);
+            self.heard.set(heard);
             return true;
         }
         super::allowed(Rules::may_send_udp, ip, port)
@@ -91,10 +99,9 @@ impl api::GuestUdpSocket for UdpSocket {
         let mut open = false;
         if self.filter.is_some() {
             let (ip, port) = super::ip_port(&local_address);
-            open = super::allowed(Rules::may_bind_udp, ip, port);
-            let for_send = super::is_ephemeral(ip, port) && !super::rules().udp_send.is_empty();
-            if !open && !for_send {
-                return Err(ErrorCode::AccessDenied);
+            match super::with_names(ip, |names| super::rules().udp_bind(ip, port, names)) {
+                None => return Err(ErrorCode::AccessDenied),
+                Some(bind) => open = bind == Bind::Rule,
             }
         }
         self.host
