@@ -172,7 +172,7 @@ async fn closing_clears_diagnostics() {
 #[tokio::test]
 async fn completion() {
     let mut f = Fixture::new().await;
-    let text = "\nallow \nstdout \nuse std::\nuse \"./\nenv allow \"LA\nmount \"/\" from \"./\nmount \"/\" from \"./d\" {\n    ex\n}\nuse \"./profiles/\n// allow \n";
+    let text = "\nallow \nstdout \nuse std::\nuse \"./\nenv allow \"LA\nmount \"/\" from \"./\nmount \"/\" from \"./d\" {\n    ex\n}\nuse \"./profiles/\n// allow \nudp \n";
     let uri = f.open("policy.virt", text).await;
     let mut out = String::new();
     for (what, line, character) in [
@@ -186,6 +186,7 @@ async fn completion() {
         ("in a mount block", 8, 6),
         ("in use \"./profiles/", 10, 16),
         ("in a comment", 11, 9),
+        ("after udp", 12, 4),
     ] {
         let response = f.at("textDocument/completion", &uri, line, character).await;
         let items: Vec<String> = response["result"]
@@ -230,10 +231,19 @@ async fn completion() {
 #[tokio::test]
 async fn hover() {
     let mut f = Fixture::new().await;
-    let text = "use std::sandbox;\nallow random;\nstdout ignore;\nenv PONG = \"demo\";\nenv allow \"LANG*\";\nargs \"a\", \"b\";\nuse \"./base.virt\";\n";
+    let text = "use std::sandbox;\nallow random;\nstdout ignore;\nenv PONG = \"demo\";\nenv allow \"LANG*\";\nargs \"a\", \"b\";\nuse \"./base.virt\";\ntcp connect \"db.internal:5432\";\n";
     let uri = f.open("policy.virt", text).await;
     let mut out = String::new();
-    for (line, character) in [(0, 6), (1, 8), (2, 3), (3, 5), (4, 5), (5, 0), (6, 8)] {
+    for (line, character) in [
+        (0, 6),
+        (1, 8),
+        (2, 3),
+        (3, 5),
+        (4, 5),
+        (5, 0),
+        (6, 8),
+        (7, 5),
+    ] {
         let response = f.at("textDocument/hover", &uri, line, character).await;
         out.push_str(&format!(
             "--- {line}:{character} {:?}\n{}\n",

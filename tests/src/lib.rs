@@ -10,6 +10,7 @@ use virtc::db::Database;
 use virtc::driver::{self, Compiled, Failure, Input};
 use virtc::run::{Outcome, RunOptions, Stdio};
 
+pub mod net;
 pub mod serve;
 
 /// The repository root.

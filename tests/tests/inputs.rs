@@ -54,7 +54,11 @@ fn unsupported_denied_interface() {
                 .iter()
                 .find(|d| d.code == "V0041")
                 .expect("V0041");
-            assert!(d.message.contains("wasi:http/outgoing-handler"), "{}", d.message);
+            assert!(
+                d.message.contains("wasi:http/outgoing-handler"),
+                "{}",
+                d.message
+            );
         }
         Err(Failure::Input(m)) => panic!("unexpected input error {m}"),
         Ok(_) => panic!("compiled although HTTP is denied"),

@@ -202,3 +202,40 @@ fn python_command_with_virtual_env_files_and_sockets_passed_through() {
     let out = run(&compiled, &[], &[("GREETING", "host")], "");
     assert_app_run(&out, server, "greeting=virtual\nhello from data\npong\n");
 }
+
+/// The network under rules and denied: with a `tcp connect` rule for the server, the app's
+/// connection goes through the adapter's filter; with no network statement at all, the
+/// composed component imports no `wasi:sockets` interface (componentize-py imports all seven),
+/// and the app's connection attempt is a Python `PermissionError`, never a trap.
+#[test]
+fn python_command_under_network_rules_and_denied() {
+    let Some(app) = python_app() else { return };
+    let server = PingServer::start();
+    let base = format!(
+        "allow exit;\nallow random;\nenv GREETING = \"virtual\";\nenv ADDR = \"{}\";\nstdout allow;\n",
+        server.addr
+    );
+    let ruled = compile_ok(&format!("{base}tcp connect \"{}\";\n", server.addr), app);
+    let composed = ruled.composed.as_ref().unwrap();
+    assert!(has_import(&imports(composed), "wasi:sockets/tcp"));
+    let out = run(&ruled, &[], &[], "");
+    assert_app_run(&out, server, "greeting=virtual\nno file\npong\n");
+
+    let denied = compile_ok(&base, app);
+    let composed = denied.composed.as_ref().unwrap();
+    let imports = imports(composed);
+    println!("denied: {} bytes", composed.len());
+    assert!(!has_import(&imports, "wasi:sockets"), "{imports:?}");
+    let out = run(&denied, &[], &[], "");
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status,
+        Status::Exited(1),
+        "{stdout}{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("greeting=virtual\nno file\nerror: PermissionError"),
+        "{stdout}"
+    );
+}

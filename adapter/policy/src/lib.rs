@@ -9,6 +9,7 @@
 mod codec;
 mod glob;
 pub mod image;
+pub mod literal;
 pub mod net;
 pub mod pins;
 pub mod registry;

@@ -3,7 +3,7 @@
 //! returned), and which senders a `udp bind` socket has heard from (so it may reply to them).
 //! Both are bounded, so a component cannot grow the adapter's memory by looking names up.
 //! With them, the other pure decisions of the adapter's socket wrappers (how a bind is allowed,
-//! what a lookup is, how much of a datagram batch goes), so that all are tested natively.
+//! how much of a datagram batch goes), so that all are tested natively.
 
 use std::net::IpAddr;
 
@@ -95,29 +95,6 @@ impl Heard {
     pub fn contains(&self, ip: IpAddr, port: u16) -> bool {
         self.senders.contains(&(canonical(ip), port))
     }
-}
-
-/// Whether a name passed to `resolve-addresses` is an IP address written out (no DNS is
-/// involved: the host returns it as it is, or refuses it). Besides IPv4 and IPv6 addresses
-/// (IPv6 possibly in brackets), that is any name whose last label is a number (`127.1`,
-/// `0x7f.1`, `2130706433`): resolvers following the WHATWG host rules, as wasmtime's does
-/// through the `url` crate, read those as IPv4 addresses (or reject them), never as names to
-/// look up. A trailing dot and ASCII case are ignored, as in names.
-pub fn is_ip_literal(name: &str) -> bool {
-    let name = name.strip_suffix('.').unwrap_or(name);
-    let bare = name
-        .strip_prefix('[')
-        .and_then(|n| n.strip_suffix(']'))
-        .unwrap_or(name);
-    if bare.parse::<IpAddr>().is_ok() {
-        return true;
-    }
-    let last = name.rsplit('.').next().unwrap_or_default();
-    let hex = last
-        .strip_prefix("0x")
-        .or_else(|| last.strip_prefix("0X"))
-        .is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_hexdigit()));
-    !last.is_empty() && (hex || last.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// How a bind is allowed under rules; a socket's wrapper remembers it.
@@ -293,39 +270,7 @@ mod tests {
     }
 
     #[test]
-    fn literals_and_prefixes() {
-        assert!(is_ip_literal("127.0.0.1"));
-        assert!(is_ip_literal("::1"));
-        assert!(is_ip_literal("[::1]"));
-        assert!(!is_ip_literal("localhost"));
-        assert!(!is_ip_literal("1.2.3.4.example"));
-        // What WHATWG host parsing (wasmtime's resolver) reads as IPv4, or refuses.
-        for literal in [
-            "10.0.0.1.",
-            "[::ffff:10.0.0.1]",
-            "127.1",
-            "2130706433",
-            "0x7f.1",
-            "0X7F000001",
-            "0177.0.0.1",
-            "foo.123",
-            "a.0x",
-        ] {
-            assert!(is_ip_literal(literal), "{literal}");
-        }
-        for name in [
-            "db.internal",
-            "DB.Internal.",
-            "1.example.com",
-            "0x7f.example",
-            "api.0xg",
-            "",
-            ".",
-            "[db]",
-            "fe80::1%eth0",
-        ] {
-            assert!(!is_ip_literal(name), "{name}");
-        }
+    fn prefixes() {
         assert_eq!(allowed_prefix([true, true, false, true]), Some(2));
         assert_eq!(allowed_prefix([false, true]), None);
         assert_eq!(allowed_prefix([true]), Some(1));

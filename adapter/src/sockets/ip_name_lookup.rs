@@ -1,6 +1,11 @@
 //! `wasi:sockets/ip-name-lookup`: the host's resolver, its address streams wrapped. Under rules,
 //! a name no rule allows is `access-denied`, and every address a lookup returns is pinned to
-//! the name, which is what lets a name rule allow it.
+//! the name, which is what lets a name rule allow it. An address written out (`127.0.0.1`,
+//! `[::1]`, `127.1`: see `virtc_policy::literal`) is answered here, without the host, whose
+//! lookups may be off although the address is allowed (wasmtime refuses even literals then).
+
+use core::cell::Cell;
+use std::net::IpAddr;
 
 use super::network::Network;
 use crate::Adapter;
@@ -10,15 +15,19 @@ use crate::bindings::exports::wasi::sockets::ip_name_lookup::{
 };
 use crate::bindings::wasi::sockets::ip_name_lookup as host;
 use crate::io::poll;
+use virtc_policy::literal::{self, Host};
 use virtc_policy::net::{NetAccess, normalize_name};
-use virtc_policy::pins::is_ip_literal;
 
 /// The adapter's `resolve-address-stream` resource.
-pub struct ResolveAddressStream {
-    host: host::ResolveAddressStream,
-    /// The normalized name the addresses are pinned to (none for a pass-through lookup, or an
-    /// IP address written out).
-    pin_to: Option<String>,
+pub enum ResolveAddressStream {
+    /// The host's lookup, its addresses pinned to the normalized name (none when the network
+    /// is passed through).
+    Host {
+        host: host::ResolveAddressStream,
+        pin_to: Option<String>,
+    },
+    /// An address written out: returned once, then the end of the stream.
+    Literal(Cell<Option<IpAddr>>),
 }
 
 impl api::Guest for Adapter {
@@ -32,23 +41,25 @@ impl api::Guest for Adapter {
         let pin_to = match rules.access {
             NetAccess::Deny => return Err(ErrorCode::AccessDenied),
             NetAccess::Host => None,
-            // An address written out involves no lookup: it is as good as any rule's.
-            NetAccess::Rules if is_ip_literal(&name) => {
-                if !rules.has_tcp() && !rules.has_udp() {
-                    return Err(ErrorCode::AccessDenied);
+            NetAccess::Rules => match literal::classify(&name) {
+                // No lookup: the address is checked where it is used.
+                Host::Address(ip) => {
+                    Network::host(network)?;
+                    let stream = ResolveAddressStream::Literal(Cell::new(Some(ip)));
+                    return Ok(api::ResolveAddressStream::new(stream));
                 }
-                None
-            }
-            NetAccess::Rules => {
-                let normalized = normalize_name(&name);
-                if !rules.may_resolve(&normalized) {
-                    return Err(ErrorCode::AccessDenied);
+                Host::BadAddress => return Err(ErrorCode::InvalidArgument),
+                Host::Name => {
+                    let normalized = normalize_name(&name);
+                    if !rules.may_resolve(&normalized) {
+                        return Err(ErrorCode::AccessDenied);
+                    }
+                    Some(normalized)
                 }
-                Some(normalized)
-            }
+            },
         };
         let host = host::resolve_addresses(Network::host(network)?, &name)?;
-        Ok(api::ResolveAddressStream::new(ResolveAddressStream {
+        Ok(api::ResolveAddressStream::new(ResolveAddressStream::Host {
             host,
             pin_to,
         }))
@@ -57,8 +68,12 @@ impl api::Guest for Adapter {
 
 impl api::GuestResolveAddressStream for ResolveAddressStream {
     fn resolve_next_address(&self) -> Result<Option<IpAddress>, ErrorCode> {
-        let next = self.host.resolve_next_address()?.map(IpAddress::from);
-        if let (Some(address), Some(name)) = (&next, &self.pin_to) {
+        let (host, pin_to) = match self {
+            ResolveAddressStream::Literal(ip) => return Ok(ip.take().map(super::wasi_ip)),
+            ResolveAddressStream::Host { host, pin_to } => (host, pin_to),
+        };
+        let next = host.resolve_next_address()?.map(IpAddress::from);
+        if let (Some(address), Some(name)) = (&next, pin_to) {
             let ip = super::ip(address);
             // A full table pins no more: the address is then reachable only by IP rules.
             super::with_pins(|pins| pins.pin(ip, name));
@@ -67,6 +82,9 @@ impl api::GuestResolveAddressStream for ResolveAddressStream {
     }
 
     fn subscribe(&self) -> Pollable {
-        poll::from_host(self.host.subscribe())
+        match self {
+            ResolveAddressStream::Literal(_) => poll::ready(),
+            ResolveAddressStream::Host { host, .. } => poll::from_host(host.subscribe()),
+        }
     }
 }

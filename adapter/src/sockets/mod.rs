@@ -71,6 +71,20 @@ fn ip(address: &IpAddress) -> IpAddr {
     }
 }
 
+/// The adapter's form of `ip`.
+fn wasi_ip(ip: IpAddr) -> IpAddress {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            IpAddress::Ipv4((a, b, c, d))
+        }
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, e, f, g, h] = v6.segments();
+            IpAddress::Ipv6((a, b, c, d, e, f, g, h))
+        }
+    }
+}
+
 /// The address and port of a socket address.
 fn ip_port(address: &IpSocketAddress) -> (IpAddr, u16) {
     match address {
