@@ -77,7 +77,62 @@ fn denied_by_default_with_no_sockets_import() {
              done\n"
         )
     );
+    // `deny sockets;` is the default written out.
+    let explicit = probe("deny sockets;", &format!("connect {a}; resolve localhost"));
+    assert_eq!(
+        sockets_imports(explicit.composed.as_ref().unwrap()),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        run_probe(&explicit),
+        format!(
+            "connect {a}: error access-denied at create\n\
+             resolve localhost: error access-denied\n\
+             done\n"
+        )
+    );
     assert!(server.finish().is_empty());
+}
+
+/// What a component may do with an allowed socket works as on the host: options set and read
+/// back, a write in pieces, a shutdown the server sees. Under rules (filtered) and under
+/// `allow sockets;` with stdout dropped (so the adapter wraps the host's sockets, the probe
+/// reporting on stderr).
+#[test]
+fn options_pieces_and_shutdown_under_rules_and_wrapped() {
+    let server = LineServer::start();
+    let a = server.addr;
+    let expected = format!(
+        "connect-options {a}: ok keep-alive true, hop-limit 33, remote {a}, reply pong, \
+         after shutdown closed\ndone\n"
+    );
+    let ruled = probe(
+        &format!("tcp connect \"{a}\";"),
+        &format!("connect-options {a}"),
+    );
+    assert_eq!(run_probe(&ruled), expected);
+
+    let policy = format!(
+        "env STEPS = \"connect-options {a}\";\nenv PROBE_OUT = \"stderr\";\n\
+         allow clocks;\nallow sockets;\nstdout ignore;\nstderr allow;\n"
+    );
+    let wrapped = compile_ok(&policy, &guest(PROBE));
+    let composed = wrapped.composed.as_ref().unwrap();
+    let imported = imports(composed);
+    assert!(
+        sockets_imports(composed)
+            .iter()
+            .any(|i| i.starts_with("wasi:sockets/tcp@"))
+    );
+    assert!(
+        !imported.iter().any(|i| i.starts_with("wasi:cli/stdout@")),
+        "{imported:?}"
+    );
+    let out = run_open_network(composed, &[]);
+    assert_eq!(out.status, Status::Exited(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), expected);
+    assert!(out.stdout.is_empty());
+    assert_eq!(server.finish(), ["ping", "ping"]);
 }
 
 /// An IP rule, a CIDR block and a port range allow exactly what they name; a listening but

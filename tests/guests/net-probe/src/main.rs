@@ -6,6 +6,9 @@
 //! ```text
 //! resolve NAME                 resolve NAME: ok IP…  |  resolve NAME: error CODE
 //! connect ADDR                 connect ADDR: ok REPLY  |  connect ADDR: error CODE at STAGE
+//! connect-options ADDR         connect-options ADDR: ok keep-alive B, hop-limit N, remote ADDR,
+//!                              reply REPLY, after shutdown closed  (options set and read back,
+//!                              `ping` written in two pieces, the send side shut down)
 //! bind-connect LOCAL ADDR      the same, binding LOCAL first (prefix `bind-connect ADDR:`)
 //! listen LOCAL                 listen LOCAL: ok accepted LINE  (accepts one connection, reads a
 //!                              line, answers `echo:LINE`)
@@ -16,10 +19,11 @@
 //! std-connect ADDR             std-connect ADDR: ok REPLY  |  std-connect ADDR: error KIND
 //! ```
 //!
-//! `ADDR` is `IP:PORT` or `NAME:PORT` (resolved first, the first address used). `connect`
-//! sends `ping` and reads one line. `CODE` is the WASI error code's name, `STAGE` the call that
-//! returned it (`resolve`, `create`, `bind`, `listen`, `accept`, `connect`, `stream`, `send`,
-//! `receive`, `io`). Every wait is bounded by the monotonic clock.
+//! With `PROBE_OUT=stderr` the lines go to stderr instead. `ADDR` is `IP:PORT` or `NAME:PORT`
+//! (resolved first, the first address used). `connect` sends `ping` and reads one line. `CODE`
+//! is the WASI error code's name, `STAGE` the call that returned it (`resolve`, `create`,
+//! `bind`, `listen`, `accept`, `connect`, `stream`, `send`, `receive`, `options`, `shutdown`,
+//! `io`). Every wait is bounded by the monotonic clock.
 
 mod tcp;
 mod udp;
@@ -63,10 +67,19 @@ impl std::fmt::Display for Failed {
 
 fn main() {
     let steps = std::env::var("STEPS").unwrap_or_default();
+    // `PROBE_OUT=stderr` reports on stderr, for policies that drop stdout.
+    let on_stderr = std::env::var("PROBE_OUT").is_ok_and(|v| v == "stderr");
+    let say = |line: &str| {
+        if on_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
     for step in steps.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        println!("{}", run_step(step));
+        say(&run_step(step));
     }
-    println!("done");
+    say("done");
 }
 
 fn run_step(step: &str) -> String {
@@ -83,6 +96,10 @@ fn run_step(step: &str) -> String {
         ["connect", addr] => {
             let result = target(&network, addr).and_then(|to| tcp::connect(&network, None, to));
             format!("connect {addr}: {}", outcome(result))
+        }
+        ["connect-options", addr] => {
+            let result = target(&network, addr).and_then(|to| tcp::connect_options(&network, to));
+            format!("connect-options {addr}: {}", outcome(result))
         }
         ["bind-connect", local, addr] => {
             let result = local_addr(local).and_then(|local| {

@@ -1,14 +1,14 @@
-//! TCP steps through `wasi:sockets/tcp` directly: connect (optionally after a bind), listen and
-//! accept one connection, or only listen.
+//! TCP steps through `wasi:sockets/tcp` directly: connect (optionally after a bind, or with
+//! options and a shutdown), listen and accept one connection, or only listen.
 
 use std::net::SocketAddr;
 
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 use wasi::sockets::network::{ErrorCode, Network};
-use wasi::sockets::tcp::TcpSocket;
+use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 use wasi::sockets::tcp_create_socket::create_tcp_socket;
 
-use crate::{Failed, family, to_wasi, wait};
+use crate::{Failed, family, from_wasi, to_wasi, wait};
 
 /// Connects to `to` (binding `local` first when given), sends `ping` and returns the reply line.
 pub fn connect(
@@ -23,10 +23,49 @@ pub fn connect(
     socket
         .start_connect(network, to_wasi(to))
         .map_err(Failed::at("connect"))?;
+    let (input, output) = finish_connect(&socket)?;
+    let reply = write_line(&output, "ping").and_then(|()| read_line(&input));
+    drop((input, output));
+    reply
+}
+
+/// Connects to `to`, sets and reads back options, writes `ping` in two pieces, reads the
+/// reply, shuts the send side down and waits for the server to close.
+pub fn connect_options(network: &Network, to: SocketAddr) -> Result<String, Failed> {
+    let socket = create_tcp_socket(family(&to)).map_err(Failed::at("create"))?;
+    socket
+        .start_connect(network, to_wasi(to))
+        .map_err(Failed::at("connect"))?;
+    let (input, output) = finish_connect(&socket)?;
+    socket
+        .set_keep_alive_enabled(true)
+        .map_err(Failed::at("options"))?;
+    let keep_alive = socket.keep_alive_enabled().map_err(Failed::at("options"))?;
+    socket.set_hop_limit(33).map_err(Failed::at("options"))?;
+    let hop_limit = socket.hop_limit().map_err(Failed::at("options"))?;
+    let remote = from_wasi(socket.remote_address().map_err(Failed::at("options"))?);
+    for piece in ["pi", "ng\n"] {
+        output
+            .blocking_write_and_flush(piece.as_bytes())
+            .map_err(stream_failed)?;
+    }
+    let reply = read_line(&input)?;
+    socket
+        .shutdown(ShutdownType::Send)
+        .map_err(Failed::at("shutdown"))?;
+    let after = until_closed(&input);
+    drop((input, output));
+    Ok(format!(
+        "keep-alive {keep_alive}, hop-limit {hop_limit}, remote {remote}, reply {reply}, \
+         after shutdown {after}"
+    ))
+}
+
+fn finish_connect(socket: &TcpSocket) -> Result<(InputStream, OutputStream), Failed> {
     let pollable = socket.subscribe();
-    let (input, output) = loop {
+    loop {
         match socket.finish_connect() {
-            Ok(streams) => break streams,
+            Ok(streams) => return Ok(streams),
             Err(ErrorCode::WouldBlock) => {
                 if !wait::ready(&pollable, wait::LONG) {
                     return Err(Failed::other("timeout", "connect"));
@@ -34,11 +73,24 @@ pub fn connect(
             }
             Err(e) => return Err(Failed::at("connect")(e)),
         }
-    };
-    drop(pollable);
-    let reply = write_line(&output, "ping").and_then(|()| read_line(&input));
-    drop((input, output));
-    reply
+    }
+}
+
+/// `closed` once the peer closes, `data` if it sends anything, `open` after `wait::LONG`.
+fn until_closed(input: &InputStream) -> &'static str {
+    let deadline = wait::now() + wait::LONG;
+    let pollable = input.subscribe();
+    loop {
+        match input.read(64) {
+            Err(_) => return "closed",
+            Ok(bytes) if !bytes.is_empty() => return "data",
+            Ok(_) => {}
+        }
+        let now = wait::now();
+        if now >= deadline || !wait::ready(&pollable, deadline - now) {
+            return "open";
+        }
+    }
 }
 
 /// Binds, listens, accepts one connection, reads a line and answers `echo:LINE`.
