@@ -3,8 +3,10 @@
 //! exchanged) takes through the adapter's checks compared with the same guest unvirtualized.
 //!
 //! Run with `cargo bench -p virtc-tests --bench sockets`; it prints its figures (no harness).
-//! The guest makes `CONNECTS` connections in one run, to a line server on 127.0.0.1; a run is
-//! timed whole and divided, after one warm-up run (wasmtime compiles the component per run).
+//! Each variant runs `CONNECTS` connections to a line server on 127.0.0.1 and, separately, no
+//! step at all; the difference divided by `CONNECTS` is the cost of one connect, without the
+//! per-run cost of compiling and instantiating the component. Minimum and median of `RUNS`,
+//! after one warm-up run.
 
 use std::time::{Duration, Instant};
 
@@ -20,7 +22,7 @@ fn main() {
     let addr = server.addr;
     let steps: Vec<String> = (0..CONNECTS).map(|_| format!("connect {addr}")).collect();
     let steps = steps.join("; ");
-    let policy = |rules: &str| {
+    let policy = |steps: &str, rules: &str| {
         format!("env STEPS = \"{steps}\";\nstdout allow;\nstderr allow;\nallow clocks;\n{rules}\n")
     };
     println!("net-probe: {} bytes uncomposed", probe.len());
@@ -31,42 +33,62 @@ fn main() {
     ];
     let mut composed = Vec::new();
     for (label, rules) in &variants {
-        let compiled = compile_ok(&policy(rules), &probe);
-        let bytes = compiled.composed.expect("composed");
-        println!("{label:32} {:>9} bytes composed", bytes.len());
-        composed.push((label, bytes));
+        let compose = |steps: &str| {
+            compile_ok(&policy(steps, rules), &probe)
+                .composed
+                .expect("composed")
+        };
+        let (busy, idle) = (compose(&steps), compose(""));
+        println!("{label:32} {:>9} bytes composed", busy.len());
+        composed.push((*label, busy, idle));
     }
-    let uncomposed_env = [("STEPS", steps.as_str())];
-    let time = |label: &str, run: &dyn Fn()| {
-        run();
-        let mut times: Vec<Duration> = (0..RUNS)
-            .map(|_| {
-                let start = Instant::now();
-                run();
-                start.elapsed()
-            })
-            .collect();
-        times.sort();
-        let per = |d: Duration| d.as_secs_f64() * 1e6 / CONNECTS as f64;
+    let per_connect = |label: &str, busy: &dyn Fn(), idle: &dyn Fn()| {
+        let time = |run: &dyn Fn()| {
+            run();
+            let mut times: Vec<Duration> = (0..RUNS)
+                .map(|_| {
+                    let start = Instant::now();
+                    run();
+                    start.elapsed()
+                })
+                .collect();
+            times.sort();
+            (times[0], times[RUNS / 2])
+        };
+        let (busy_min, busy_median) = time(busy);
+        let (idle_min, idle_median) = time(idle);
+        let per = |busy: Duration, idle: Duration| {
+            busy.saturating_sub(idle).as_secs_f64() * 1e6 / CONNECTS as f64
+        };
         println!(
-            "{label:32} {:>8.1} µs per connect (min), {:>8.1} (median), {RUNS} runs of {CONNECTS}",
-            per(times[0]),
-            per(times[RUNS / 2])
+            "{label:32} {:>7.1} µs per connect (min), {:>7.1} (median); a run without steps {:.1} ms",
+            per(busy_min, idle_min),
+            per(busy_median, idle_median),
+            idle_min.as_secs_f64() * 1e3
         );
     };
-    time("unvirtualized", &|| {
-        let out = run_open_network(&probe, &uncomposed_env);
-        assert!(out.stdout.ends_with(b"done\n"));
-    });
-    for (label, bytes) in &composed[1..] {
-        time(label, &|| {
+    let busy_env = [("STEPS", steps.as_str())];
+    per_connect(
+        "unvirtualized",
+        &|| {
+            assert!(
+                run_open_network(&probe, &busy_env)
+                    .stdout
+                    .ends_with(b"done\n")
+            )
+        },
+        &|| assert!(run_open_network(&probe, &[]).stdout.ends_with(b"done\n")),
+    );
+    for (label, busy, idle) in &composed[1..] {
+        let check = |bytes: &[u8]| {
             let out = run_open_network(bytes, &[]);
             assert!(
                 out.stdout.ends_with(b"done\n"),
                 "{}",
                 String::from_utf8_lossy(&out.stdout)
             );
-        });
+        };
+        per_connect(label, &|| check(busy), &|| check(idle));
     }
     let seen = server.finish();
     println!("the server answered {} pings", seen.len());

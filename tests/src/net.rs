@@ -42,7 +42,7 @@ impl LineServer {
                             }));
                         }
                         Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                            std::thread::sleep(Duration::from_millis(5))
+                            std::thread::sleep(Duration::from_millis(1))
                         }
                         Err(_) => break,
                     }
