@@ -9,7 +9,7 @@
 //! statements kept, runs of them collapsed to one; the file ends in exactly one newline.
 //! Formatting is idempotent, and only a file without syntax errors is formatted.
 
-use virtc_grammar::lexer::{Token, lex};
+use virtc_grammar::lexer::{CommentKind, Token, lex_all};
 use virtc_grammar::{SyntaxError, parse};
 
 /// Why a file was not formatted: it has syntax errors (formatting would have to guess).
@@ -61,80 +61,56 @@ struct Item<'s> {
     newlines_before: usize,
 }
 
-/// Tokens and comments in source order. The lexer skips comments, so they are found again in the
-/// gaps between tokens (which hold nothing else once the file parses without errors).
+/// Tokens and comments in source order, with the line breaks between them.
 fn items(source: &str) -> Vec<Item<'_>> {
-    let (tokens, _) = lex(source);
-    let mut out = Vec::new();
-    let mut newlines = 0;
-    let mut at = 0;
-    for (start, token, end) in tokens {
-        gap(source, at, start, &mut newlines, &mut out);
-        let token_item = |tok: Tok, start: usize, end: usize, newlines: &mut usize| Item {
-            kind: Kind::Token(tok),
-            text: &source[start..end],
-            start,
-            newlines_before: std::mem::take(newlines),
-        };
-        match token {
+    let lexed = lex_all(source);
+    let mut spans: Vec<(usize, usize, Kind)> = Vec::new();
+    for (start, token, end) in lexed.tokens {
+        let tok = match token {
             Token::RBraceSemi => {
-                // `}` and `;` folded by the lexer, possibly with comments between them.
-                out.push(token_item(Tok::RBrace, start, start + 1, &mut newlines));
-                gap(source, start + 1, end - 1, &mut newlines, &mut out);
-                out.push(token_item(Tok::DroppedSemi, end - 1, end, &mut newlines));
+                // `}` and `;` folded by the lexer (with any comments between them apart).
+                spans.push((start, start + 1, Kind::Token(Tok::RBrace)));
+                spans.push((end - 1, end, Kind::Token(Tok::DroppedSemi)));
+                continue;
             }
-            other => {
-                let tok = match other {
-                    Token::Semi => Tok::Semi,
-                    Token::Comma => Tok::Comma,
-                    Token::PathSep => Tok::PathSep,
-                    Token::LBrace => Tok::LBrace,
-                    Token::RBrace => Tok::RBrace,
-                    _ => Tok::Other,
-                };
-                out.push(token_item(tok, start, end, &mut newlines));
-            }
-        }
-        at = end;
+            Token::Semi => Tok::Semi,
+            Token::Comma => Tok::Comma,
+            Token::PathSep => Tok::PathSep,
+            Token::LBrace => Tok::LBrace,
+            Token::RBrace => Tok::RBrace,
+            _ => Tok::Other,
+        };
+        spans.push((start, end, Kind::Token(tok)));
     }
-    gap(source, at, source.len(), &mut newlines, &mut out);
-    out
-}
-
-/// Collects the comments of `source[from..to]` (whitespace and comments only), counting line
-/// breaks into `newlines`.
-fn gap<'s>(source: &'s str, from: usize, to: usize, newlines: &mut usize, out: &mut Vec<Item<'s>>) {
-    let bytes = source.as_bytes();
-    let mut i = from;
-    while i < to {
-        match bytes[i] {
-            b'\n' => {
-                *newlines += 1;
-                i += 1;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = source[i..to].find('\n').map_or(to, |n| i + n);
-                out.push(Item {
-                    kind: Kind::LineComment,
-                    text: source[i..end].trim_end(),
-                    start: i,
-                    newlines_before: std::mem::take(newlines),
-                });
-                i = end;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let end = source[i + 2..to].find("*/").map_or(to, |n| i + 2 + n + 2);
-                out.push(Item {
-                    kind: Kind::BlockComment,
-                    text: &source[i..end],
-                    start: i,
-                    newlines_before: std::mem::take(newlines),
-                });
-                i = end;
-            }
-            _ => i += source[i..].chars().next().map_or(1, char::len_utf8),
-        }
+    for comment in lexed.comments {
+        let kind = match comment.kind {
+            CommentKind::Line => Kind::LineComment,
+            CommentKind::Block => Kind::BlockComment,
+            // An error: the formatter never sees a file with one.
+            CommentKind::Hash => continue,
+        };
+        spans.push((comment.span.start, comment.span.end, kind));
     }
+    spans.sort_by_key(|&(start, ..)| start);
+    let mut at = 0;
+    spans
+        .into_iter()
+        .map(|(start, end, kind)| {
+            let newlines_before = source[at..start].matches('\n').count();
+            at = end;
+            let text = &source[start..end];
+            let text = match kind {
+                Kind::LineComment => text.trim_end(),
+                _ => text,
+            };
+            Item {
+                kind,
+                text,
+                start,
+                newlines_before,
+            }
+        })
+        .collect()
 }
 
 /// A comment at the end of a line of code, and the column it had in the source.

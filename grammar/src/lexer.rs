@@ -21,7 +21,6 @@ pub enum LexError {
 #[logos(error = LexError)]
 #[logos(extras = Vec<SyntaxError>)]
 #[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
-#[logos(skip(r"//[^\n]*", allow_greedy = true))]
 pub enum Token<'s> {
     #[token("allow")]
     Allow,
@@ -89,7 +88,11 @@ pub enum Token<'s> {
     /// The unescaped contents of a string literal.
     #[token("\"", string)]
     Str(String),
-    /// Never emitted: a comment is skipped, or lexed as an error when unterminated.
+    /// Never emitted: [`lex`] records comments apart from the tokens.
+    #[regex(r"//[^\n]*", allow_greedy = true)]
+    LineComment,
+    /// Never emitted: recorded apart like a line comment, or lexed as an error when
+    /// unterminated.
     #[token("/*", block_comment)]
     BlockComment,
     /// Never emitted: `#` is an invalid character, but the rest of its line is skipped like a
@@ -231,7 +234,7 @@ fn block_comment<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> FilterResult<(), 
     match lex.remainder().find("*/") {
         Some(i) => {
             lex.bump(i + 2);
-            FilterResult::Skip
+            FilterResult::Emit(())
         }
         None => {
             lex.bump(lex.remainder().len());
@@ -243,16 +246,61 @@ fn block_comment<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> FilterResult<(), 
 /// A token with its byte offsets, as the parser wants it.
 pub type Spanned<'s> = (usize, Token<'s>, usize);
 
+/// What kind of comment a [`Comment`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentKind {
+    /// `// …` to the end of the line (the span stops before the line break).
+    Line,
+    /// `/* … */`, possibly over several lines.
+    Block,
+    /// A `#` line: reported as an invalid character, but shown and skipped as a comment.
+    Hash,
+}
+
+/// A comment of the source, which the parser never sees but the formatter and the editor do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Comment {
+    pub kind: CommentKind,
+    pub span: Span,
+}
+
+/// The tokens, comments and lexical errors of a source, each in source order.
+#[derive(Debug, Default)]
+pub struct Lexed<'s> {
+    pub tokens: Vec<Spanned<'s>>,
+    pub comments: Vec<Comment>,
+    pub errors: Vec<SyntaxError>,
+}
+
 /// Lexes the whole source. Every lexical error is reported once, in the returned list, and
 /// leaves a `Token::Error` in the stream (runs of invalid characters are merged into one).
 pub fn lex(source: &str) -> (Vec<Spanned<'_>>, Vec<SyntaxError>) {
+    let lexed = lex_all(source);
+    (lexed.tokens, lexed.errors)
+}
+
+/// [`lex`], keeping the comments.
+pub fn lex_all(source: &str) -> Lexed<'_> {
     let mut lexer = Token::lexer(source);
     let mut tokens: Vec<Spanned<'_>> = Vec::new();
     let mut errors = Vec::new();
+    let mut comments = Vec::new();
     while let Some(result) = lexer.next() {
         let span = lexer.span();
         errors.append(&mut lexer.extras);
+        let comment = |kind| Comment {
+            kind,
+            span: span.clone().into(),
+        };
         let token = match result {
+            Ok(Token::LineComment) => {
+                comments.push(comment(CommentKind::Line));
+                continue;
+            }
+            Ok(Token::BlockComment) => {
+                comments.push(comment(CommentKind::Block));
+                continue;
+            }
             Ok(Token::Semi) if matches!(tokens.last(), Some((_, Token::RBrace, _))) => {
                 if let Some(last) = tokens.last_mut() {
                     *last = (last.0, Token::RBraceSemi, span.end);
@@ -286,6 +334,7 @@ pub fn lex(source: &str) -> (Vec<Spanned<'_>>, Vec<SyntaxError>) {
                 Token::Error
             }
             Err(LexError::HashComment) => {
+                comments.push(comment(CommentKind::Hash));
                 errors.push(SyntaxError {
                     kind: SyntaxErrorKind::InvalidCharacter { ch: '#' },
                     span: Span::new(span.start, span.start + 1),
@@ -303,7 +352,11 @@ pub fn lex(source: &str) -> (Vec<Spanned<'_>>, Vec<SyntaxError>) {
         };
         tokens.push((span.start, token, span.end));
     }
-    (tokens, errors)
+    Lexed {
+        tokens,
+        comments,
+        errors,
+    }
 }
 
 #[cfg(test)]
@@ -413,6 +466,24 @@ mod tests {
             tokens("// allow\nallow /* deny\n */ deny /**/ // x"),
             [Token::Allow, Token::Deny]
         );
+        let source = "// a\r\nallow /* b\n */ }/**/; # c\n";
+        let lexed = lex_all(source);
+        let comments: Vec<(CommentKind, &str)> = lexed
+            .comments
+            .iter()
+            .map(|c| (c.kind, &source[c.span.start..c.span.end]))
+            .collect();
+        assert_eq!(
+            comments,
+            [
+                (CommentKind::Line, "// a\r"),
+                (CommentKind::Block, "/* b\n */"),
+                (CommentKind::Block, "/**/"),
+                (CommentKind::Hash, "# c"),
+            ]
+        );
+        // The comment between `}` and `;` does not stop them folding into one token.
+        assert_eq!(lexed.tokens[1].1, Token::RBraceSemi);
         let (toks, errors) = lex("allow /* deny");
         assert_eq!(toks, [(0, Token::Allow, 5), (6, Token::Error, 13)]);
         assert_eq!(

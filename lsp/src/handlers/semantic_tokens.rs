@@ -8,7 +8,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use virtc::analyse::syntax::parse_file;
 use virtc::db::{Db, SourceFile, line_starts};
-use virtc_grammar::lexer::{Token, lex};
+use virtc_grammar::lexer::{Token, lex_all};
 use virtc_grammar::{ArgsMode, EnvName, StmtKind};
 
 use crate::documents;
@@ -74,11 +74,15 @@ pub fn tokens(db: &dyn Db, file: SourceFile) -> Vec<SemanticToken> {
         }
     }
     let mut spans: Vec<(usize, usize, SemanticTokenType)> = Vec::new();
-    let (lexed, _) = lex(text);
-    let mut at = 0;
-    for (start, token, end) in lexed {
-        comments(text, at, start, &mut spans);
-        at = end;
+    let lexed = lex_all(text);
+    for comment in &lexed.comments {
+        spans.push((
+            comment.span.start,
+            comment.span.end,
+            SemanticTokenType::COMMENT,
+        ));
+    }
+    for (start, token, end) in lexed.tokens {
         let source = &text[start..end];
         let token_type = match token {
             _ if roles.contains_key(&start) => roles[&start].clone(),
@@ -99,7 +103,6 @@ pub fn tokens(db: &dyn Db, file: SourceFile) -> Vec<SemanticToken> {
         };
         spans.push((start, end, token_type));
     }
-    comments(text, at, text.len(), &mut spans);
     spans.sort_by_key(|s| s.0);
     // One token per line, in UTF-16 units, relative to the previous one.
     let mut out = Vec::new();
@@ -134,25 +137,4 @@ pub fn tokens(db: &dyn Db, file: SourceFile) -> Vec<SemanticToken> {
         }
     }
     out
-}
-
-/// The comments in `text[from..to]` (which holds only whitespace, comments, and `#` lines the
-/// lexer skipped as errors).
-fn comments(text: &str, from: usize, to: usize, out: &mut Vec<(usize, usize, SemanticTokenType)>) {
-    let gap = &text[from..to];
-    let mut i = 0;
-    while i < gap.len() {
-        let rest = &gap[i..];
-        if rest.starts_with("//") || rest.starts_with('#') {
-            let end = rest.find('\n').map_or(gap.len(), |n| i + n);
-            out.push((from + i, from + end, SemanticTokenType::COMMENT));
-            i = end;
-        } else if let Some(body) = rest.strip_prefix("/*") {
-            let end = body.find("*/").map_or(gap.len(), |n| i + 2 + n + 2);
-            out.push((from + i, from + end, SemanticTokenType::COMMENT));
-            i = end;
-        } else {
-            i += rest.chars().next().map_or(1, char::len_utf8);
-        }
-    }
 }
