@@ -3,7 +3,7 @@
 //! works on half-typed statements that do not parse.
 
 use virtc_grammar::STATEMENT_KEYWORDS;
-use virtc_grammar::lexer::{Token, lex};
+use virtc_grammar::lexer::{CommentKind, Token, lex_all};
 
 /// A word or a punctuation mark of the statement before the cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,8 @@ pub fn at(text: &str, at: usize) -> Cursor {
         at -= 1;
     }
     let prefix = &text[..at];
-    let (tokens, _) = lex(prefix);
+    let lexed = lex_all(prefix);
+    let tokens = lexed.tokens;
     let mut depth = 0usize;
     let mut statement_start = 0;
     for (i, (start, token, _)) in tokens.iter().enumerate() {
@@ -92,7 +93,6 @@ pub fn at(text: &str, at: usize) -> Cursor {
         string: None,
         in_comment: false,
     };
-    let last_end = tokens.last().map_or(0, |t| t.2);
     if let Some((start, token, end)) = statement.last() {
         let source = &prefix[*start..*end];
         match token {
@@ -129,11 +129,10 @@ pub fn at(text: &str, at: usize) -> Cursor {
             _ => {}
         }
     }
-    // A line comment between the last token and the cursor.
-    let gap = &prefix[last_end.min(prefix.len())..];
-    if let Some(line) = gap.rsplit('\n').next()
-        && line.contains("//")
-    {
+    // A line comment running up to the cursor (the prefix ends inside it).
+    if lexed.comments.last().is_some_and(|c| {
+        matches!(c.kind, CommentKind::Line | CommentKind::Hash) && c.span.end == prefix.len()
+    }) {
         cursor.in_comment = true;
     }
     cursor.before = statement
@@ -217,6 +216,9 @@ mod tests {
         assert_eq!(c.string, Some((19, "L".into())));
         assert!(at("allow random; // all", 20).in_comment);
         assert!(at("/* allow", 8).in_comment);
+        assert!(at("allow random; # all", 19).in_comment);
+        assert!(at("allow random; /* a */ // b /* c", 31).in_comment);
+        assert!(!at("allow random; /* a */ ", 22).in_comment);
         assert!(!at("allow random; // x\nallow ", 25).in_comment);
     }
 
