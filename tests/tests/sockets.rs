@@ -387,3 +387,56 @@ fn udp_bind_receives_from_anyone() {
         )
     );
 }
+
+/// A one-shot `ping` → `pong` server on `[::1]`, or `None` where IPv6 loopback is unavailable.
+/// Accepts one connection within ten seconds.
+fn ipv6_server() -> Option<(SocketAddr, JoinHandle<Vec<String>>)> {
+    let listener = TcpListener::bind("[::1]:0").ok()?;
+    listener.set_nonblocking(true).ok()?;
+    let addr = listener.local_addr().ok()?;
+    let thread = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let Ok((stream, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            };
+            let _ = stream.set_nonblocking(false);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut line = String::new();
+            let mut reader = BufReader::new(&stream);
+            if reader.read_line(&mut line).is_err() {
+                return Vec::new();
+            }
+            let _ = (&stream).write_all(b"pong\n");
+            return vec![line.trim_end().to_string()];
+        }
+        Vec::new()
+    });
+    Some((addr, thread))
+}
+
+/// IPv6 rules: a bracketed address and an IPv6 CIDR block allow connections to `[::1]`, and a
+/// port outside them is refused. Skipped (and says so) where the machine has no IPv6 loopback.
+#[test]
+fn tcp_connect_over_ipv6() {
+    let Some((addr, server)) = ipv6_server() else {
+        eprintln!("skipped: [::1] cannot be bound here");
+        return;
+    };
+    let port = addr.port();
+    let other = port.wrapping_add(1).max(1);
+    let compiled = probe(
+        &format!("tcp connect \"[::1]:{port}\", \"[fd00::]/8:*\";"),
+        &format!("connect [::1]:{other}; connect {addr}"),
+    );
+    assert_eq!(
+        run_probe(&compiled),
+        format!(
+            "connect [::1]:{other}: error access-denied at connect\n\
+             connect {addr}: ok pong\n\
+             done\n"
+        )
+    );
+    assert_eq!(server.join().unwrap(), ["ping"]);
+}
