@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use virtc::db::Database;
 use virtc::driver::{self, Compiled, Failure, Input};
-use virtc::run::{Outcome, RunOptions, Stdio};
+use virtc::run::{Outcome, RunOptions, Status, Stdio};
 
 pub mod net;
 pub mod serve;
@@ -272,4 +272,16 @@ fn convert_type_ref(ty: wasmparser::ComponentTypeRef) -> wasm_encoder::Component
 /// Output as text.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Checks that a run exited with `code` (showing both streams if not) and returns its stdout.
+pub fn stdout_after_exit(out: &Outcome, code: i32) -> String {
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status,
+        Status::Exited(code),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    stdout
 }

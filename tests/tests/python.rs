@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use virtc::run::{Outcome, Status};
+use virtc::run::Outcome;
 use virtc_tests::*;
 
 /// Builds the Python component once per process: `Some(bytes)`, or `None` (with the reason
@@ -112,13 +112,7 @@ impl PingServer {
 
 /// Checks a run of the app: exit 0 and exactly `expected` on stdout; the server got `ping`.
 fn assert_app_run(out: &Outcome, server: PingServer, expected: &str) {
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status,
-        Status::Exited(0),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        text(&out.stderr)
-    );
+    let stdout = stdout_after_exit(out, 0);
     assert_eq!(stdout, expected, "stderr:\n{}", text(&out.stderr));
     assert_eq!(server.finish().as_deref(), Ok("ping\n"));
 }
@@ -227,13 +221,7 @@ fn python_command_under_network_rules_and_denied() {
     println!("denied: {} bytes", composed.len());
     assert!(!has_import(&imports, "wasi:sockets"), "{imports:?}");
     let out = run(&denied, &[], &[], "");
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status,
-        Status::Exited(1),
-        "{stdout}{}",
-        text(&out.stderr)
-    );
+    let stdout = stdout_after_exit(&out, 1);
     assert!(
         stdout.starts_with("greeting=virtual\nno file\nerror: PermissionError"),
         "{stdout}"

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
-use wasi::sockets::network::{ErrorCode, Network};
+use wasi::sockets::network::Network;
 use wasi::sockets::tcp::{ShutdownType, TcpSocket};
 use wasi::sockets::tcp_create_socket::create_tcp_socket;
 
@@ -62,18 +62,7 @@ pub fn connect_options(network: &Network, to: SocketAddr) -> Result<String, Fail
 }
 
 fn finish_connect(socket: &TcpSocket) -> Result<(InputStream, OutputStream), Failed> {
-    let pollable = socket.subscribe();
-    loop {
-        match socket.finish_connect() {
-            Ok(streams) => return Ok(streams),
-            Err(ErrorCode::WouldBlock) => {
-                if !wait::ready(&pollable, wait::LONG) {
-                    return Err(Failed::other("timeout", "connect"));
-                }
-            }
-            Err(e) => return Err(Failed::at("connect")(e)),
-        }
-    }
+    wait::finish(&socket.subscribe(), "connect", || socket.finish_connect())
 }
 
 /// `closed` once the peer closes, `data` if it sends anything, `open` after `wait::LONG`.
@@ -96,19 +85,7 @@ fn until_closed(input: &InputStream) -> &'static str {
 /// Binds, listens, accepts one connection, reads a line and answers `echo:LINE`.
 pub fn listen_once(network: &Network, local: SocketAddr) -> Result<String, Failed> {
     let socket = listening(network, local)?;
-    let pollable = socket.subscribe();
-    let (client, input, output) = loop {
-        match socket.accept() {
-            Ok(accepted) => break accepted,
-            Err(ErrorCode::WouldBlock) => {
-                if !wait::ready(&pollable, wait::LONG) {
-                    return Err(Failed::other("timeout", "accept"));
-                }
-            }
-            Err(e) => return Err(Failed::at("accept")(e)),
-        }
-    };
-    drop(pollable);
+    let (client, input, output) = wait::finish(&socket.subscribe(), "accept", || socket.accept())?;
     let line = read_line(&input)?;
     write_line(&output, &format!("echo:{line}"))?;
     drop((input, output, client));
@@ -124,19 +101,7 @@ fn listening(network: &Network, local: SocketAddr) -> Result<TcpSocket, Failed> 
     let socket = create_tcp_socket(family(&local)).map_err(Failed::at("create"))?;
     bind(&socket, network, local)?;
     socket.start_listen().map_err(Failed::at("listen"))?;
-    let pollable = socket.subscribe();
-    loop {
-        match socket.finish_listen() {
-            Ok(()) => break,
-            Err(ErrorCode::WouldBlock) => {
-                if !wait::ready(&pollable, wait::LONG) {
-                    return Err(Failed::other("timeout", "listen"));
-                }
-            }
-            Err(e) => return Err(Failed::at("listen")(e)),
-        }
-    }
-    drop(pollable);
+    wait::finish(&socket.subscribe(), "listen", || socket.finish_listen())?;
     Ok(socket)
 }
 
@@ -144,18 +109,7 @@ fn bind(socket: &TcpSocket, network: &Network, local: SocketAddr) -> Result<(), 
     socket
         .start_bind(network, to_wasi(local))
         .map_err(Failed::at("bind"))?;
-    let pollable = socket.subscribe();
-    loop {
-        match socket.finish_bind() {
-            Ok(()) => return Ok(()),
-            Err(ErrorCode::WouldBlock) => {
-                if !wait::ready(&pollable, wait::LONG) {
-                    return Err(Failed::other("timeout", "bind"));
-                }
-            }
-            Err(e) => return Err(Failed::at("bind")(e)),
-        }
-    }
+    wait::finish(&socket.subscribe(), "bind", || socket.finish_bind())
 }
 
 fn write_line(output: &OutputStream, line: &str) -> Result<(), Failed> {

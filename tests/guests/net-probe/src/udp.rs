@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use wasi::sockets::network::{ErrorCode, Network};
+use wasi::sockets::network::Network;
 use wasi::sockets::udp::{
     IncomingDatagram, IncomingDatagramStream, OutgoingDatagram, OutgoingDatagramStream, UdpSocket,
 };
@@ -78,19 +78,7 @@ fn open(
     socket
         .start_bind(network, to_wasi(local))
         .map_err(Failed::at("bind"))?;
-    let pollable = socket.subscribe();
-    loop {
-        match socket.finish_bind() {
-            Ok(()) => break,
-            Err(ErrorCode::WouldBlock) => {
-                if !wait::ready(&pollable, wait::LONG) {
-                    return Err(Failed::other("timeout", "bind"));
-                }
-            }
-            Err(e) => return Err(Failed::at("bind")(e)),
-        }
-    }
-    drop(pollable);
+    wait::finish(&socket.subscribe(), "bind", || socket.finish_bind())?;
     let (incoming, outgoing) = socket.stream(None).map_err(Failed::at("stream"))?;
     Ok((socket, incoming, outgoing))
 }

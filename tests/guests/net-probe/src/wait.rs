@@ -2,6 +2,9 @@
 
 use wasi::clocks::monotonic_clock;
 use wasi::io::poll::{Pollable, poll};
+use wasi::sockets::network::ErrorCode;
+
+use crate::Failed;
 
 /// How long a step waits for a connection, a lookup or a datagram it expects.
 pub const LONG: u64 = 10_000_000_000;
@@ -17,4 +20,23 @@ pub fn ready(pollable: &Pollable, nanos: u64) -> bool {
 /// Nanoseconds on the monotonic clock, to share one deadline among several waits.
 pub fn now() -> u64 {
     monotonic_clock::now()
+}
+
+/// Calls `finish` (a socket's `finish-*` or `accept`) until it stops answering `would-block`,
+/// waiting on `pollable` at most `LONG` each time; a failure is reported at `stage`.
+pub fn finish<T>(
+    pollable: &Pollable,
+    stage: &'static str,
+    mut finish: impl FnMut() -> Result<T, ErrorCode>,
+) -> Result<T, Failed> {
+    loop {
+        match finish() {
+            Err(ErrorCode::WouldBlock) => {
+                if !ready(pollable, LONG) {
+                    return Err(Failed::other("timeout", stage));
+                }
+            }
+            result => return result.map_err(Failed::at(stage)),
+        }
+    }
 }
