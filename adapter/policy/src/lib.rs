@@ -8,6 +8,7 @@
 
 mod codec;
 mod glob;
+pub mod http;
 pub mod image;
 pub mod literal;
 pub mod net;

@@ -12,6 +12,7 @@
 
 use core::fmt;
 use core::ops::Range;
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// How the network is governed.
@@ -200,7 +201,22 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
 
 /// A DNS name in the form names are compared in: lower case, no trailing dot.
 pub fn normalize_name(name: &str) -> String {
-    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+    normalized_name(name).into_owned()
+}
+
+/// [`normalize_name`], without copying a name already in that form.
+pub(crate) fn normalized_name(name: &str) -> Cow<'_, str> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// Whether `c` may appear in a label of a DNS name: letters, digits, `-` and `_`.
+pub(crate) fn is_label_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
 impl AddrPattern {
@@ -249,7 +265,8 @@ fn split_host_port(text: &str) -> Result<(Range<usize>, Range<usize>), PatternEr
     }
 }
 
-fn parse_port(text: &str, range: Range<usize>) -> Result<u16, PatternError> {
+/// A port number in `text[range]`: decimal digits up to 65535. Errors point into `text`.
+pub(crate) fn parse_port(text: &str, range: Range<usize>) -> Result<u16, PatternError> {
     let digits = &text[range.clone()];
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return err(range, Problem::BadPort);
@@ -260,7 +277,13 @@ fn parse_port(text: &str, range: Range<usize>) -> Result<u16, PatternError> {
     }
 }
 
-fn parse_ports(text: &str, range: Range<usize>, side: Side) -> Result<Ports, PatternError> {
+/// `PORT`, `LOW-HIGH` or `*` in `text[range]`; port 0 alone is refused on the [`Side::Remote`].
+/// Errors point into `text`.
+pub(crate) fn parse_ports(
+    text: &str,
+    range: Range<usize>,
+    side: Side,
+) -> Result<Ports, PatternError> {
     let spec = &text[range.clone()];
     if spec == "*" {
         return Ok(Ports::ANY);
@@ -366,17 +389,15 @@ impl HostPattern {
                 }
                 let length = length - offset;
                 let network = mask(ip, length);
-                if network != ip {
-                    let shown = match network {
-                        IpAddr::V4(v4) => format!("{v4}/{length}"),
-                        IpAddr::V6(v6) => format!("[{v6}]/{length}"),
-                    };
-                    return err(at(0..host.len()), Problem::HostBitsSet { network: shown });
-                }
-                Ok(HostPattern::Cidr {
+                let block = HostPattern::Cidr {
                     network,
                     prefix: length,
-                })
+                };
+                if network != ip {
+                    let network = block.to_string();
+                    return err(at(0..host.len()), Problem::HostBitsSet { network });
+                }
+                Ok(block)
             }
             (None, Some(slash)) => err(at(slash..host.len()), Problem::CidrOnName),
             (None, None) => parse_name_pattern(text, range),
@@ -413,7 +434,30 @@ impl HostPattern {
     }
 }
 
-/// `name`, `*.suffix`: labels of letters, digits, `-` and `_`.
+/// The canonical text of a host pattern, as the patterns are written: an IPv4 address as it is,
+/// an IPv6 address in brackets, a CIDR block `ADDRESS/PREFIX` (IPv6 in brackets), a name,
+/// `*.suffix` or `*`. [`AddrPattern::parse`] reads it back (before `:PORTS`) as the same host.
+impl fmt::Display for HostPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostPattern::Ip(IpAddr::V4(v4)) => write!(f, "{v4}"),
+            HostPattern::Ip(IpAddr::V6(v6)) => write!(f, "[{v6}]"),
+            HostPattern::Cidr {
+                network: IpAddr::V4(v4),
+                prefix,
+            } => write!(f, "{v4}/{prefix}"),
+            HostPattern::Cidr {
+                network: IpAddr::V6(v6),
+                prefix,
+            } => write!(f, "[{v6}]/{prefix}"),
+            HostPattern::Name(name) => f.write_str(name),
+            HostPattern::Subdomains(suffix) => write!(f, "*.{suffix}"),
+            HostPattern::Any => f.write_str("*"),
+        }
+    }
+}
+
+/// `name`, `*.suffix`: labels of [`is_label_char`]s.
 fn parse_name_pattern(text: &str, range: Range<usize>) -> Result<HostPattern, PatternError> {
     let host = &text[range.clone()];
     let (glob, name, base) = match host.strip_prefix("*.") {
@@ -440,7 +484,7 @@ fn parse_name_pattern(text: &str, range: Range<usize>) -> Result<HostPattern, Pa
             if c == '*' {
                 return err(offset + i..offset + i + 1, Problem::MisplacedStar);
             }
-            if !(c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if !is_label_char(c) {
                 return err(
                     offset + i..offset + i + c.len_utf8(),
                     Problem::BadNameCharacter(c),
@@ -702,6 +746,30 @@ mod tests {
         assert_eq!(problem("é.com:1", r), (0..2, BadNameCharacter('é')));
         let long = format!("{}.com:1", "a".repeat(64));
         assert_eq!(problem(&long, r), (0..64, NameTooLong));
+    }
+
+    #[test]
+    fn displays_hosts_as_written() {
+        for (text, shown) in [
+            ("10.1.2.3:1", "10.1.2.3"),
+            ("[::1]:1", "[::1]"),
+            ("[::ffff:10.0.0.1]:1", "10.0.0.1"),
+            ("10.0.0.0/8:1", "10.0.0.0/8"),
+            ("[FD00::]/8:1", "[fd00::]/8"),
+            ("[::ffff:10.0.0.0]/104:1", "10.0.0.0/8"),
+            ("DB.Internal.:1", "db.internal"),
+            ("*.Example.com:1", "*.example.com"),
+            ("*:1", "*"),
+        ] {
+            let host = remote(text).host;
+            assert_eq!(host.to_string(), shown, "{text}");
+            assert_eq!(remote(&format!("{shown}:1")).host, host, "{text}");
+        }
+        assert_eq!(normalize_name("DB.Internal."), "db.internal");
+        assert!(matches!(
+            normalized_name("db.internal."),
+            Cow::Borrowed("db.internal")
+        ));
     }
 
     #[test]
