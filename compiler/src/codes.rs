@@ -99,6 +99,10 @@ pub const CODES: &[(&str, &str)] = &[
         "`virtc run`: the component cannot be run (no `wasi:cli/run`, a missing import)",
     ),
     (
+        "V0079",
+        "the component's import of a WASI interface does not match WASI's definition at its version",
+    ),
+    (
         "V0080",
         "a network pattern whose host is not an address, a CIDR block, a name, `*.suffix` or `*`",
     ),

@@ -9,6 +9,7 @@ use crate::codegen::adapter::{self, Adapter};
 use crate::codegen::component_info::ComponentInfo;
 use crate::codegen::compose::{compose, compose_serving};
 use crate::codegen::embed::{Progress, ReportEntry, embed};
+use crate::codegen::error::{ComposeError, StubError};
 use crate::codegen::stub;
 use crate::codegen::wasi_wit::default_version;
 use crate::db::{Database, SourceFile};
@@ -153,11 +154,8 @@ pub fn compile_with_progress(
             error,
         })
     })?;
-    let adapter = adapter::build(&checked.ir, &selection, &target.versions).map_err(|e| {
-        Failure::Input(InputError::Adapter {
-            detail: format!("{e:#}"),
-        })
-    })?;
+    let adapter = adapter::build(&checked.ir, &selection, &target.versions)
+        .map_err(|error| Failure::Input(InputError::Adapter { error }))?;
     let composed = match component {
         None => None,
         Some(input) if selection.exports.is_empty() => {
@@ -166,21 +164,23 @@ pub fn compile_with_progress(
         }
         Some(input) => {
             let composed = if selection.serve_http {
-                adapter::build_serving(&target.versions).and_then(|serving| {
-                    compose_serving(
-                        input.bytes,
-                        &adapter.bytes,
-                        &serving,
-                        &target.versions.of("http"),
-                    )
-                })
+                adapter::build_serving(&target.versions)
+                    .map_err(ComposeError::Serving)
+                    .and_then(|serving| {
+                        compose_serving(
+                            input.bytes,
+                            &adapter.bytes,
+                            &serving,
+                            &target.versions.of("http"),
+                        )
+                    })
             } else {
                 compose(input.bytes, &adapter.bytes)
             };
-            Some(composed.map_err(|e| {
+            Some(composed.map_err(|error| {
                 Failure::Input(InputError::Compose {
                     name: input.name.to_owned(),
-                    detail: format!("{e:#}"),
+                    error,
                 })
             })?)
         }
@@ -197,12 +197,12 @@ pub fn compile_with_progress(
     let composed = match (composed, component) {
         (Some(composed), Some(input)) if !denied.is_empty() => Some(
             stub::build(input.bytes, &denied)
-                .and_then(|stub| compose(&composed, &stub))
-                .map_err(|e| {
+                .and_then(|stub| compose(&composed, &stub).map_err(StubError::Compose))
+                .map_err(|error| {
                     Failure::Input(InputError::Stub {
                         name: input.name.to_owned(),
                         interfaces: denied.clone(),
-                        detail: format!("{e:#}"),
+                        error,
                     })
                 })?,
         ),

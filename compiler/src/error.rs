@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use crate::codegen::component_info::NotAComponent;
+use crate::codegen::error::{AdapterError, ComposeError, StubError};
 use crate::diagnostic::Diagnostic;
 use crate::plan::PlanError;
 
@@ -21,20 +22,20 @@ pub enum InputError {
     /// The component imports something the adapter cannot serve under this policy.
     Unsupported { name: String, error: PlanError },
     /// Building the adapter failed: a bug in virtc, reported with what failed.
-    Adapter { detail: String },
+    Adapter { error: AdapterError },
     /// Plugging the adapter into the component failed.
-    Compose { name: String, detail: String },
+    Compose { name: String, error: ComposeError },
     /// Stubbing out `deny import` interfaces failed.
     Stub {
         name: String,
         interfaces: Vec<String>,
-        detail: String,
+        error: StubError,
     },
     /// An output file cannot be written.
     Output { path: PathBuf, why: String },
-    /// `virtc run`: wasmtime cannot compile the output.
+    /// `virtc run`: wasmtime cannot compile the output (`detail`: virtc-run's error).
     Load { detail: String },
-    /// `virtc run`: the component cannot be run.
+    /// `virtc run`: the component cannot be run (`detail`: virtc-run's error).
     Run { name: String, detail: String },
 }
 
@@ -47,6 +48,10 @@ impl InputError {
             InputError::NotAComponent { .. } => "V0072",
             InputError::Unsupported { .. } => "V0041",
             InputError::Adapter { .. } => "V0073",
+            InputError::Compose {
+                error: ComposeError::Misfit { .. },
+                ..
+            } => "V0079",
             InputError::Compose { .. } => "V0074",
             InputError::Stub { .. } => "V0075",
             InputError::Output { .. } => "V0076",
@@ -74,17 +79,17 @@ impl std::fmt::Display for InputError {
             InputError::Unsupported { name, error } => {
                 write!(f, "`{name}` cannot be virtualized: {error}")
             }
-            InputError::Adapter { detail } => write!(f, "building the adapter failed: {detail}"),
-            InputError::Compose { name, detail } => {
-                write!(f, "composing the adapter into `{name}` failed: {detail}")
+            InputError::Adapter { error } => write!(f, "building the adapter failed: {error}"),
+            InputError::Compose { name, error } => {
+                write!(f, "composing the adapter into `{name}` failed: {error}")
             }
             InputError::Stub {
                 name,
                 interfaces,
-                detail,
+                error,
             } => write!(
                 f,
-                "stubbing out {} in `{name}` failed: {detail}",
+                "stubbing out {} in `{name}` failed: {error}",
                 interfaces.join(", ")
             ),
             InputError::Output { path, why } => {

@@ -1,9 +1,9 @@
 //! virtc: compiles WASI capability policies into virtualization adapters and composes them into
 //! components. The pipeline reads top to bottom: parse (virtc-grammar) → analyse → ir → codegen,
-//! with `driver` running it and `run` executing the result.
+//! with `driver` running it. The command line (`compiler/cli`) and the wasmtime host
+//! (`compiler/run`) are separate crates, so the language server links neither.
 
 pub mod analyse;
-pub mod cli;
 pub mod codegen;
 pub mod codes;
 pub mod db;
@@ -13,7 +13,6 @@ pub mod error;
 pub mod format;
 pub mod ir;
 pub mod plan;
-pub mod run;
 pub mod stdlib;
 pub mod versions;
 

@@ -103,7 +103,7 @@ fn main() {
         .as_ref()
         .expect("a component was given, so there is a composed one");
     measure("wasmtime compile of the composed component", 5, || {
-        virtc::run::load(composed).expect("wasmtime compiles the output")
+        virtc_run::load(composed).expect("wasmtime compiles the output")
     });
 
     println!();

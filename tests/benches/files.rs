@@ -140,15 +140,15 @@ fn throughput(work: &Path) {
         let compiled = driver::compile(&db, root, Some(&input), None).ok().unwrap();
         let composed = compiled.composed.as_ref().unwrap();
         let compile_ms = start.elapsed().as_secs_f64() * 1e3;
-        let component = virtc::run::load(composed).unwrap();
-        let out = virtc::run::run(
+        let component = virtc_run::load(composed).unwrap();
+        let out = virtc_run::run(
             &compiled.ir,
             &component,
-            &virtc::run::RunOptions {
+            &virtc_run::RunOptions {
                 program: "probe.wasm".into(),
                 args: vec![],
                 host_env: vec![],
-                stdio: virtc::run::Stdio::Capture { stdin: vec![] },
+                stdio: virtc_run::Stdio::Capture { stdin: vec![] },
             },
         )
         .unwrap();

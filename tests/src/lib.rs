@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use virtc::db::Database;
 use virtc::driver::{self, Compiled, Failure, Input};
-use virtc::run::{Outcome, RunOptions, Status, Stdio};
+use virtc_run::{Outcome, RunOptions, Status, Stdio};
 
 pub mod net;
 pub mod serve;
@@ -155,8 +155,8 @@ pub fn compile_ok(policy: &str, component: &[u8]) -> Compiled {
 /// Runs a compiled component with captured stdio.
 pub fn run(compiled: &Compiled, args: &[&str], host_env: &[(&str, &str)], stdin: &str) -> Outcome {
     let composed = compiled.composed.as_ref().expect("composed");
-    let component = virtc::run::load(composed).expect("wasmtime compiles the output");
-    virtc::run::run(
+    let component = virtc_run::load(composed).expect("wasmtime compiles the output");
+    virtc_run::run(
         &compiled.ir,
         &component,
         &RunOptions {

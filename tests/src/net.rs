@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use virtc::run::{Outcome, Status};
+use virtc_run::{Outcome, Status};
 
 /// A line server on 127.0.0.1 for the sockets guest: `ping` → `pong`, `wait` → nothing,
 /// `send` → `sent`. Every connection is served in its own thread; all of them stop at the
@@ -139,8 +139,8 @@ pub fn run_open_network(component: &[u8], env: &[(&str, &str)]) -> Outcome {
     for (k, v) in env {
         builder.env(k, v);
     }
-    let engine = virtc::run::engine();
-    let component = virtc::run::load(component).unwrap();
+    let engine = virtc_run::engine();
+    let component = virtc_run::load(component).unwrap();
     let mut store = wasmtime::Store::new(engine, Host(builder.build(), ResourceTable::new()));
     let mut linker: Linker<Host> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();

@@ -1,6 +1,6 @@
 //! Serves a component exporting `wasi:http/incoming-handler` in-process, through
 //! `wasmtime-wasi-http`: no listener, one request at a time, each in a fresh store (as `wasmtime
-//! serve` does), with the host context built like `virtc::run` builds it — captured stdout and
+//! serve` does), with the host context built like `virtc_run` builds it — captured stdout and
 //! stderr, a closed stdin, exactly the environment variables given, no directories, the network
 //! only when asked for.
 //!

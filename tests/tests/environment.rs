@@ -1,7 +1,7 @@
 //! `wasi:cli/environment` under different policies: virtual variables, host variables by glob,
 //! arguments that never trap, and the host's interface passed through whole.
 
-use virtc::run::Status;
+use virtc_run::Status;
 use virtc_tests::*;
 
 const HOST: &[(&str, &str)] = &[

@@ -2,7 +2,7 @@
 //! every change and escape refused by a WASI error. Each run's output is a snapshot, checked
 //! line by line.
 
-use virtc::run::Status;
+use virtc_run::Status;
 use virtc_tests::*;
 
 /// A tree with files, a nested directory, a link inside the tree and a key file.

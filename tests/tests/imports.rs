@@ -3,7 +3,7 @@
 //! with a note, and `deny import` removes interfaces from the output with trapping stubs.
 
 use virtc::driver::{self, Failure, Input};
-use virtc::run::Status;
+use virtc_run::Status;
 use virtc_tests::*;
 
 const KV: &str = "wasi:keyvalue/store@0.2.0-draft";

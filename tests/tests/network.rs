@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use virtc::run::{Outcome, Status};
+use virtc_run::{Outcome, Status};
 use virtc_tests::net::{LineServer, run_open_network};
 use virtc_tests::serve::{Request, Response, ServeHost, Server};
 use virtc_tests::*;

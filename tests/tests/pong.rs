@@ -47,7 +47,7 @@ fn pong_prints_the_virtual_value() {
     );
     assert_eq!(
         out.status,
-        virtc::run::Status::Exited(0),
+        virtc_run::Status::Exited(0),
         "{}",
         text(&out.stderr)
     );

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use virtc::run::Outcome;
+use virtc_run::Outcome;
 use virtc_tests::*;
 
 /// Builds the Python component once per process: `Some(bytes)`, or `None` (with the reason

@@ -1,6 +1,6 @@
 //! `use std::sandbox;` leaves a component that only computes with no WASI imports at all.
 
-use virtc::run::Status;
+use virtc_run::Status;
 use virtc_tests::*;
 
 #[test]

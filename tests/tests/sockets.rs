@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use virtc::driver::Compiled;
-use virtc::run::{Outcome, Status};
+use virtc_run::{Outcome, Status};
 use virtc_tests::net::{LineServer, run_open_network};
 use virtc_tests::*;
 

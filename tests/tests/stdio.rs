@@ -1,7 +1,7 @@
 //! Standard streams: allow passes the host's stream (wrapped when other streams are
 //! virtualized), ignore drops writes and reads end of stream, deny closes the stream.
 
-use virtc::run::Status;
+use virtc_run::Status;
 use virtc_tests::*;
 
 fn probe(policy: &str, stdin: &str) -> (String, String, Vec<String>) {

@@ -1,10 +1,10 @@
 //! Interfaces without an error channel (random, clocks, exit): allowed they work, denied they
 //! trap, and the checker warns when the component imports them.
 
-use virtc::run::Status;
+use virtc_run::Status;
 use virtc_tests::*;
 
-fn probe(scenario: &str, policy: &str) -> (virtc::driver::Compiled, virtc::run::Outcome) {
+fn probe(scenario: &str, policy: &str) -> (virtc::driver::Compiled, virtc_run::Outcome) {
     let compiled = compile_ok(
         &format!("env PROBE = \"{scenario}\"; stdout allow; {policy}"),
         &guest("probe"),
@@ -13,7 +13,7 @@ fn probe(scenario: &str, policy: &str) -> (virtc::driver::Compiled, virtc::run::
     (compiled, out)
 }
 
-fn trapped(out: &virtc::run::Outcome) -> String {
+fn trapped(out: &virtc_run::Outcome) -> String {
     match &out.status {
         Status::Trapped(message) => message.clone(),
         other => panic!("expected a trap, got {other:?}: {}", text(&out.stdout)),

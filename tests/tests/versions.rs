@@ -1,7 +1,7 @@
 //! The output keeps the component's own WASI versions: guests importing 0.2.0, 0.2.3 and 0.2.6
 //! all compose, import nothing newer, and run.
 
-use virtc::run::Status;
+use virtc_run::Status;
 use virtc_tests::*;
 
 fn check(version: &str) {

@@ -1,13 +1,67 @@
-//! The `virtc` binary: the command line of the `virtc` library, plus `virtc lsp`, the language
-//! server (which depends on the library, so it is dispatched here).
+//! The `virtc` binary: clap parses the command line into one struct per command (`commands/`),
+//! and that struct's `exec` does the work through the `virtc` library, `virtc-run` (wasmtime)
+//! and `virtc-lsp`. Nothing here is reachable from the language server or the compiler library.
 
-use clap::Parser;
-use virtc::cli::{Cli, Command};
+mod commands;
+mod output;
+mod report;
 
-fn main() -> std::process::ExitCode {
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::report::Reporter;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 success, 1 a policy or input error, 2 a usage error.
+
+Examples:
+  virtc check pong.virt --component pong.wasm
+  virtc compile pong.virt --component pong.wasm -o pong.virt.wasm
+  virtc compile pong.virt -o pong-adapter.wasm        # the adapter alone, for `wac plug`
+  virtc run pong.virt pong.wasm -- --some-flag
+  virtc fmt --check policies/";
+
+#[derive(Parser, Debug)]
+#[command(name = "virtc", version, about = "Compiles WASI capability policies (.virt files) into components that can touch only what the policy grants", after_help = AFTER_HELP)]
+struct Cli {
+    /// When to color diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Compile(commands::compile::CompileCommand),
+    Check(commands::check::CheckCommand),
+    Run(commands::run::RunCommand),
+    Fmt(commands::fmt::FmtCommand),
+    Lsp(commands::lsp::LspCommand),
+}
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Lsp { .. } = cli.command {
-        return virtc_lsp::run_stdio();
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal(),
+    };
+    let reporter = Reporter { color };
+    match cli.command {
+        Command::Compile(command) => command.exec(&reporter),
+        Command::Check(command) => command.exec(&reporter),
+        Command::Run(command) => command.exec(&reporter),
+        Command::Fmt(command) => command.exec(&reporter),
+        Command::Lsp(command) => command.exec(),
     }
-    virtc::cli::main(cli)
 }

@@ -917,6 +917,48 @@ fn run_errors_carry_no_host_backtrace() {
         )
         .expect(code);
         assert!(!run.stderr.contains("Stack backtrace"), "{}", run.stderr);
-        assert!(!run.stderr.contains("virtc::cli::main"), "{}", run.stderr);
+        assert!(!run.stderr.contains("virtc_cli"), "{}", run.stderr);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A component whose import of a WASI interface is not WASI's
+
+/// The probe with its `wasi:cli/terminal-stdin` import renamed to `wasi:random/insecure`: the
+/// name is WASI's, the shape is not. `check --component` and `compile` give the same V0079,
+/// naming the interface, and nothing is written.
+#[test]
+fn an_import_that_does_not_fit_wasi_is_v0079_from_check_and_compile() {
+    let dir = Dir::new();
+    let bytes = virtc_tests::rename_imports(&std::fs::read(probe_wasm()).unwrap(), |name| {
+        name.replace("wasi:cli/terminal-stdin@", "wasi:random/insecure@")
+    });
+    assert!(
+        virtc_tests::imports(&bytes)
+            .iter()
+            .any(|i| i.starts_with("wasi:random/insecure@")),
+        "the probe imports terminal-stdin"
+    );
+    dir.write("misfit.wasm", &bytes);
+    dir.write("policy.virt", "stdout allow;\n");
+    let check = dir
+        .virtc(&["check", "policy.virt", "--component", "misfit.wasm"])
+        .expect(1);
+    let compile = dir
+        .virtc(&[
+            "compile",
+            "policy.virt",
+            "--component",
+            "misfit.wasm",
+            "-o",
+            "out.wasm",
+        ])
+        .expect(1);
+    let line = check.one_error_line();
+    assert!(line.starts_with("error[V0079]: "), "{line}");
+    assert!(line.contains("`wasi:random/insecure@"), "{line}");
+    insta::assert_snapshot!(line);
+    assert_eq!(check.stderr, compile.stderr);
+    assert!(!dir.join("out.wasm").exists());
+    dir.assert_no_temporaries();
 }

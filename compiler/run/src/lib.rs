@@ -1,11 +1,12 @@
 //! Runs a composed component in an embedded wasmtime whose host context grants exactly what the
 //! policy passes through: host variables only by `env allow`, the host's streams only where a
 //! stream is allowed, the network as `allow sockets` or the address rules say, outgoing HTTP
-//! only by `allow http`, no directories.
+//! only by `allow http`, no directories. It lives apart from the `virtc` library so that the
+//! compiler and the language server never link wasmtime; `virtc run` and the end-to-end tests
+//! share it.
 
 use std::sync::{Arc, OnceLock};
 
-use anyhow::Result;
 use virtc_policy::net::{HostUse, NetAccess, Network};
 use virtc_policy::{Access, Args, StreamMode};
 use wasmtime::component::{Component, Linker, ResourceTable};
@@ -17,7 +18,56 @@ use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::ir::PolicyIr;
+use virtc::ir::PolicyIr;
+
+/// What can stop a component from running, typed per step; wasmtime's own message is kept as
+/// the reason (it names the import or type at fault).
+#[derive(Debug, Clone)]
+pub enum RunError {
+    /// wasmtime cannot compile the composed component.
+    Compile { why: String },
+    /// A directory the policy passes through cannot be opened on the host.
+    Directory {
+        dir: String,
+        /// What the directory is for: a `preopen`, or the directory of a host `file`.
+        role: DirectoryRole,
+        why: String,
+    },
+    /// WASI or wasi:http cannot be added to the linker.
+    Link { what: &'static str, why: String },
+    /// The component cannot be instantiated as a command.
+    Instantiate { why: String },
+}
+
+/// Why `virtc run` opens a host directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryRole {
+    Preopen,
+    HostFile,
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Compile { why } => write!(f, "wasmtime cannot compile the component: {why}"),
+            RunError::Directory { dir, role, why } => match role {
+                DirectoryRole::Preopen => {
+                    write!(f, "cannot open the preopened directory `{dir}`: {why}")
+                }
+                DirectoryRole::HostFile => {
+                    write!(f, "cannot open the directory `{dir}` of a host file: {why}")
+                }
+            },
+            RunError::Link { what, why } => write!(f, "linking {what} failed: {why}"),
+            RunError::Instantiate { why } => write!(
+                f,
+                "the component cannot be instantiated (is it a command exporting wasi:cli/run?): {why}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
 
 /// Where the component's standard streams go.
 #[derive(Debug, Clone)]
@@ -93,13 +143,18 @@ pub fn engine() -> &'static Engine {
 }
 
 /// Compiles the component (separately, so callers can reuse it).
-pub fn load(bytes: &[u8]) -> Result<Component> {
-    Component::new(engine(), bytes)
-        .map_err(|e| anyhow::anyhow!("wasmtime cannot compile the component: {e:#}"))
+pub fn load(bytes: &[u8]) -> Result<Component, RunError> {
+    Component::new(engine(), bytes).map_err(|e| RunError::Compile {
+        why: format!("{e:#}"),
+    })
 }
 
 /// Runs `component` under `policy`.
-pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Result<Outcome> {
+pub fn run(
+    policy: &PolicyIr,
+    component: &Component,
+    options: &RunOptions,
+) -> Result<Outcome, RunError> {
     let runtime = &policy.runtime;
     let mut builder = WasiCtxBuilder::new();
     for (name, value) in &options.host_env {
@@ -156,7 +211,11 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
         let name = preopen.host.display().to_string();
         builder
             .preopened_dir(&preopen.host, &name, perms)
-            .map_err(|e| anyhow::anyhow!("cannot open the preopened directory `{name}`: {e}"))?;
+            .map_err(|e| RunError::Directory {
+                dir: name.clone(),
+                role: DirectoryRole::Preopen,
+                why: e.to_string(),
+            })?;
     }
     // The directories of host files, named by their path; the adapter exposes only the file.
     let mut dirs: Vec<(&str, bool)> = Vec::new();
@@ -179,9 +238,13 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
         } else {
             FsPerms::ReadWrite
         };
-        builder.preopened_dir(dir, dir, perms).map_err(|e| {
-            anyhow::anyhow!("cannot open the directory `{dir}` of a host file: {e}")
-        })?;
+        builder
+            .preopened_dir(dir, dir, perms)
+            .map_err(|e| RunError::Directory {
+                dir: dir.to_string(),
+                role: DirectoryRole::HostFile,
+                why: e.to_string(),
+            })?;
     }
     grant_network(&mut builder, &policy.runtime.net);
     let mut store = Store::new(
@@ -193,21 +256,24 @@ pub fn run(policy: &PolicyIr, component: &Component, options: &RunOptions) -> Re
         },
     );
     let mut linker: Linker<Host> = Linker::new(engine());
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-        .map_err(|e| anyhow::anyhow!("linking WASI failed: {e:#}"))?;
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RunError::Link {
+        what: "WASI",
+        why: format!("{e:#}"),
+    })?;
     // Outgoing HTTP only by `allow http`.
     if policy.http == Access::Host {
-        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)
-            .map_err(|e| anyhow::anyhow!("linking wasi:http failed: {e:#}"))?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).map_err(|e| {
+            RunError::Link {
+                what: "wasi:http",
+                why: format!("{e:#}"),
+            }
+        })?;
     }
-    let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(
-        &mut store, component, &linker,
-    )
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "the component cannot be instantiated (is it a command exporting wasi:cli/run?): {e:#}"
-        )
-    })?;
+    let command =
+        wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &linker)
+            .map_err(|e| RunError::Instantiate {
+                why: format!("{e:#}"),
+            })?;
     let status = match command.wasi_cli_run().call_run(&mut store) {
         Ok(Ok(())) => Status::Exited(0),
         Ok(Err(())) => Status::Exited(1),

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use anyhow::{Context, Result, bail};
+use super::error::{AdapterError, why};
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor};
 use virtc_policy::{Access, StreamMode};
@@ -100,7 +100,11 @@ fn interface_name(name: &str) -> &str {
 }
 
 /// Builds the adapter for `selection` at `versions`.
-pub fn build(policy: &PolicyIr, selection: &Selection, versions: &Versions) -> Result<Adapter> {
+pub fn build(
+    policy: &PolicyIr,
+    selection: &Selection,
+    versions: &Versions,
+) -> Result<Adapter, AdapterError> {
     let exported = |key: &InterfaceKey| selection.exports.contains(key);
     let import = |module: &str| -> bool {
         if module == MAILBOX {
@@ -147,7 +151,7 @@ pub struct Serving {
 }
 
 /// Builds the mailbox and server instances at `versions`.
-pub fn build_serving(versions: &Versions) -> Result<Serving> {
+pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
     let http = versions.of("http");
     let host_http = |module: &str| {
         wasi_wit::parse_wasi_name(module).is_some_and(|(p, i, _)| p == "http" && i == "types")
@@ -184,7 +188,7 @@ fn build_role(
     keep_export: &dyn Fn(&str) -> bool,
     exports: BTreeSet<String>,
     versions: &Versions,
-) -> Result<Adapter> {
+) -> Result<Adapter, AdapterError> {
     let info = prebuilt_info();
     let import = |module: &str, name: &str| -> ImportAction {
         if module == "virtc:policy" {
@@ -221,7 +225,9 @@ fn build_role(
             continue;
         }
         if wasi_wit::parse_wasi_name(module).is_none() && !module.starts_with("virtc:adapter/") {
-            bail!("the adapter still imports `{module}`, which no host provides");
+            return Err(AdapterError::StrayImport {
+                module: module.clone(),
+            });
         }
         imports.insert(module.clone());
     }
@@ -235,18 +241,20 @@ fn build_role(
     world.push_str("}\n");
 
     let mut resolve = wasi_wit::resolve_with_adapter(versions)?;
-    let pkg = resolve
+    let world_id = resolve
         .push_source("virtc-adapter.wit", &world)
-        .with_context(|| format!("the generated adapter world does not resolve:\n{world}"))?;
-    let world_id = resolve.select_world(&[pkg], Some("adapter"))?;
+        .and_then(|pkg| resolve.select_world(&[pkg], Some("adapter")))
+        .map_err(|e| AdapterError::World {
+            world: world.clone(),
+            why: why(e),
+        })?;
     let mut module = rewritten.bytes;
-    embed_component_metadata(&mut module, &resolve, world_id, StringEncoding::UTF8, false)?;
+    embed_component_metadata(&mut module, &resolve, world_id, StringEncoding::UTF8, false)
+        .map_err(|e| AdapterError::Metadata { why: why(e) })?;
     let bytes = ComponentEncoder::default()
         .module(&module)
-        .context("the rewritten adapter module is not a valid component core")?
-        .validate(true)
-        .encode()
-        .context("encoding the adapter component failed")?;
+        .and_then(|encoder| encoder.validate(true).encode())
+        .map_err(|e| AdapterError::Encode { why: why(e) })?;
     Ok(Adapter {
         bytes,
         exports: exports.into_iter().collect(),

@@ -4,35 +4,41 @@
 //! types while plugging, and reports "nothing plugged" as an error of its own. The adapter is
 //! built at the component's exact WASI versions, so the exact-name match always applies.
 
-use anyhow::{Context, Result, anyhow};
 use wac_graph::types::Package;
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId, PlugError};
 
 use super::adapter::{ACCEPT, GUEST_ACCEPT, GUEST_HANDLER, GUEST_TYPES, MAILBOX, Serving};
+use super::error::{ComposeError, why};
 use super::wasi_wit;
 
 /// Reads `bytes` as a package of the composition named `name`.
-fn register(graph: &mut CompositionGraph, name: &str, bytes: &[u8]) -> Result<PackageId> {
+fn register(
+    graph: &mut CompositionGraph,
+    name: &str,
+    bytes: &[u8],
+) -> Result<PackageId, ComposeError> {
+    let read = |why: String| ComposeError::Read {
+        part: name.to_owned(),
+        why,
+    };
     let package = Package::from_bytes(name, None, bytes.to_vec(), graph.types_mut())
-        .with_context(|| format!("`{name}` cannot be read for composition"))?;
-    graph
-        .register_package(package)
-        .map_err(|e| anyhow!("registering `{name}` failed: {e}"))
+        .map_err(|e| read(why(e)))?;
+    graph.register_package(package).map_err(|e| read(why(e)))
 }
 
 /// Encodes the composition, its components defined inside it, validated.
-fn encode(graph: &CompositionGraph) -> Result<Vec<u8>> {
+fn encode(graph: &CompositionGraph) -> Result<Vec<u8>, ComposeError> {
     graph
         .encode(EncodeOptions {
             define_components: true,
             validate: true,
             processor: None,
         })
-        .map_err(|e| anyhow!("encoding the composed component failed: {e}"))
+        .map_err(|e| ComposeError::Encode { why: why(e) })
 }
 
 /// Composes `adapter` into `component`; the result imports what neither satisfies.
-pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>> {
+pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>, ComposeError> {
     let mut graph = CompositionGraph::new();
     let guest = register(&mut graph, "virtc:component", component)?;
     let plug = register(&mut graph, "virtc:adapter", adapter)?;
@@ -45,23 +51,16 @@ pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>> {
         if let Some(import) = types[graph[guest].ty()].imports.get(name)
             && let Err(e) = checker.is_subtype(*export, types, *import, types)
         {
-            return Err(anyhow!(
-                "the adapter's `{name}` does not fit the component's import of it: {e:#}"
-            ));
+            return Err(ComposeError::Misfit {
+                interface: name.clone(),
+                why: why(e),
+            });
         }
     }
     match wac_graph::plug(&mut graph, vec![plug], guest) {
         Ok(()) => {}
-        Err(PlugError::NoPlugHappened) => {
-            return Err(anyhow!(
-                "none of the adapter's exports matches an import of the component"
-            ));
-        }
-        Err(e) => {
-            return Err(anyhow!(
-                "plugging the adapter into the component failed: {e}"
-            ));
-        }
+        Err(PlugError::NoPlugHappened) => return Err(ComposeError::NothingPlugged),
+        Err(e) => return Err(ComposeError::Plug { why: why(e) }),
     }
     encode(&graph)
 }
@@ -89,7 +88,7 @@ pub fn compose_serving(
     adapter: &[u8],
     serving: &Serving,
     http_version: &semver::Version,
-) -> Result<Vec<u8>> {
+) -> Result<Vec<u8>, ComposeError> {
     let mut graph = CompositionGraph::new();
     let guest = register(&mut graph, "virtc:component", component)?;
     let adapter = register(&mut graph, "virtc:adapter", adapter)?;
@@ -114,13 +113,18 @@ pub fn compose_serving(
                    arg: &str,
                    from: NodeId,
                    export: &str|
-     -> Result<()> {
+     -> Result<(), ComposeError> {
+        let wire = |why: String| ComposeError::Wire {
+            export: export.to_owned(),
+            import: arg.to_owned(),
+            why,
+        };
         let alias = graph
             .alias_instance_export(from, export)
-            .map_err(|e| anyhow!("`{export}` is missing for `{arg}`: {e}"))?;
+            .map_err(|e| wire(why(e)))?;
         graph
             .set_instantiation_argument(to, arg, alias)
-            .map_err(|e| anyhow!("`{export}` does not fit `{arg}`: {e}"))
+            .map_err(|e| wire(why(e)))
     };
 
     let mailbox_i = graph.instantiate(mailbox);
@@ -142,7 +146,7 @@ pub fn compose_serving(
                 .is_some_and(|(p, i, _)| p == "http" && i == "incoming-handler")
         })
         .cloned()
-        .ok_or_else(|| anyhow!("the component exports no wasi:http/incoming-handler"))?;
+        .ok_or(ComposeError::NoHandler)?;
 
     let server_i = graph.instantiate(server);
     let types = format!("wasi:http/types@{http_version}");
@@ -165,12 +169,14 @@ pub fn compose_serving(
         } else {
             (guest_i, name.clone())
         };
+        let failed = |why: String| ComposeError::Export {
+            name: name.clone(),
+            why,
+        };
         let alias = graph
             .alias_instance_export(from, &export)
-            .map_err(|e| anyhow!("exporting `{name}` failed: {e}"))?;
-        graph
-            .export(alias, &name)
-            .map_err(|e| anyhow!("exporting `{name}` failed: {e}"))?;
+            .map_err(|e| failed(why(e)))?;
+        graph.export(alias, &name).map_err(|e| failed(why(e)))?;
     }
     encode(&graph)
 }

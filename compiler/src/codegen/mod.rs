@@ -5,6 +5,7 @@ pub mod adapter;
 pub mod component_info;
 pub mod compose;
 pub mod embed;
+pub mod error;
 pub mod module_rewrite;
 pub mod stub;
 pub mod wasi_wit;

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result, bail};
+use super::error::{RewriteError, why};
 use wasm_encoder::reencode::{self, Reencode};
 use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef};
 
@@ -44,7 +44,7 @@ pub struct ModuleInfo {
 }
 
 impl ModuleInfo {
-    pub fn parse(bytes: &[u8]) -> Result<ModuleInfo> {
+    pub fn parse(bytes: &[u8]) -> Result<ModuleInfo, RewriteError> {
         let mut info = ModuleInfo {
             func_imports: Vec::new(),
             exports: Vec::new(),
@@ -56,7 +56,7 @@ impl ModuleInfo {
         for payload in Parser::new(0).parse_all(bytes) {
             match payload? {
                 Payload::Version { encoding, .. } if encoding != wasmparser::Encoding::Module => {
-                    bail!("the adapter is not a core module");
+                    return Err(RewriteError::NotCoreModule);
                 }
                 Payload::ImportSection(section) => {
                     for import in section.into_imports() {
@@ -69,7 +69,7 @@ impl ModuleInfo {
                                     type_index: t,
                                 })
                             }
-                            TypeRef::Memory(_) => bail!("the adapter must define its memory"),
+                            TypeRef::Memory(_) => return Err(RewriteError::ImportedMemory),
                             _ => {}
                         }
                     }
@@ -132,7 +132,7 @@ impl ModuleInfo {
             }
         }
         if info.memory_min.is_none() {
-            bail!("the adapter defines no memory");
+            return Err(RewriteError::NoMemory);
         }
         Ok(info)
     }
@@ -142,7 +142,10 @@ impl ModuleInfo {
     }
 }
 
-fn collect_ref_funcs(expr: wasmparser::ConstExpr<'_>, out: &mut Vec<u32>) -> Result<()> {
+fn collect_ref_funcs(
+    expr: wasmparser::ConstExpr<'_>,
+    out: &mut Vec<u32>,
+) -> Result<(), RewriteError> {
     let mut ops = expr.get_operators_reader();
     while !ops.eof() {
         if let Operator::RefFunc { function_index } = ops.read()? {
@@ -174,7 +177,11 @@ pub struct Rewritten {
     pub kept_import_modules: Vec<String>,
 }
 
-pub fn rewrite(bytes: &[u8], info: &ModuleInfo, plan: &Plan<'_>) -> Result<Rewritten> {
+pub fn rewrite(
+    bytes: &[u8],
+    info: &ModuleInfo,
+    plan: &Plan<'_>,
+) -> Result<Rewritten, RewriteError> {
     let n_imports = info.import_count();
     let n_defined = info.defined_types.len() as u32;
     let actions: Vec<ImportAction> = info
@@ -193,7 +200,7 @@ pub fn rewrite(bytes: &[u8], info: &ModuleInfo, plan: &Plan<'_>) -> Result<Rewri
     }
     while let Some(f) = stack.pop() {
         let Some(slot) = live.get_mut(f as usize) else {
-            bail!("function index {f} out of range");
+            return Err(RewriteError::FunctionOutOfRange { index: f });
         };
         if *slot {
             continue;
@@ -242,7 +249,9 @@ pub fn rewrite(bytes: &[u8], info: &ModuleInfo, plan: &Plan<'_>) -> Result<Rewri
     let data_address = memory_min
         .checked_mul(65536)
         .filter(|a| *a + plan.data.len() as u64 <= u32::MAX as u64)
-        .context("the adapter's memory is too large to append the policy")?;
+        .ok_or(RewriteError::MemoryTooLarge {
+            data: plan.data.len(),
+        })?;
     let extra_pages = (plan.data.len() as u64).div_ceil(65536);
 
     let mut rewriter = Rewriter {
@@ -261,7 +270,7 @@ pub fn rewrite(bytes: &[u8], info: &ModuleInfo, plan: &Plan<'_>) -> Result<Rewri
     let mut module = wasm_encoder::Module::new();
     rewriter
         .parse_core_module(&mut module, Parser::new(0), bytes)
-        .map_err(|e| anyhow::anyhow!("rewriting the adapter failed: {e}"))?;
+        .map_err(|e| RewriteError::Reencode { why: why(e) })?;
     Ok(Rewritten {
         bytes: module.finish(),
         kept_import_modules,
@@ -473,7 +482,7 @@ impl Reencode for Rewriter<'_> {
 }
 
 /// Counts, for reports: how many functions each import module contributes.
-pub fn import_modules(bytes: &[u8]) -> Result<HashMap<String, usize>> {
+pub fn import_modules(bytes: &[u8]) -> Result<HashMap<String, usize>, RewriteError> {
     let mut out = HashMap::new();
     for payload in Parser::new(0).parse_all(bytes) {
         if let Payload::ImportSection(section) = payload? {

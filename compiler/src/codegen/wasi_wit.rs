@@ -4,7 +4,7 @@
 //! `@0.2.3` gets the same definitions renamed to `@0.2.3`, so that the adapter exports and imports
 //! exactly the names the component and its host know.
 
-use anyhow::{Context, Result};
+use super::error::{WitError, why};
 use wit_parser::Resolve;
 
 /// The version of the embedded WIT.
@@ -92,23 +92,26 @@ fn strip_gate(text: &str, gate: &str) -> String {
 }
 
 /// A resolve holding every WASI package at the given versions.
-pub fn resolve(versions: &Versions) -> Result<Resolve> {
+pub fn resolve(versions: &Versions) -> Result<Resolve, WitError> {
     let mut resolve = Resolve::default();
     for (package, text) in PACKAGES {
         let text = retarget(text, versions);
         resolve
             .push_source(&format!("wasi-{package}.wit"), &text)
-            .with_context(|| format!("embedded WIT of wasi:{package} does not parse"))?;
+            .map_err(|e| WitError::Package {
+                package: package.to_string(),
+                why: why(e),
+            })?;
     }
     Ok(resolve)
 }
 
 /// [`resolve`] plus virtc's own package (`virtc:adapter`), for worlds that name its interfaces.
-pub fn resolve_with_adapter(versions: &Versions) -> Result<Resolve> {
+pub fn resolve_with_adapter(versions: &Versions) -> Result<Resolve, WitError> {
     let mut resolve = resolve(versions)?;
     resolve
         .push_source("virtc-adapter.wit", &retarget(ADAPTER_WIT, versions))
-        .context("the embedded adapter WIT does not parse")?;
+        .map_err(|e| WitError::Adapter { why: why(e) })?;
     Ok(resolve)
 }
 

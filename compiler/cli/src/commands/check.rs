@@ -1,0 +1,58 @@
+//! `virtc check`: every diagnostic of a policy, and of a component against it, writing nothing.
+//! With a component it runs the whole of `compile` in memory, so the two never disagree.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use virtc::db::Database;
+use virtc::driver::{self, Failure, Input};
+
+use crate::report::Reporter;
+
+/// Check a policy, and optionally a component against it, without writing anything.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Reports every error and warning of the policy and the files it uses. With --component, also
+warns where the policy makes the component trap (a denied interface without an error channel,
+such as random or clocks, that the component imports).
+
+Example:
+  virtc check pong.virt --component pong.wasm")]
+pub struct CheckCommand {
+    /// The policy file.
+    policy: PathBuf,
+    /// A component to check against the policy.
+    #[arg(long, short = 'c', value_name = "IN.wasm")]
+    component: Option<PathBuf>,
+}
+
+impl CheckCommand {
+    pub fn exec(self, reporter: &Reporter) -> ExitCode {
+        let db = Database::default();
+        let result = self.check(&db, reporter);
+        reporter.finish(&db, result)
+    }
+
+    fn check(self, db: &Database, reporter: &Reporter) -> Result<(), Failure> {
+        let root = driver::load_policy(db, &self.policy)?;
+        let bytes = match &self.component {
+            Some(path) => Some(super::read_component(path)?),
+            None => None,
+        };
+        let name = self
+            .component
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let input = bytes.as_deref().map(|bytes| Input { name: &name, bytes });
+        // With a component, everything `compile` does but writing: what compile would reject
+        // (a composition that does not fit, say), check rejects with the same error.
+        let diagnostics = match input {
+            Some(input) => driver::compile(db, root, Some(&input), None)?.diagnostics,
+            None => driver::check(db, root, None)?.diagnostics,
+        };
+        reporter.print(db, &diagnostics);
+        Ok(())
+    }
+}

@@ -1,0 +1,77 @@
+//! `virtc compile`: a policy into an adapter, composed into the component when one is given,
+//! written atomically.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use virtc::db::Database;
+use virtc::driver::{self, Failure, Input};
+
+use crate::output::write_atomically;
+use crate::report::{ProgressLine, Reporter, print_report};
+
+/// Compile a policy into an adapter and compose it into a component.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Without --component, writes the adapter alone (at --wasi-version), which `wac plug` or
+`wasm-tools compose` can compose later. With --component, writes the component with the adapter
+composed in: it imports only what the policy passes through and keeps the component's own WASI
+versions. The output is written atomically and is byte-identical for identical inputs.
+
+Example:
+  virtc compile pong.virt --component pong.wasm -o pong.virt.wasm")]
+pub struct CompileCommand {
+    /// The policy file.
+    policy: PathBuf,
+    /// The component to virtualize.
+    #[arg(long, short = 'c', value_name = "IN.wasm")]
+    component: Option<PathBuf>,
+    /// Where to write the result.
+    #[arg(long, short = 'o', value_name = "OUT.wasm")]
+    output: PathBuf,
+    /// WASI version of a standalone adapter (with --component, the component's versions are used).
+    #[arg(long, value_name = "0.2.x", value_parser = super::parse_version)]
+    wasi_version: Option<semver::Version>,
+    /// List every embedded file (guest path, bytes, host path) on stdout, for audits.
+    #[arg(long)]
+    report: bool,
+}
+
+impl CompileCommand {
+    pub fn exec(self, reporter: &Reporter) -> ExitCode {
+        let db = Database::default();
+        let result = self.compile(&db, reporter);
+        reporter.finish(&db, result)
+    }
+
+    fn compile(self, db: &Database, reporter: &Reporter) -> Result<(), Failure> {
+        let root = driver::load_policy(db, &self.policy)?;
+        let bytes = match &self.component {
+            Some(path) => Some(super::read_component(path)?),
+            None => None,
+        };
+        let name = self
+            .component
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let input = bytes.as_deref().map(|bytes| Input { name: &name, bytes });
+        let mut progress = ProgressLine::new(reporter.color);
+        let compiled =
+            driver::compile_with_progress(db, root, input.as_ref(), self.wasi_version, &mut |p| {
+                progress.update(p)
+            });
+        progress.clear();
+        let compiled = compiled?;
+        reporter.print(db, &compiled.diagnostics);
+        if self.report {
+            print_report(&compiled.report);
+        }
+        let out = compiled
+            .composed
+            .as_deref()
+            .unwrap_or(&compiled.adapter.bytes);
+        write_atomically(&self.output, out)
+    }
+}
