@@ -10,10 +10,16 @@
 //! exported only when it passes through, so its wrappers always forward.
 //!
 //! The embedded image is not copied: it is read in place from the policy's bytes, which live in
-//! the module's memory for the instance's life.
+//! the module's memory for the instance's life. The network, HTTP and config parts are decoded
+//! on their first use ([`net`], [`http`], [`config`]), so their decoders ship only in components
+//! whose imports can reach them.
 
 pub use virtc_policy::image::{Image, Kind, Node};
-pub use virtc_policy::{Access, Args, HostFile, Policy, PreopenSource, StreamMode};
+use virtc_policy::net::Network;
+pub use virtc_policy::{
+    Access, Args, Config, HostFile, HttpAccess, HttpPolicy, Policy, PreopenSource, Sections,
+    StreamMode,
+};
 
 use crate::Once;
 
@@ -29,6 +35,8 @@ unsafe extern "C" {
 struct Loaded {
     policy: Policy,
     image: Image<'static>,
+    bytes: &'static [u8],
+    sections: Sections,
 }
 
 static POLICY: Once<Loaded> = Once::new();
@@ -45,6 +53,33 @@ pub fn get() -> &'static Policy {
 /// The embedded image (empty when nothing is embedded).
 pub fn image() -> Image<'static> {
     loaded().image
+}
+
+/// The network rules; traps if they do not decode.
+pub fn net() -> &'static Network {
+    static NET: Once<Network> = Once::new();
+    NET.get_or_init(|| {
+        let l = loaded();
+        l.sections.net(l.bytes).unwrap_or_else(|_| crate::trap())
+    })
+}
+
+/// Outgoing HTTP; traps if it does not decode.
+pub fn http() -> &'static HttpPolicy {
+    static HTTP: Once<HttpPolicy> = Once::new();
+    HTTP.get_or_init(|| {
+        let l = loaded();
+        l.sections.http(l.bytes).unwrap_or_else(|_| crate::trap())
+    })
+}
+
+/// The config store; traps if it does not decode.
+pub fn config() -> &'static Config {
+    static CONFIG: Once<Config> = Once::new();
+    CONFIG.get_or_init(|| {
+        let l = loaded();
+        l.sections.config(l.bytes).unwrap_or_else(|_| crate::trap())
+    })
 }
 
 /// Whether the host's file system is imported: `allow fs`, a preopen or a file taken from the
@@ -64,8 +99,8 @@ fn load() -> Loaded {
         }
         core::slice::from_raw_parts(ptr, policy_len())
     };
-    let (policy, range) = Policy::decode_without_image(bytes).unwrap_or_else(|_| crate::trap());
-    let image = match bytes.get(range) {
+    let (policy, sections) = Policy::decode_core(bytes).unwrap_or_else(|_| crate::trap());
+    let image = match bytes.get(sections.image.clone()) {
         Some([]) => Image::empty(),
         Some(image) => Image::new(image).unwrap_or_else(|_| crate::trap()),
         None => crate::trap(),
@@ -79,7 +114,12 @@ fn load() -> Loaded {
             crate::trap();
         }
     }
-    Loaded { policy, image }
+    Loaded {
+        policy,
+        image,
+        bytes,
+        sections,
+    }
 }
 
 /// Traps unless `access` passes the subsystem through: for interfaces without an error channel

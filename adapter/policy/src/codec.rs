@@ -1,12 +1,16 @@
 //! The binary encoding of a [`Policy`]: little-endian integers, length-prefixed strings, fields
-//! in declaration order after a magic header and a format version.
+//! in declaration order after a magic header and a format version. The network, HTTP and
+//! config parts are length-prefixed sections, so that a reader can skip them and decode each
+//! on its first use ([`decode_core`], [`Sections`]); the embedded image comes last, aligned.
 
+use crate::http::HttpRules;
 use crate::net::{AddrPattern, HostPattern, NetAccess, Network, Ports};
 use crate::{
-    Access, Args, Environment, FORMAT_VERSION, Files, HostFile, MAGIC, Policy, Preopen,
-    PreopenSource, Stdio, StreamMode,
+    Access, Args, Config, Environment, FORMAT_VERSION, Files, HostFile, HttpAccess, HttpPolicy,
+    MAGIC, Policy, Preopen, PreopenSource, Stdio, StreamMode,
 };
 use core::fmt;
+use core::ops::Range;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Why bytes could not be decoded as a policy.
@@ -93,7 +97,9 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
         w.str(&f.name);
         w.u8(u8::from(f.readonly));
     }
-    w.network(&policy.net);
+    w.section(|w| w.network(&policy.net));
+    w.section(|w| w.http(&policy.http));
+    w.section(|w| w.config(&policy.config));
     // The image goes last, 8-byte aligned relative to the start, so it can be read in place.
     w.u32(policy.files.image.len() as u32);
     while !w.0.len().is_multiple_of(8) {
@@ -103,13 +109,57 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
     w.0
 }
 
-pub(crate) fn decode(bytes: &[u8]) -> Result<(Policy, core::ops::Range<usize>), DecodeError> {
-    let (mut policy, image) = decode_lazy(bytes)?;
-    policy.files.image = bytes[image.clone()].to_vec();
-    Ok((policy, image))
+/// Where the parts [`decode_core`] leaves undecoded lie in the policy's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sections {
+    pub net: Range<usize>,
+    pub http: Range<usize>,
+    pub config: Range<usize>,
+    pub image: Range<usize>,
 }
 
-pub(crate) fn decode_lazy(bytes: &[u8]) -> Result<(Policy, core::ops::Range<usize>), DecodeError> {
+impl Sections {
+    /// The network rules, from the policy's bytes.
+    pub fn net(&self, bytes: &[u8]) -> Result<Network, DecodeError> {
+        section(bytes, &self.net, |r| r.network())
+    }
+
+    /// The HTTP part, from the policy's bytes.
+    pub fn http(&self, bytes: &[u8]) -> Result<HttpPolicy, DecodeError> {
+        section(bytes, &self.http, |r| r.http())
+    }
+
+    /// The config part, from the policy's bytes.
+    pub fn config(&self, bytes: &[u8]) -> Result<Config, DecodeError> {
+        section(bytes, &self.config, |r| r.config())
+    }
+}
+
+/// Decodes one whole section with `read`.
+fn section<'a, T>(
+    bytes: &'a [u8],
+    range: &Range<usize>,
+    read: impl FnOnce(&mut Reader<'a>) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
+    let bytes = bytes.get(range.clone()).ok_or(DecodeError::Truncated)?;
+    let mut r = Reader { bytes, pos: 0 };
+    let value = read(&mut r)?;
+    if r.pos != bytes.len() {
+        return Err(DecodeError::TrailingBytes);
+    }
+    Ok(value)
+}
+
+pub(crate) fn decode(bytes: &[u8]) -> Result<(Policy, Range<usize>), DecodeError> {
+    let (mut policy, sections) = decode_core(bytes)?;
+    policy.net = sections.net(bytes)?;
+    policy.http = sections.http(bytes)?;
+    policy.config = sections.config(bytes)?;
+    policy.files.image = bytes[sections.image.clone()].to_vec();
+    Ok((policy, sections.image))
+}
+
+pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeError> {
     let mut r = Reader { bytes, pos: 0 };
     if r.take(4)? != MAGIC {
         return Err(DecodeError::BadMagic);
@@ -183,7 +233,9 @@ pub(crate) fn decode_lazy(bytes: &[u8]) -> Result<(Policy, core::ops::Range<usiz
             },
         });
     }
-    let net = r.network()?;
+    let net = r.section()?;
+    let http = r.section()?;
+    let config = r.section()?;
     let image_len = r.u32()? as usize;
     while !r.pos.is_multiple_of(8) {
         if r.u8()? != 0 {
@@ -217,9 +269,17 @@ pub(crate) fn decode_lazy(bytes: &[u8]) -> Result<(Policy, core::ops::Range<usiz
             host_files,
             image: Vec::new(),
         },
-        net,
+        net: Network::default(),
+        http: HttpPolicy::default(),
+        config: Config::default(),
     };
-    Ok((policy, image_start..image_start + image_len))
+    let sections = Sections {
+        net,
+        http,
+        config,
+        image: image_start..image_start + image_len,
+    };
+    Ok((policy, sections))
 }
 
 struct Writer(Vec<u8>);
@@ -240,6 +300,35 @@ impl Writer {
         for s in list {
             self.str(s);
         }
+    }
+    /// A length-prefixed section written by `write`.
+    fn section(&mut self, write: impl FnOnce(&mut Writer)) {
+        let at = self.0.len();
+        self.u32(0);
+        write(self);
+        let len = (self.0.len() - at - 4) as u32;
+        self.0[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    }
+    fn http(&mut self, http: &HttpPolicy) {
+        self.u8(match http.access {
+            HttpAccess::Deny => 0,
+            HttpAccess::Host => 1,
+            HttpAccess::Rules => 2,
+        });
+        http.rules.encode_into(&mut self.0);
+    }
+    fn config(&mut self, config: &Config) {
+        self.u8(match config.access {
+            Access::Deny => 0,
+            Access::Host => 1,
+        });
+        self.u32(config.values.len() as u32);
+        for (k, v) in &config.values {
+            self.str(k);
+            self.str(v);
+        }
+        self.strs(&config.allow);
+        self.strs(&config.deny);
     }
     fn network(&mut self, net: &Network) {
         self.u8(match net.access {
@@ -336,6 +425,43 @@ impl<'a> Reader<'a> {
     fn u16(&mut self) -> Result<u16, DecodeError> {
         let b = self.take(2)?;
         Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    /// Skips a length-prefixed section and returns where it lies.
+    fn section(&mut self) -> Result<Range<usize>, DecodeError> {
+        let len = self.u32()? as usize;
+        let start = self.pos;
+        self.take(len)?;
+        Ok(start..self.pos)
+    }
+    fn http(&mut self) -> Result<HttpPolicy, DecodeError> {
+        let access = match self.u8()? {
+            0 => HttpAccess::Deny,
+            1 => HttpAccess::Host,
+            2 => HttpAccess::Rules,
+            t => return Err(DecodeError::BadTag(t)),
+        };
+        let mut rest = &self.bytes[self.pos..];
+        let rules = HttpRules::decode(&mut rest)?;
+        self.pos = self.bytes.len() - rest.len();
+        Ok(HttpPolicy { access, rules })
+    }
+    fn config(&mut self) -> Result<Config, DecodeError> {
+        let access = match self.u8()? {
+            0 => Access::Deny,
+            1 => Access::Host,
+            t => return Err(DecodeError::BadTag(t)),
+        };
+        let n = self.u32()?;
+        let mut values = Vec::with_capacity((n as usize).min(64));
+        for _ in 0..n {
+            values.push((self.str()?, self.str()?));
+        }
+        Ok(Config {
+            access,
+            values,
+            allow: self.strs()?,
+            deny: self.strs()?,
+        })
     }
     fn network(&mut self) -> Result<Network, DecodeError> {
         let access = match self.u8()? {
@@ -461,6 +587,33 @@ mod tests {
                     }),
                 ],
             },
+            http: HttpPolicy {
+                access: HttpAccess::Rules,
+                rules: HttpRules {
+                    allow: vec![
+                        crate::http::UrlRule::parse("GET,HEAD https://api.example.com/v1/**")
+                            .unwrap()
+                            .0,
+                        crate::http::UrlRule::parse("http://[::1]:8000-8999")
+                            .unwrap()
+                            .0,
+                    ],
+                    deny: vec![
+                        crate::http::UrlRule::parse("*://*.example.com/admin/**")
+                            .unwrap()
+                            .0,
+                    ],
+                },
+            },
+            config: Config {
+                access: Access::Deny,
+                values: vec![
+                    ("a".into(), "1".into()),
+                    ("log-level".into(), "debug".into()),
+                ],
+                allow: vec!["APP_*".into()],
+                deny: vec!["APP_SECRET".into()],
+            },
         }
     }
 
@@ -489,10 +642,15 @@ mod tests {
         let mut long = bytes.clone();
         long.push(0);
         assert_eq!(Policy::decode(&long), Err(DecodeError::TrailingBytes));
-        let (lazy, image) = Policy::decode_without_image(&bytes).unwrap();
+        let (lazy, sections) = Policy::decode_core(&bytes).unwrap();
         assert!(lazy.files.image.is_empty());
-        assert_eq!(&bytes[image.clone()], b"VIMG-not-checked-here");
-        assert_eq!(image.start % 8, 0);
+        assert_eq!(lazy.net, Network::default());
+        assert_eq!(&bytes[sections.image.clone()], b"VIMG-not-checked-here");
+        assert_eq!(sections.image.start % 8, 0);
+        let whole = sample();
+        assert_eq!(sections.net(&bytes).unwrap(), whole.net);
+        assert_eq!(sections.http(&bytes).unwrap(), whole.http);
+        assert_eq!(sections.config(&bytes).unwrap(), whole.config);
         let mut v2 = bytes;
         v2[4] = 9;
         assert_eq!(Policy::decode(&v2), Err(DecodeError::UnsupportedVersion(9)));

@@ -15,13 +15,13 @@ pub mod net;
 pub mod pins;
 pub mod registry;
 
-pub use codec::DecodeError;
+pub use codec::{DecodeError, Sections};
 pub use glob::{expand_alternatives, glob_match};
 
 /// Magic bytes at the start of an encoded policy.
 pub const MAGIC: &[u8; 4] = b"VPOL";
 /// Version of the encoding; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// What the adapter does for one subsystem it implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -114,6 +114,63 @@ pub struct Policy {
     pub files: Files,
     /// `wasi:sockets/*`: denied, the host's, or the host's under address rules.
     pub net: net::Network,
+    /// Outgoing `wasi:http` requests: denied, the host's, or the host's under URL rules.
+    pub http: HttpPolicy,
+    /// `wasi:config/store`: virtual values and host keys passed through by glob.
+    pub config: Config,
+}
+
+/// How outgoing HTTP requests are governed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum HttpAccess {
+    /// No outgoing requests: every one is refused with `HTTP-request-denied`.
+    #[default]
+    Deny,
+    /// `allow http;`: the host's HTTP, untouched.
+    Host,
+    /// URL rules: the host's HTTP, every request checked against [`HttpPolicy::rules`].
+    Rules,
+}
+
+/// Outgoing HTTP as the policy says.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct HttpPolicy {
+    pub access: HttpAccess,
+    pub rules: http::HttpRules,
+}
+
+/// `wasi:config/store` as the policy says.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Config {
+    /// `allow config;`: the host's store, untouched (the adapter is not involved).
+    pub access: Access,
+    /// Virtual values (`config "key" = "value";`), sorted by key, each key once.
+    pub values: Vec<(String, String)>,
+    /// Host keys matching one of these globs are passed through...
+    pub allow: Vec<String>,
+    /// ...unless they match one of these.
+    pub deny: Vec<String>,
+}
+
+impl Config {
+    /// Whether the adapter needs the host's store to answer.
+    pub fn needs_host(&self) -> bool {
+        !self.allow.is_empty()
+    }
+
+    /// Whether the host's value of `key` is passed through (when no virtual value exists).
+    pub fn passes(&self, key: &str) -> bool {
+        self.allow.iter().any(|p| glob_match(p, key))
+            && !self.deny.iter().any(|p| glob_match(p, key))
+    }
+
+    /// The virtual value of `key`.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.values
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| self.values[i].1.as_str())
+    }
 }
 
 /// The file system the policy builds: preopens, listed to the component in this order, over an
@@ -176,11 +233,12 @@ impl Policy {
         codec::decode(bytes).map(|(policy, _)| policy)
     }
 
-    /// Decodes the policy but not the image: returns the policy (with an empty
-    /// `files.image`) and where the image lies in `bytes`, so the adapter can read it in place.
-    pub fn decode_without_image(
-        bytes: &[u8],
-    ) -> Result<(Policy, core::ops::Range<usize>), DecodeError> {
-        codec::decode_lazy(bytes)
+    /// Decodes the core of the policy and leaves the rest where it lies: returns the policy
+    /// (with an empty `files.image` and default `net`, `http` and `config`) and where those
+    /// parts are in `bytes`. The adapter reads the image in place and decodes each other part
+    /// on its first use, so the code that decodes a part ships only in components that can
+    /// reach that part's interfaces.
+    pub fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeError> {
+        codec::decode_core(bytes)
     }
 }

@@ -28,7 +28,7 @@ use crate::bindings::exports::wasi::sockets::network::{IpAddress, IpSocketAddres
 
 /// The network part of the policy.
 fn rules() -> &'static Network {
-    &crate::policy::get().net
+    crate::policy::net()
 }
 
 /// Whether calls are checked against rules (else they forward, or the network is virtual).
