@@ -14,6 +14,7 @@ use core::cell::UnsafeCell;
 mod bindings;
 mod cli;
 mod clocks;
+mod config;
 mod fs;
 mod http;
 mod io;

@@ -37,14 +37,26 @@ impl Versions {
         }
     }
 
-    /// The version to use for `package`: the component's own, else the newest WASI version the
-    /// component uses, else 0.2.6.
+    /// The version to use for `package`: the component's own, else (for a package versioned
+    /// apart from WASI, see [`versioned_apart`]) its embedded version, else the newest WASI
+    /// version the component uses, else 0.2.6.
     pub fn of(&self, package: &str) -> semver::Version {
-        self.by_package
-            .get(package)
-            .or(self.fallback.as_ref())
-            .cloned()
-            .unwrap_or_else(default_version)
+        if let Some(v) = self.by_package.get(package) {
+            return v.clone();
+        }
+        if let Some(v) = versioned_apart(package) {
+            return semver::Version::parse(v).expect("embedded versions parse");
+        }
+        self.fallback.clone().unwrap_or_else(default_version)
+    }
+}
+
+/// The embedded version of a package that is versioned apart from the rest of WASI 0.2:
+/// `wasi:config` (`@0.2.0-rc.1`, what wasmtime 48 hosts; `@0.2.0-draft` elsewhere, same shape).
+pub fn versioned_apart(package: &str) -> Option<&'static str> {
+    match package {
+        "config" => Some("0.2.0-rc.1"),
+        _ => None,
     }
 }
 

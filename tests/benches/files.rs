@@ -148,6 +148,7 @@ fn throughput(work: &Path) {
                 program: "probe.wasm".into(),
                 args: vec![],
                 host_env: vec![],
+                host_config: Vec::new(),
                 stdio: virtc_run::Stdio::Capture { stdin: vec![] },
             },
         )

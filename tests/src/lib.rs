@@ -154,6 +154,17 @@ pub fn compile_ok(policy: &str, component: &[u8]) -> Compiled {
 
 /// Runs a compiled component with captured stdio.
 pub fn run(compiled: &Compiled, args: &[&str], host_env: &[(&str, &str)], stdin: &str) -> Outcome {
+    run_with_config(compiled, args, host_env, &[], stdin)
+}
+
+/// [`run`] with a host `wasi:config` store holding `host_config`.
+pub fn run_with_config(
+    compiled: &Compiled,
+    args: &[&str],
+    host_env: &[(&str, &str)],
+    host_config: &[(&str, &str)],
+    stdin: &str,
+) -> Outcome {
     let composed = compiled.composed.as_ref().expect("composed");
     let component = virtc_run::load(composed).expect("wasmtime compiles the output");
     virtc_run::run(
@@ -163,6 +174,10 @@ pub fn run(compiled: &Compiled, args: &[&str], host_env: &[(&str, &str)], stdin:
             program: "guest.wasm".into(),
             args: args.iter().map(|s| s.to_string()).collect(),
             host_env: host_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            host_config: host_config
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),

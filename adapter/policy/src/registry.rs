@@ -280,7 +280,7 @@ pub const INTERFACES: &[Interface] = &[
         true,
         &["http/types"],
     )),
-    not_implemented(import("config", "store", Config, true, &[])),
+    import("config", "store", Config, true, &[]),
 ];
 
 /// The entry for `wasi:PACKAGE/NAME`, if virtc knows it.

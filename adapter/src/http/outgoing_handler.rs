@@ -1,5 +1,6 @@
-//! `wasi:http/outgoing-handler`: the component's request, unwrapped and sent by the host; the
-//! host's answer wrapped back.
+//! `wasi:http/outgoing-handler`: the component's request, checked against the policy's URL
+//! rules, then unwrapped and sent by the host; the host's answer wrapped back. A request the
+//! rules refuse is answered `HTTP-request-denied` at once and never reaches the host.
 
 use super::convert::from_host;
 use super::request::{OutgoingRequest, RequestOptions};
@@ -9,17 +10,66 @@ use crate::bindings::exports::wasi::http::outgoing_handler::{
     self as api, ErrorCode, FutureIncomingResponse as ApiFuture,
 };
 use crate::bindings::wasi::http::outgoing_handler as host;
+use crate::bindings::wasi::http::types as host_types;
+use crate::policy::HttpAccess;
+use virtc_policy::http::{Decision, Reason, Request, Scheme};
 
 impl api::Guest for Adapter {
     fn handle(
         request: api::OutgoingRequest,
         options: Option<api::RequestOptions>,
     ) -> Result<ApiFuture, ErrorCode> {
+        let http = crate::policy::http();
+        if http.access == HttpAccess::Rules {
+            let host_request = request.get::<OutgoingRequest>().host();
+            check(&http.rules, host_request)?;
+        }
         host::handle(
             OutgoingRequest::into_host(request),
             options.map(RequestOptions::into_host),
         )
         .map(FutureIncomingResponse::wrap)
         .map_err(from_host::error_code)
+    }
+}
+
+/// Whether the rules allow `request`, as the component set it: `HTTP-request-URI-invalid` when
+/// it has no authority (before any rule), `HTTP-request-denied` when no `allow` rule matches or
+/// a `deny` rule does.
+fn check(
+    rules: &virtc_policy::http::HttpRules,
+    request: &host_types::OutgoingRequest,
+) -> Result<(), ErrorCode> {
+    let method = request.method();
+    let method = match &method {
+        host_types::Method::Get => "GET",
+        host_types::Method::Head => "HEAD",
+        host_types::Method::Post => "POST",
+        host_types::Method::Put => "PUT",
+        host_types::Method::Delete => "DELETE",
+        host_types::Method::Connect => "CONNECT",
+        host_types::Method::Options => "OPTIONS",
+        host_types::Method::Trace => "TRACE",
+        host_types::Method::Patch => "PATCH",
+        host_types::Method::Other(other) => other.as_str(),
+    };
+    let scheme = request.scheme();
+    let scheme = scheme.as_ref().map(|s| match s {
+        host_types::Scheme::Http => Scheme::Http,
+        host_types::Scheme::Https => Scheme::Https,
+        host_types::Scheme::Other(other) => Scheme::Other(other),
+    });
+    let authority = request.authority();
+    let path = request.path_with_query();
+    let decision = rules.decide(&Request {
+        method,
+        scheme,
+        authority: authority.as_deref(),
+        path_with_query: path.as_deref(),
+    });
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::Deny(Reason::NoAuthority) => Err(ErrorCode::HttpRequestUriInvalid),
+        Decision::Deny(_) => Err(ErrorCode::HttpRequestDenied),
     }
 }

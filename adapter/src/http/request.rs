@@ -51,6 +51,11 @@ pub struct OutgoingRequest {
 }
 
 impl OutgoingRequest {
+    /// The host request, to read what the component set.
+    pub fn host(&self) -> &host::OutgoingRequest {
+        &self.host
+    }
+
     /// The host request of an owned resource, for sending it.
     pub fn into_host(request: api::OutgoingRequest) -> host::OutgoingRequest {
         request.into_inner::<OutgoingRequest>().host

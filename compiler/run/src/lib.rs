@@ -1,14 +1,15 @@
 //! Runs a composed component in an embedded wasmtime whose host context grants exactly what the
 //! policy passes through: host variables only by `env allow`, the host's streams only where a
 //! stream is allowed, the network as `allow sockets` or the address rules say, outgoing HTTP
-//! only by `allow http`, no directories. It lives apart from the `virtc` library so that the
+//! only by `allow http` or the URL rules (checked again here, in wasmtime-wasi-http's
+//! `send_request` hook), no directories. It lives apart from the `virtc` library so that the
 //! compiler and the language server never link wasmtime; `virtc run` and the end-to-end tests
 //! share it.
 
 use std::sync::{Arc, OnceLock};
 
 use virtc_policy::net::{HostUse, NetAccess, Network};
-use virtc_policy::{Access, Args, StreamMode};
+use virtc_policy::{Access, Args, HttpAccess, StreamMode};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::pipe::{
@@ -16,7 +17,11 @@ use wasmtime_wasi::p2::pipe::{
 };
 use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+mod http_rules;
+pub use http_rules::RuleHooks;
 
 use virtc::ir::PolicyIr;
 
@@ -86,6 +91,9 @@ pub struct RunOptions {
     pub args: Vec<String>,
     /// The host environment the policy may pass variables from.
     pub host_env: Vec<(String, String)>,
+    /// The host's `wasi:config/store` (`wasi:config/store@0.2.0-rc.1`, linked only where the
+    /// policy passes config keys through).
+    pub host_config: Vec<(String, String)>,
     pub stdio: Stdio,
 }
 
@@ -110,6 +118,8 @@ pub struct Outcome {
 struct Host {
     ctx: WasiCtx,
     http: WasiHttpCtx,
+    hooks: RuleHooks,
+    config: WasiConfigVariables,
     table: ResourceTable,
 }
 
@@ -118,7 +128,7 @@ impl WasiHttpView for Host {
         WasiHttpCtxView {
             ctx: &mut self.http,
             table: &mut self.table,
-            hooks: Default::default(),
+            hooks: &mut self.hooks,
         }
     }
 }
@@ -252,6 +262,8 @@ pub fn run(
         Host {
             ctx: builder.build(),
             http: WasiHttpCtx::new(),
+            hooks: RuleHooks::new(&policy.runtime.http),
+            config: WasiConfigVariables::from_iter(options.host_config.iter().cloned()),
             table: ResourceTable::new(),
         },
     );
@@ -260,8 +272,19 @@ pub fn run(
         what: "WASI",
         why: format!("{e:#}"),
     })?;
-    // Outgoing HTTP only by `allow http`.
-    if policy.http == Access::Host {
+    // The host's config store where keys pass through.
+    let config = &policy.runtime.config;
+    if config.access == Access::Host || config.needs_host() {
+        wasmtime_wasi_config::add_to_linker(&mut linker, |host: &mut Host| {
+            WasiConfig::from(&host.config)
+        })
+        .map_err(|e| RunError::Link {
+            what: "wasi:config",
+            why: format!("{e:#}"),
+        })?;
+    }
+    // Outgoing HTTP only by `allow http` or URL rules.
+    if policy.runtime.http.access != HttpAccess::Deny {
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).map_err(|e| {
             RunError::Link {
                 what: "wasi:http",

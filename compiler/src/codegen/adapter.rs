@@ -53,7 +53,8 @@ pub fn host_allowed(policy: &PolicyIr, package: &str, interface: &str) -> bool {
         Governor::Files => files_host,
         Governor::Sockets => policy.runtime.net.access != NetAccess::Deny,
         Governor::Http => policy.http == Access::Host,
-        Governor::Config | Governor::EntryPoint => false,
+        Governor::Config => runtime.config.needs_host(),
+        Governor::EntryPoint => false,
         // A host stream, pollable or error can exist only where something host-backed hands
         // one out.
         Governor::Io => {

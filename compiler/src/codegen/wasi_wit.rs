@@ -26,17 +26,18 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("cli", include_str!("../../../wit/deps/cli.wit")),
     ("http", include_str!("../../../wit/deps/http.wit")),
     // `wasi:config` versions apart from the rest of WASI (`@0.2.0-rc.1`, what wasmtime 48
-    // hosts): `retarget` leaves its version alone.
+    // hosts; see `versions::versioned_apart`).
     ("config", include_str!("../../../wit/deps/config.wit")),
 ];
 
 /// virtc's own package: the adapter's worlds and the interfaces linking the serving instances.
 pub const ADAPTER_WIT: &str = include_str!("../../../wit/adapter.wit");
 
-pub use crate::versions::{Versions, default_version, parse_wasi_name};
+pub use crate::versions::{Versions, default_version, parse_wasi_name, versioned_apart};
 
-/// Rewrites one embedded WIT file so that every `wasi:PKG…@0.2.12` reference names the version
-/// `versions` gives PKG, and drops `@since` gates (which would otherwise refuse items newer than
+/// Rewrites one embedded WIT file so that every `wasi:PKG…@0.2.12` reference (or `@V` for a
+/// package versioned apart, at its embedded version V) names the version `versions` gives PKG,
+/// and drops `@since` gates (which would otherwise refuse items newer than
 /// an older package version; extra items in an export are harmless to older components).
 pub fn retarget(text: &str, versions: &Versions) -> String {
     let mut out = String::with_capacity(text.len());
@@ -51,13 +52,17 @@ pub fn retarget(text: &str, versions: &Versions) -> String {
             })
             .unwrap_or(tail.len());
         let reference = tail[..end].trim_end_matches('.');
-        let marker = format!("@{EMBEDDED_VERSION}");
-        match reference.find(&marker) {
+        let package = reference["wasi:".len()..]
+            .split(['/', '@'])
+            .next()
+            .unwrap_or_default();
+        let marker = format!("@{}", versioned_apart(package).unwrap_or(EMBEDDED_VERSION));
+        // The version must end the reference (`@0.2.0-rc.1`, not a prefix of a longer one).
+        match reference.find(&marker).filter(|pos| {
+            let after = &reference[pos + marker.len()..];
+            after.is_empty() || !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-')
+        }) {
             Some(pos) => {
-                let package = reference["wasi:".len()..pos]
-                    .split('/')
-                    .next()
-                    .unwrap_or_default();
                 out.push_str(&reference[..pos]);
                 out.push('@');
                 out.push_str(&versions.of(package).to_string());
@@ -129,6 +134,23 @@ mod tests {
             out,
             "package wasi:cli@0.2.3;\n\ninterface stdin {\n  use wasi:io/streams@0.2.3.{input-stream};\n}\n"
         );
+    }
+
+    #[test]
+    fn config_keeps_its_own_version_or_takes_the_components() {
+        let text = "package wasi:config@0.2.0-rc.1;\n  import wasi:config/store@0.2.0-rc.1;\n";
+        let v = Versions::uniform(semver::Version::new(0, 2, 6));
+        assert_eq!(retarget(text, &v), text);
+        let mut v = Versions::default();
+        v.record("config", &semver::Version::parse("0.2.0-draft").unwrap())
+            .unwrap();
+        assert_eq!(
+            retarget(text, &v),
+            "package wasi:config@0.2.0-draft;\n  import wasi:config/store@0.2.0-draft;\n"
+        );
+        // A longer version that merely starts with the embedded one is not rewritten.
+        let longer = "import wasi:config/store@0.2.0-rc.10;\n";
+        assert_eq!(retarget(longer, &v), longer);
     }
 
     #[test]

@@ -65,6 +65,7 @@ impl RunCommand {
             program,
             args: self.args,
             host_env: std::env::vars().collect(),
+            host_config: Vec::new(),
             stdio: Stdio::Inherit,
         };
         let outcome = virtc_run::run(&compiled.ir, &loaded, &options).map_err(|e| {

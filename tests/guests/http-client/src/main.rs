@@ -1,13 +1,35 @@
-//! A command making one outgoing HTTP request through `wasi:http/outgoing-handler`, for the
-//! end-to-end tests of outgoing HTTP through the adapter. `URL` (from the environment) is
-//! `http://HOST:PORT/PATH`; it prints `status: N`, then `body: <text>`, then `done`, reading the
-//! response body as a stream. Any failure prints `error: …` to stderr and exits 1.
+//! A command making outgoing HTTP requests through `wasi:http/outgoing-handler`, for the
+//! end-to-end tests of outgoing HTTP through the adapter.
+//!
+//! With `URL` (`http://HOST:PORT/PATH`) it makes one GET and prints `status: N`, then
+//! `body: <text>`, then `done`; any failure prints `error: …` to stderr and exits 1.
+//!
+//! With `REQUESTS` (`METHOD URL` entries separated by `;`, the URL `SCHEME://AUTHORITY/PATH`,
+//! or `-` for no authority) it makes each in turn and prints one line per request:
+//! `METHOD URL -> N, B bytes, fnv H` (the response body read as a stream: its length and
+//! FNV-1a hash) or `METHOD URL -> error CODE` (the error `handle` or the response gave). A
+//! request whose method is POST or PUT carries a body of `BODY_BYTES` bytes (default 0), byte
+//! `i` being `i % 251`, written as a stream after `handle` and announced by content-length.
 
 use wasi::http::outgoing_handler;
-use wasi::http::types::{Fields, Method, OutgoingRequest, Scheme};
+use wasi::http::types::{Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
 use wasi::io::streams::StreamError;
 
 fn main() {
+    if let Ok(requests) = std::env::var("REQUESTS") {
+        let body_bytes: usize = std::env::var("BODY_BYTES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        for entry in requests.split(';').filter(|e| !e.trim().is_empty()) {
+            let entry = entry.trim();
+            match fetch(entry, body_bytes) {
+                Ok(line) => println!("{entry} -> {line}"),
+                Err(e) => println!("{entry} -> error {e}"),
+            }
+        }
+        return;
+    }
     match run() {
         Ok(()) => println!("done"),
         Err(e) => {
@@ -15,6 +37,94 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+fn fnv(hash: &mut u64, bytes: &[u8]) {
+    for b in bytes {
+        *hash ^= u64::from(*b);
+        *hash = hash.wrapping_mul(0x100000001b3);
+    }
+}
+
+/// One `METHOD URL` request; the status, body length and hash, or the error.
+fn fetch(entry: &str, body_bytes: usize) -> Result<String, String> {
+    let (method, url) = entry.split_once(' ').ok_or("no method")?;
+    let (scheme, rest) = url.split_once("://").ok_or("no scheme")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let method = match method {
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        other => Method::Other(other.to_string()),
+    };
+    let sends_body = matches!(method, Method::Post | Method::Put);
+    let headers = Fields::new();
+    headers
+        .append("x-from", b"http-client")
+        .map_err(|e| format!("header: {e:?}"))?;
+    if sends_body {
+        headers
+            .append("content-length", body_bytes.to_string().as_bytes())
+            .map_err(|e| format!("header: {e:?}"))?;
+    }
+    let request = OutgoingRequest::new(headers);
+    request.set_method(&method).map_err(|()| "method")?;
+    let scheme = match scheme {
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        other => Scheme::Other(other.to_string()),
+    };
+    request.set_scheme(Some(&scheme)).map_err(|()| "scheme")?;
+    let authority = (authority != "-").then_some(authority);
+    request.set_authority(authority).map_err(|()| "authority")?;
+    request.set_path_with_query(Some(path)).map_err(|()| "path")?;
+    let body = request.body().map_err(|()| "body")?;
+    let future = outgoing_handler::handle(request, None).map_err(|e| format!("{e:?}"))?;
+    {
+        let out = body.write().map_err(|()| "body stream")?;
+        let mut written = 0;
+        let mut chunk = Vec::with_capacity(4096);
+        while written < body_bytes {
+            chunk.clear();
+            let n = (body_bytes - written).min(4096);
+            chunk.extend((written..written + n).map(|i| (i % 251) as u8));
+            out.blocking_write_and_flush(&chunk)
+                .map_err(|e| format!("writing the body: {e:?}"))?;
+            written += n;
+        }
+    }
+    OutgoingBody::finish(body, None).map_err(|e| format!("{e:?}"))?;
+    let response = loop {
+        match future.get() {
+            Some(result) => break result,
+            None => future.subscribe().block(),
+        }
+    };
+    let response = response
+        .map_err(|()| "response taken twice".to_string())?
+        .map_err(|e| format!("{e:?}"))?;
+    let status = response.status();
+    let incoming = response.consume().map_err(|()| "consume")?;
+    let stream = incoming.stream().map_err(|()| "stream")?;
+    let (mut len, mut hash) = (0usize, 0xcbf29ce484222325u64);
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => {
+                len += chunk.len();
+                fnv(&mut hash, &chunk);
+            }
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(e)) => {
+                return Err(format!("reading the body: {}", e.to_debug_string()));
+            }
+        }
+    }
+    Ok(format!("{status}, {len} bytes, fnv {hash:016x}"))
 }
 
 fn run() -> Result<(), String> {
@@ -36,7 +146,7 @@ fn run() -> Result<(), String> {
     request.set_authority(Some(authority)).map_err(|()| "authority")?;
     request.set_path_with_query(Some(path)).map_err(|()| "path")?;
     let body = request.body().map_err(|()| "body")?;
-    wasi::http::types::OutgoingBody::finish(body, None).map_err(|e| format!("finish: {e:?}"))?;
+    OutgoingBody::finish(body, None).map_err(|e| format!("finish: {e:?}"))?;
     let future = outgoing_handler::handle(request, None).map_err(|e| format!("handle: {e:?}"))?;
     let response = loop {
         match future.get() {
