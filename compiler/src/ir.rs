@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use virtc_grammar::Span;
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor, Streams};
-use virtc_policy::{Access, Policy, StreamMode};
+use virtc_policy::{Access, HttpAccess, Policy, StreamMode};
 
 pub use crate::analyse::settings::FileSource;
 use crate::db::SourceFile;
@@ -103,10 +103,6 @@ impl PolicyIr {
             Access::Host => PassThrough,
             Access::Deny => Virtualize,
         };
-        let not_yet = |a: Access| match a {
-            Access::Host => PassThrough,
-            Access::Deny => Unsupported,
-        };
         match entry.governor {
             Governor::Io | Governor::EntryPoint => PassThrough,
             Governor::Environment if self.env_host => PassThrough,
@@ -129,8 +125,13 @@ impl PolicyIr {
                 NetAccess::Host => PassThrough,
                 NetAccess::Deny | NetAccess::Rules => Virtualize,
             },
-            Governor::Http => not_yet(self.http),
-            Governor::Config => not_yet(self.config),
+            // Denied, the adapter's own HTTP types build requests that `handle` refuses; under
+            // rules it filters the host's.
+            Governor::Http => match self.runtime.http.access {
+                HttpAccess::Host => PassThrough,
+                HttpAccess::Deny | HttpAccess::Rules => Virtualize,
+            },
+            Governor::Config => by_access(self.runtime.config.access),
         }
     }
 

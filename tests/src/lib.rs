@@ -11,6 +11,7 @@ use virtc::driver::{self, Compiled, Failure, Input};
 use virtc_run::{Outcome, RunOptions, Status, Stdio};
 
 pub mod net;
+pub mod origin;
 pub mod serve;
 
 /// The repository root.

@@ -40,27 +40,3 @@ fn truncated_component() {
         "{message}"
     );
 }
-
-#[test]
-fn unsupported_denied_interface() {
-    // A component importing an interface virtc cannot virtualize yet, under a policy that
-    // denies it: an error, not a silent pass-through.
-    let bytes = rename_imports(&guest("probe"), |name| {
-        name.replace("wasi:cli/terminal-stdin@", "wasi:http/outgoing-handler@")
-    });
-    match compile("stdout allow;", Some(&bytes)) {
-        Err(Failure::Policy(diagnostics)) => {
-            let d = diagnostics
-                .iter()
-                .find(|d| d.code == "V0041")
-                .expect("V0041");
-            assert!(
-                d.message.contains("wasi:http/outgoing-handler"),
-                "{}",
-                d.message
-            );
-        }
-        Err(Failure::Input(m)) => panic!("unexpected input error {m}"),
-        Ok(_) => panic!("compiled although HTTP is denied"),
-    }
-}

@@ -156,6 +156,28 @@ fn http_with_virtual_env_and_stdout_allowed() {
     assert_echoes(&server);
 }
 
+/// Serving needs no `allow http;`: under a policy that allows no outgoing request the output
+/// imports the host's `wasi:http/types` (for the requests it serves) but no `outgoing-handler`,
+/// and it serves as usual, large bodies streamed both ways.
+#[test]
+fn http_served_while_outgoing_requests_are_denied() {
+    let compiled = compile_ok(
+        "env GREETING = \"virtual\"; stdout allow;",
+        &guest(HTTP_SERVER),
+    );
+    let composed = compiled.composed.as_ref().unwrap();
+    let imports = imports(composed);
+    assert!(has_import(&imports, "wasi:http/types"), "{imports:?}");
+    assert!(
+        !has_import(&imports, "wasi:http/outgoing-handler"),
+        "{imports:?}"
+    );
+    assert!(!has_import(&imports, "wasi:cli/environment"), "{imports:?}");
+    let server = server(composed);
+    assert_eq!(get_hello(&server).text(), hello_text("virtual", "none"));
+    assert_echoes(&server);
+}
+
 /// Ignored and denied stdout: the guest's log line goes nowhere (its write fails when denied),
 /// and serving is unaffected, large bodies included.
 #[test]

@@ -315,6 +315,7 @@ impl Writer {
             HttpAccess::Host => 1,
             HttpAccess::Rules => 2,
         });
+        self.u8(u8::from(http.host_types));
         http.rules.encode_into(&mut self.0);
     }
     fn config(&mut self, config: &Config) {
@@ -440,10 +441,19 @@ impl<'a> Reader<'a> {
             2 => HttpAccess::Rules,
             t => return Err(DecodeError::BadTag(t)),
         };
+        let host_types = match self.u8()? {
+            0 => false,
+            1 => true,
+            t => return Err(DecodeError::BadTag(t)),
+        };
         let mut rest = &self.bytes[self.pos..];
         let rules = HttpRules::decode(&mut rest)?;
         self.pos = self.bytes.len() - rest.len();
-        Ok(HttpPolicy { access, rules })
+        Ok(HttpPolicy {
+            access,
+            rules,
+            host_types,
+        })
     }
     fn config(&mut self) -> Result<Config, DecodeError> {
         let access = match self.u8()? {
@@ -588,6 +598,7 @@ mod tests {
                 ],
             },
             http: HttpPolicy {
+                host_types: true,
                 access: HttpAccess::Rules,
                 rules: HttpRules {
                     allow: vec![

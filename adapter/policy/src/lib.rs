@@ -137,6 +137,10 @@ pub enum HttpAccess {
 pub struct HttpPolicy {
     pub access: HttpAccess,
     pub rules: http::HttpRules,
+    /// Whether the adapter imports the host's `wasi:http/types` (set by the compiler: HTTP
+    /// passed through or under rules, or a component that serves requests). Without it every
+    /// HTTP resource the component makes is the adapter's own and no request can be sent.
+    pub host_types: bool,
 }
 
 /// `wasi:config/store` as the policy says.

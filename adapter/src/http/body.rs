@@ -3,6 +3,8 @@
 //! component streams a body through the adapter without it ever being held whole; dropping the
 //! adapter's stream drops the host's, as `finish` requires.
 
+use core::cell::Cell;
+
 use super::convert::from_host;
 use super::fields::Fields;
 use crate::bindings::exports::wasi::http::types::{self as api, ErrorCode};
@@ -53,27 +55,47 @@ impl api::GuestFutureTrailers for FutureTrailers {
 }
 
 /// The adapter's `outgoing-body` resource.
-pub struct OutgoingBody {
-    host: host::OutgoingBody,
+pub enum OutgoingBody {
+    Host(host::OutgoingBody),
+    /// The body of a request or response the adapter keeps, which can never be sent: its
+    /// stream accepts and drops what is written (once taken, `write` fails, as WASI says).
+    Virtual {
+        stream_taken: Cell<bool>,
+    },
 }
 
 impl OutgoingBody {
     /// Wraps the host body of a request or response.
     pub fn wrap(host: host::OutgoingBody) -> api::OutgoingBody {
-        api::OutgoingBody::new(OutgoingBody { host })
+        api::OutgoingBody::new(OutgoingBody::Host(host))
+    }
+
+    /// A body of the adapter's own.
+    pub fn virtual_body() -> api::OutgoingBody {
+        api::OutgoingBody::new(OutgoingBody::Virtual {
+            stream_taken: Cell::new(false),
+        })
     }
 }
 
 impl api::GuestOutgoingBody for OutgoingBody {
     fn write(&self) -> Result<api::OutputStream, ()> {
-        self.host.write().map(streams::output_from_host)
+        match self {
+            OutgoingBody::Host(h) => h.write().map(streams::output_from_host),
+            OutgoingBody::Virtual { stream_taken } => {
+                if stream_taken.replace(true) {
+                    return Err(());
+                }
+                Ok(api::OutputStream::new(streams::OutputStream::Discard))
+            }
+        }
     }
 
     fn finish(this: api::OutgoingBody, trailers: Option<api::Trailers>) -> Result<(), ErrorCode> {
-        host::OutgoingBody::finish(
-            this.into_inner::<OutgoingBody>().host,
-            trailers.map(Fields::into_host),
-        )
-        .map_err(from_host::error_code)
+        match this.into_inner::<OutgoingBody>() {
+            OutgoingBody::Host(h) => host::OutgoingBody::finish(h, trailers.map(Fields::into_host))
+                .map_err(from_host::error_code),
+            OutgoingBody::Virtual { .. } => Ok(()),
+        }
     }
 }

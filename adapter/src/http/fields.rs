@@ -1,67 +1,203 @@
-//! `fields` (headers and trailers): the adapter's resource around a host `fields`, which it hands
-//! back to the host wherever WIT passes `fields` as `own`.
+//! `fields` (headers and trailers): around a host `fields`, handed back to the host wherever WIT
+//! passes `fields` as `own`; or, with no host HTTP, the adapter's own list, checked as
+//! `wasi:http/types` checks it (see `virtc_policy::http::syntax`).
+
+use core::cell::RefCell;
 
 use super::convert::header_error;
 use crate::bindings::exports::wasi::http::types::{
     self as api, FieldName, FieldValue, HeaderError,
 };
 use crate::bindings::wasi::http::types as host;
+use virtc_policy::http::syntax::{self, FieldNameError};
 
 /// The adapter's `fields` resource (also `headers` and `trailers`).
-pub struct Fields {
-    host: host::Fields,
+pub enum Fields {
+    Host(host::Fields),
+    Virtual(VirtualFields),
+}
+
+/// Fields kept by the adapter: names lower-cased, in insertion order.
+pub struct VirtualFields {
+    entries: RefCell<Vec<(String, Vec<u8>)>>,
+    mutable: bool,
+}
+
+impl VirtualFields {
+    /// Immutable fields with these entries (a request's or response's headers).
+    pub fn frozen(entries: Vec<(String, Vec<u8>)>) -> api::Fields {
+        api::Fields::new(Fields::Virtual(VirtualFields {
+            entries: RefCell::new(entries),
+            mutable: false,
+        }))
+    }
+
+    fn check(&self) -> Result<(), HeaderError> {
+        if self.mutable {
+            Ok(())
+        } else {
+            Err(HeaderError::Immutable)
+        }
+    }
+}
+
+fn name_error(e: FieldNameError) -> HeaderError {
+    match e {
+        FieldNameError::InvalidSyntax => HeaderError::InvalidSyntax,
+        FieldNameError::Forbidden => HeaderError::Forbidden,
+    }
+}
+
+fn checked(name: &str, value: &[u8]) -> Result<String, HeaderError> {
+    let name = syntax::field_name(name).map_err(name_error)?;
+    if syntax::is_field_value(value) {
+        Ok(name)
+    } else {
+        Err(HeaderError::InvalidSyntax)
+    }
 }
 
 impl Fields {
     /// Wraps host fields (possibly a child of a request, response or trailers).
     pub fn wrap(host: host::Fields) -> api::Fields {
-        api::Fields::new(Fields { host })
+        api::Fields::new(Fields::Host(host))
     }
 
     /// The host fields of an owned resource, for passing ownership on to the host.
     pub fn into_host(fields: api::Fields) -> host::Fields {
-        fields.into_inner::<Fields>().host
+        match fields.into_inner::<Fields>() {
+            Fields::Host(host) => host,
+            Fields::Virtual(_) => crate::trap(),
+        }
+    }
+
+    /// The entries of an owned resource the adapter keeps.
+    pub fn into_entries(fields: api::Fields) -> Vec<(String, Vec<u8>)> {
+        match fields.into_inner::<Fields>() {
+            Fields::Virtual(v) => v.entries.into_inner(),
+            Fields::Host(_) => crate::trap(),
+        }
     }
 }
 
 impl api::GuestFields for Fields {
     fn new() -> Self {
-        Fields {
-            host: host::Fields::new(),
+        if super::virtual_mode() {
+            Fields::Virtual(VirtualFields {
+                entries: RefCell::new(Vec::new()),
+                mutable: true,
+            })
+        } else {
+            Fields::Host(host::Fields::new())
         }
     }
 
     fn from_list(entries: Vec<(FieldName, FieldValue)>) -> Result<api::Fields, HeaderError> {
-        host::Fields::from_list(&entries)
-            .map(Fields::wrap)
-            .map_err(header_error)
+        if !super::virtual_mode() {
+            return host::Fields::from_list(&entries)
+                .map(Fields::wrap)
+                .map_err(header_error);
+        }
+        let mut list = Vec::with_capacity(entries.len());
+        for (name, value) in entries {
+            list.push((checked(&name, &value)?, value));
+        }
+        Ok(api::Fields::new(Fields::Virtual(VirtualFields {
+            entries: RefCell::new(list),
+            mutable: true,
+        })))
     }
 
     fn get(&self, name: FieldName) -> Vec<FieldValue> {
-        self.host.get(&name)
+        match self {
+            Fields::Host(h) => h.get(&name),
+            Fields::Virtual(v) => v
+                .entries
+                .borrow()
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(&name))
+                .map(|(_, value)| value.clone())
+                .collect(),
+        }
     }
 
     fn has(&self, name: FieldName) -> bool {
-        self.host.has(&name)
+        match self {
+            Fields::Host(h) => h.has(&name),
+            Fields::Virtual(v) => v
+                .entries
+                .borrow()
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(&name)),
+        }
     }
 
     fn set(&self, name: FieldName, value: Vec<FieldValue>) -> Result<(), HeaderError> {
-        self.host.set(&name, &value).map_err(header_error)
+        match self {
+            Fields::Host(h) => h.set(&name, &value).map_err(header_error),
+            Fields::Virtual(v) => {
+                v.check()?;
+                let name = syntax::field_name(&name).map_err(name_error)?;
+                if !value.iter().all(|v| syntax::is_field_value(v)) {
+                    return Err(HeaderError::InvalidSyntax);
+                }
+                let mut entries = v.entries.borrow_mut();
+                // The new values take the place of the first old one, as `HeaderMap` does.
+                let at = entries.iter().position(|(n, _)| *n == name);
+                entries.retain(|(n, _)| *n != name);
+                let at = at.unwrap_or(entries.len()).min(entries.len());
+                for (i, value) in value.into_iter().enumerate() {
+                    entries.insert(at + i, (name.clone(), value));
+                }
+                Ok(())
+            }
+        }
     }
 
     fn delete(&self, name: FieldName) -> Result<(), HeaderError> {
-        self.host.delete(&name).map_err(header_error)
+        match self {
+            Fields::Host(h) => h.delete(&name).map_err(header_error),
+            Fields::Virtual(v) => {
+                v.check()?;
+                let name = syntax::field_name(&name).map_err(name_error)?;
+                v.entries.borrow_mut().retain(|(n, _)| *n != name);
+                Ok(())
+            }
+        }
     }
 
     fn append(&self, name: FieldName, value: FieldValue) -> Result<(), HeaderError> {
-        self.host.append(&name, &value).map_err(header_error)
+        match self {
+            Fields::Host(h) => h.append(&name, &value).map_err(header_error),
+            Fields::Virtual(v) => {
+                v.check()?;
+                let name = checked(&name, &value)?;
+                let mut entries = v.entries.borrow_mut();
+                // Values of one name stay together, as `HeaderMap` keeps them.
+                let at = entries
+                    .iter()
+                    .rposition(|(n, _)| *n == name)
+                    .map_or(entries.len(), |i| i + 1);
+                entries.insert(at, (name, value));
+                Ok(())
+            }
+        }
     }
 
     fn entries(&self) -> Vec<(FieldName, FieldValue)> {
-        self.host.entries()
+        match self {
+            Fields::Host(h) => h.entries(),
+            Fields::Virtual(v) => v.entries.borrow().clone(),
+        }
     }
 
     fn clone(&self) -> api::Fields {
-        Fields::wrap(self.host.clone())
+        match self {
+            Fields::Host(h) => Fields::wrap(h.clone()),
+            Fields::Virtual(v) => api::Fields::new(Fields::Virtual(VirtualFields {
+                entries: RefCell::new(v.entries.borrow().clone()),
+                mutable: true,
+            })),
+        }
     }
 }

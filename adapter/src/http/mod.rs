@@ -1,6 +1,8 @@
 //! `wasi:http`: the adapter owns `wasi:io`, so every HTTP resource the component sees is the
 //! adapter's, wrapping the host's, and every stream, pollable and error comes wrapped by
-//! [`crate::io`]. For now everything passes through to the host unchanged.
+//! [`crate::io`]. With no host HTTP at all (outgoing requests denied, nothing served), the
+//! resources a component can build (fields, requests, responses, bodies, options) are the
+//! adapter's own, checked as `wasi:http/types` checks them; the others cannot come to exist.
 
 mod accept;
 mod body;
@@ -14,6 +16,11 @@ use crate::Adapter;
 use crate::bindings::exports::wasi::http::types::{self as api, ErrorCode};
 use crate::bindings::wasi::http::types as host;
 use crate::io::error::Error;
+
+/// Whether the host's `wasi:http/types` is missing, so every HTTP resource is the adapter's own.
+pub fn virtual_mode() -> bool {
+    !crate::policy::http().host_types
+}
 
 impl api::Guest for Adapter {
     type Fields = fields::Fields;

@@ -1,6 +1,7 @@
 //! `wasi:http/outgoing-handler`: the component's request, checked against the policy's URL
 //! rules, then unwrapped and sent by the host; the host's answer wrapped back. A request the
-//! rules refuse is answered `HTTP-request-denied` at once and never reaches the host.
+//! rules refuse, or any request when the policy allows none, is answered `HTTP-request-denied`
+//! at once and never reaches the host.
 
 use super::convert::from_host;
 use super::request::{OutgoingRequest, RequestOptions};
@@ -20,9 +21,19 @@ impl api::Guest for Adapter {
         options: Option<api::RequestOptions>,
     ) -> Result<ApiFuture, ErrorCode> {
         let http = crate::policy::http();
-        if http.access == HttpAccess::Rules {
-            let host_request = request.get::<OutgoingRequest>().host();
-            check(&http.rules, host_request)?;
+        // A request without an authority is invalid whatever the policy (wasmtime answers
+        // the same for a request it would send).
+        if !request.get::<OutgoingRequest>().has_authority() {
+            return Err(ErrorCode::HttpRequestUriInvalid);
+        }
+        match http.access {
+            // Nothing is sent; the request (the host's or the adapter's own) is dropped.
+            HttpAccess::Deny => return Err(ErrorCode::HttpRequestDenied),
+            HttpAccess::Rules => match request.get::<OutgoingRequest>().host() {
+                Some(host_request) => check(&http.rules, host_request)?,
+                None => crate::trap(),
+            },
+            HttpAccess::Host => {}
         }
         host::handle(
             OutgoingRequest::into_host(request),

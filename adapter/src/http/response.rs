@@ -4,10 +4,13 @@
 
 use super::body::{IncomingBody, OutgoingBody};
 use super::convert::{from_host, to_host};
-use super::fields::Fields;
+use core::cell::Cell;
+
+use super::fields::{Fields, VirtualFields};
 use crate::bindings::exports::wasi::http::types::{self as api, ErrorCode, StatusCode};
 use crate::bindings::wasi::http::types as host;
 use crate::io::poll;
+use virtc_policy::http::syntax;
 
 /// The adapter's `response-outparam` resource.
 pub struct ResponseOutparam {
@@ -26,38 +29,78 @@ impl api::GuestResponseOutparam for ResponseOutparam {
         host::ResponseOutparam::set(
             param.into_inner::<ResponseOutparam>().host,
             response
-                .map(|r| r.into_inner::<OutgoingResponse>().host)
+                .map(|r| match r.into_inner::<OutgoingResponse>() {
+                    OutgoingResponse::Host(h) => h,
+                    OutgoingResponse::Virtual(_) => crate::trap(),
+                })
                 .map_err(to_host::error_code),
         );
     }
 }
 
 /// The adapter's `outgoing-response` resource.
-pub struct OutgoingResponse {
-    host: host::OutgoingResponse,
+pub enum OutgoingResponse {
+    Host(host::OutgoingResponse),
+    /// A response the adapter keeps (with no host HTTP nothing can receive it).
+    Virtual(VirtualResponse),
+}
+
+pub struct VirtualResponse {
+    status: Cell<StatusCode>,
+    headers: Vec<(String, Vec<u8>)>,
+    body_taken: Cell<bool>,
 }
 
 impl api::GuestOutgoingResponse for OutgoingResponse {
     fn new(headers: api::Headers) -> Self {
-        OutgoingResponse {
-            host: host::OutgoingResponse::new(Fields::into_host(headers)),
+        if super::virtual_mode() {
+            OutgoingResponse::Virtual(VirtualResponse {
+                status: Cell::new(200),
+                headers: Fields::into_entries(headers),
+                body_taken: Cell::new(false),
+            })
+        } else {
+            OutgoingResponse::Host(host::OutgoingResponse::new(Fields::into_host(headers)))
         }
     }
 
     fn status_code(&self) -> StatusCode {
-        self.host.status_code()
+        match self {
+            OutgoingResponse::Host(h) => h.status_code(),
+            OutgoingResponse::Virtual(v) => v.status.get(),
+        }
     }
 
     fn set_status_code(&self, status_code: StatusCode) -> Result<(), ()> {
-        self.host.set_status_code(status_code)
+        match self {
+            OutgoingResponse::Host(h) => h.set_status_code(status_code),
+            OutgoingResponse::Virtual(v) => {
+                if !syntax::is_status(status_code) {
+                    return Err(());
+                }
+                v.status.set(status_code);
+                Ok(())
+            }
+        }
     }
 
     fn headers(&self) -> api::Headers {
-        Fields::wrap(self.host.headers())
+        match self {
+            OutgoingResponse::Host(h) => Fields::wrap(h.headers()),
+            OutgoingResponse::Virtual(v) => VirtualFields::frozen(v.headers.clone()),
+        }
     }
 
     fn body(&self) -> Result<api::OutgoingBody, ()> {
-        self.host.body().map(OutgoingBody::wrap)
+        match self {
+            OutgoingResponse::Host(h) => h.body().map(OutgoingBody::wrap),
+            OutgoingResponse::Virtual(v) => {
+                if v.body_taken.replace(true) {
+                    return Err(());
+                }
+                Ok(OutgoingBody::virtual_body())
+            }
+        }
     }
 }
 

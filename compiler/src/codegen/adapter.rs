@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use super::error::{AdapterError, why};
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor};
-use virtc_policy::{Access, StreamMode};
+use virtc_policy::{Access, HttpAccess, StreamMode};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 
 use super::module_rewrite::{self, ImportAction, ModuleInfo, Plan};
@@ -37,13 +37,16 @@ pub struct Adapter {
 
 /// Whether the adapter may call the host's `wasi:PACKAGE/INTERFACE` under `policy` (the rule the
 /// adapter's Rust code follows: it never calls a host import outside this set). Derived from the
-/// registry: what governs the interface decides.
-pub fn host_allowed(policy: &PolicyIr, package: &str, interface: &str) -> bool {
+/// registry: what governs the interface decides. `serving`: the component serves requests, so
+/// the host's `wasi:http/types` is needed for them whatever outgoing requests may do.
+pub fn host_allowed(policy: &PolicyIr, serving: bool, package: &str, interface: &str) -> bool {
     let Some(entry) = registry::find(package, interface) else {
         return false;
     };
     let runtime = &policy.runtime;
     let files_host = runtime.fs == Access::Host || runtime.files.needs_host();
+    let sends_http = runtime.http.access != HttpAccess::Deny;
+    let http_types = sends_http || serving;
     match entry.governor {
         Governor::Environment => runtime.env.needs_host(),
         Governor::Exit => runtime.exit == Access::Host,
@@ -51,9 +54,11 @@ pub fn host_allowed(policy: &PolicyIr, package: &str, interface: &str) -> bool {
         Governor::Clocks => runtime.clocks == Access::Host,
         Governor::Streams(set) => policy.streams(set).any(|m| m == StreamMode::Host),
         Governor::Files => files_host,
-        Governor::Sockets => policy.runtime.net.access != NetAccess::Deny,
-        Governor::Http => policy.http == Access::Host,
-        Governor::Config => runtime.config.needs_host(),
+        Governor::Sockets => runtime.net.access != NetAccess::Deny,
+        // The types for served requests; sending only where requests may go out.
+        Governor::Http if interface == "types" => http_types,
+        Governor::Http => sends_http,
+        Governor::Config => runtime.config.access == Access::Host || runtime.config.needs_host(),
         Governor::EntryPoint => false,
         // A host stream, pollable or error can exist only where something host-backed hands
         // one out.
@@ -62,8 +67,8 @@ pub fn host_allowed(policy: &PolicyIr, package: &str, interface: &str) -> bool {
             [stdio.stdin, stdio.stdout, stdio.stderr].contains(&StreamMode::Host)
                 || runtime.clocks == Access::Host
                 || files_host
-                || policy.runtime.net.access != NetAccess::Deny
-                || policy.http == Access::Host
+                || runtime.net.access != NetAccess::Deny
+                || http_types
         }
     }
 }
@@ -117,7 +122,8 @@ pub fn build(
                 None => selection.serve_http && export == ACCEPT,
             };
         }
-        wasi_wit::parse_wasi_name(module).is_some_and(|(p, i, _)| host_allowed(policy, p, i))
+        wasi_wit::parse_wasi_name(module)
+            .is_some_and(|(p, i, _)| host_allowed(policy, selection.serve_http, p, i))
     };
     let keep_export = |name: &str| -> bool {
         match interface_of(name) {
@@ -133,7 +139,9 @@ pub fn build(
     if selection.serve_http {
         exports.insert(ACCEPT.to_owned());
     }
-    let data = policy.runtime.encode();
+    let mut runtime = policy.runtime.clone();
+    runtime.http.host_types = host_allowed(policy, selection.serve_http, "http", "types");
+    let data = runtime.encode();
     build_role(
         Role::Adapter,
         &data,

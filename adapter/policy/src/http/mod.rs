@@ -47,6 +47,7 @@ mod codec;
 mod methods;
 mod parse;
 mod path;
+pub mod syntax;
 #[cfg(test)]
 mod testing;
 

@@ -1,6 +1,10 @@
 //! A command making outgoing HTTP requests through `wasi:http/outgoing-handler`, for the
 //! end-to-end tests of outgoing HTTP through the adapter.
 //!
+//! With `TYPES` set it builds fields, requests and responses without sending anything and
+//! prints what each operation answers, so that the adapter's own `wasi:http/types` can be
+//! compared line by line with wasmtime's.
+//!
 //! With `URL` (`http://HOST:PORT/PATH`) it makes one GET and prints `status: N`, then
 //! `body: <text>`, then `done`; any failure prints `error: …` to stderr and exits 1.
 //!
@@ -16,6 +20,10 @@ use wasi::http::types::{Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
 use wasi::io::streams::StreamError;
 
 fn main() {
+    if std::env::var("TYPES").is_ok() {
+        types_probe();
+        return;
+    }
     if let Ok(requests) = std::env::var("REQUESTS") {
         let body_bytes: usize = std::env::var("BODY_BYTES")
             .ok()
@@ -172,4 +180,63 @@ fn run() -> Result<(), String> {
     }
     println!("body: {}", String::from_utf8_lossy(&bytes));
     Ok(())
+}
+
+/// Builds fields, requests, responses and bodies and prints every answer.
+fn types_probe() {
+    use wasi::http::types::OutgoingResponse;
+    let f = Fields::new();
+    println!("append x-a 1: {:?}", f.append("x-a", b"1"));
+    println!("append X-B 2: {:?}", f.append("X-B", b"2"));
+    println!("append x-a 3: {:?}", f.append("x-a", b"3"));
+    println!("append bad name: {:?}", f.append("a b", b"v"));
+    println!("append bad value: {:?}", f.append("x-c", b"a\r\nb"));
+    println!("append host: {:?}", f.append("Host", b"example.com"));
+    println!("append connection: {:?}", f.append("connection", b"close"));
+    println!("get X-A: {:?}", f.get("X-A"));
+    println!("has x-b: {} has x-z: {}", f.has("x-b"), f.has("x-z"));
+    println!("entries: {:?}", f.entries());
+    println!("set x-a [9, 8]: {:?}", f.set("x-a", &[b"9".to_vec(), b"8".to_vec()]));
+    println!("entries: {:?}", f.entries());
+    println!("delete x-b: {:?}", f.delete("x-b"));
+    println!("entries: {:?}", f.entries());
+    let c = f.clone();
+    println!("clone append: {:?} original: {:?}", c.append("x-d", b"4"), f.entries());
+    println!(
+        "from-list bad: {:?}",
+        Fields::from_list(&[("x-ok".to_string(), b"1".to_vec()), ("bad name".to_string(), b"2".to_vec())]).err()
+    );
+    println!(
+        "from-list forbidden: {:?}",
+        Fields::from_list(&[("upgrade".to_string(), b"1".to_vec())]).err()
+    );
+    let request = OutgoingRequest::new(f);
+    println!("method: {:?} scheme: {:?} authority: {:?} path: {:?}", request.method(), request.scheme(), request.authority(), request.path_with_query());
+    println!("set method other: {:?}", request.set_method(&Method::Other("PURGE".into())));
+    println!("set method bad: {:?}", request.set_method(&Method::Other("BAD METHOD".into())));
+    println!("set scheme other: {:?}", request.set_scheme(Some(&Scheme::Other("ftp".into()))));
+    println!("set scheme bad: {:?}", request.set_scheme(Some(&Scheme::Other("1x".into()))));
+    println!("set authority: {:?}", request.set_authority(Some("example.com:8080")));
+    println!("set authority bad: {:?}", request.set_authority(Some("exa mple.com")));
+    println!("set path: {:?}", request.set_path_with_query(Some("/a/b?c=d")));
+    println!("set path bad: {:?}", request.set_path_with_query(Some("/a b")));
+    println!("method: {:?} scheme: {:?} authority: {:?} path: {:?}", request.method(), request.scheme(), request.authority(), request.path_with_query());
+    let headers = request.headers();
+    println!("headers: {:?}", headers.entries());
+    println!("headers immutable: {:?}", headers.append("x-e", b"5"));
+    let body = request.body();
+    println!("body: {} again: {}", body.is_ok(), request.body().is_ok());
+    if let Ok(body) = body {
+        let stream = body.write();
+        println!("write: {} again: {}", stream.is_ok(), body.write().is_ok());
+        drop(stream);
+        println!("finish: {:?}", OutgoingBody::finish(body, None));
+    }
+    let response = OutgoingResponse::new(Fields::new());
+    println!("status: {}", response.status_code());
+    println!("set status 99: {:?} 404: {:?} 1000: {:?}", response.set_status_code(99), response.set_status_code(404), response.set_status_code(1000));
+    println!("status: {}", response.status_code());
+    println!("response body: {} again: {}", response.body().is_ok(), response.body().is_ok());
+    let options = wasi::http::types::RequestOptions::new();
+    println!("timeout: {:?} set: {:?} now: {:?}", options.connect_timeout(), options.set_connect_timeout(Some(5_000)), options.connect_timeout());
 }
