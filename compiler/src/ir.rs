@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use virtc_grammar::Span;
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor, Streams};
-use virtc_policy::{Access, Policy, StreamMode};
+use virtc_policy::{Access, HttpAccess, Policy, StreamMode};
 
 pub use crate::analyse::settings::FileSource;
 use crate::db::SourceFile;
@@ -18,10 +18,6 @@ pub struct PolicyIr {
     pub runtime: Policy,
     /// `allow env`: the host's `wasi:cli/environment` as it is.
     pub env_host: bool,
-    /// `wasi:http/*`.
-    pub http: Access,
-    /// `wasi:config/*`.
-    pub config: Access,
     /// `allow import` patterns (interfaces outside the registry passed through).
     pub import_allow: Vec<String>,
     /// `deny import` patterns (interfaces outside the registry stubbed out).
@@ -103,10 +99,6 @@ impl PolicyIr {
             Access::Host => PassThrough,
             Access::Deny => Virtualize,
         };
-        let not_yet = |a: Access| match a {
-            Access::Host => PassThrough,
-            Access::Deny => Unsupported,
-        };
         match entry.governor {
             Governor::Io | Governor::EntryPoint => PassThrough,
             Governor::Environment if self.env_host => PassThrough,
@@ -129,8 +121,15 @@ impl PolicyIr {
                 NetAccess::Host => PassThrough,
                 NetAccess::Deny | NetAccess::Rules => Virtualize,
             },
-            Governor::Http => not_yet(self.http),
-            Governor::Config => not_yet(self.config),
+            // Under rules the adapter checks each request and forwards the allowed ones; denied
+            // outright, it cannot serve `wasi:http` yet.
+            Governor::Http => match self.runtime.http.access {
+                HttpAccess::Host => PassThrough,
+                HttpAccess::Rules => Virtualize,
+                HttpAccess::Deny => Unsupported,
+            },
+            // The adapter's store: virtual values, and host keys by glob.
+            Governor::Config => by_access(self.runtime.config.access),
         }
     }
 

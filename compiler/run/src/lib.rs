@@ -8,7 +8,7 @@
 use std::sync::{Arc, OnceLock};
 
 use virtc_policy::net::{HostUse, NetAccess, Network};
-use virtc_policy::{Access, Args, StreamMode};
+use virtc_policy::{Args, HttpAccess, StreamMode};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::pipe::{
@@ -261,7 +261,7 @@ pub fn run(
         why: format!("{e:#}"),
     })?;
     // Outgoing HTTP only by `allow http`.
-    if policy.http == Access::Host {
+    if policy.runtime.http.access == HttpAccess::Host {
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).map_err(|e| {
             RunError::Link {
                 what: "wasi:http",

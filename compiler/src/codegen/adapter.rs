@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use super::error::{AdapterError, why};
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor};
-use virtc_policy::{Access, StreamMode};
+use virtc_policy::{Access, HttpAccess, StreamMode};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 
 use super::module_rewrite::{self, ImportAction, ModuleInfo, Plan};
@@ -52,7 +52,9 @@ pub fn host_allowed(policy: &PolicyIr, package: &str, interface: &str) -> bool {
         Governor::Streams(set) => policy.streams(set).any(|m| m == StreamMode::Host),
         Governor::Files => files_host,
         Governor::Sockets => policy.runtime.net.access != NetAccess::Deny,
-        Governor::Http => policy.http == Access::Host,
+        // Under rules too, once the adapter checks requests (it does not yet: until then its
+        // HTTP wrappers, which always forward, get no host to forward to).
+        Governor::Http => policy.runtime.http.access == HttpAccess::Host,
         Governor::Config | Governor::EntryPoint => false,
         // A host stream, pollable or error can exist only where something host-backed hands
         // one out.
@@ -62,7 +64,7 @@ pub fn host_allowed(policy: &PolicyIr, package: &str, interface: &str) -> bool {
                 || runtime.clocks == Access::Host
                 || files_host
                 || policy.runtime.net.access != NetAccess::Deny
-                || policy.http == Access::Host
+                || policy.runtime.http.access == HttpAccess::Host
         }
     }
 }
