@@ -25,7 +25,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("V0026", "an empty configuration key"),
     (
         "V0027",
-        "`allow env` together with virtual variables or globs",
+        "`allow env` or `allow config` together with virtual values or globs",
     ),
     (
         "V0028",
@@ -123,6 +123,38 @@ pub const CODES: &[(&str, &str)] = &[
     (
         "V0087",
         "a `dns resolve` pattern that is not a name (an address, or a port)",
+    ),
+    (
+        "V0090",
+        "a URL rule's methods are invalid (not HTTP tokens, an empty item, nothing before the scheme)",
+    ),
+    (
+        "V0091",
+        "a URL rule without `SCHEME://`, or with a scheme other than `http`, `https` or `*`",
+    ),
+    (
+        "V0092",
+        "a URL rule's host is not an address, a name, `*.suffix` or `*` (a CIDR block, a name that reads as an address)",
+    ),
+    (
+        "V0093",
+        "a URL rule's port or port range is invalid (not a number, over 65535, port 0, inverted)",
+    ),
+    (
+        "V0094",
+        "a URL rule's path is invalid (a character to percent-encode, a bad escape, `**` inside a segment, `..` above `/`)",
+    ),
+    (
+        "V0095",
+        "a URL rule with a query or fragment, which is never matched",
+    ),
+    (
+        "V0096",
+        "warning: a URL rule's method is probably not meant (a standard method not in upper case, `*`)",
+    ),
+    (
+        "V0097",
+        "warning: `http deny` rules without any `http allow` rule (every request is denied)",
     ),
 ];
 

@@ -18,10 +18,6 @@ pub struct PolicyIr {
     pub runtime: Policy,
     /// `allow env`: the host's `wasi:cli/environment` as it is.
     pub env_host: bool,
-    /// `wasi:http/*`.
-    pub http: Access,
-    /// `wasi:config/*`.
-    pub config: Access,
     /// `allow import` patterns (interfaces outside the registry passed through).
     pub import_allow: Vec<String>,
     /// `deny import` patterns (interfaces outside the registry stubbed out).

@@ -115,10 +115,17 @@ fn select_with(
     target: &Target,
     deps: &BTreeMap<InterfaceKey, BTreeSet<InterfaceKey>>,
 ) -> Result<Selection, PlanError> {
+    let supported: BTreeSet<InterfaceKey> = adapter_exports().collect();
+    // What the policy says, where the adapter can do it: an interface the policy virtualizes
+    // that the adapter does not implement yet (`wasi:config/store`) cannot be served.
+    let treatment = |key: &InterfaceKey| match policy.treatment(&key.0, &key.1) {
+        Treatment::Virtualize if !supported.contains(key) => Treatment::Unsupported,
+        treatment => treatment,
+    };
     let mut exports: BTreeSet<InterfaceKey> = BTreeSet::new();
     let mut unsupported: Vec<InterfaceKey> = Vec::new();
     for key in &target.imports {
-        match policy.treatment(&key.0, &key.1) {
+        match treatment(key) {
             Treatment::Virtualize => {
                 exports.insert(key.clone());
             }
@@ -143,7 +150,7 @@ fn select_with(
             }
             // A standalone adapter leaves out what the policy restricts but cannot serve
             // (for a component that is an error, reported above).
-            if target.standalone && policy.treatment(&key.0, &key.1) == Treatment::Unsupported {
+            if target.standalone && treatment(key) == Treatment::Unsupported {
                 continue;
             }
             let uses_virtual = deps
@@ -157,7 +164,6 @@ fn select_with(
             break;
         }
     }
-    let supported: BTreeSet<InterfaceKey> = adapter_exports().collect();
     if let Some(key) = unsupported.first() {
         return Err(PlanError::Unsupported {
             interface: format!("wasi:{}/{}", key.0, key.1),
@@ -384,15 +390,15 @@ mod tests {
         assert!(missing.is_empty(), "the prebuilt adapter lacks {missing:?}");
     }
 
-    /// A standalone adapter under the default policy carries the virtual network (which
-    /// refuses everything) but not HTTP (which it cannot yet deny); under `allow sockets;` it
-    /// wraps the host's sockets.
+    /// A standalone adapter under the default policy carries the virtual network and the
+    /// adapter's own HTTP (both refuse everything); under `allow sockets;` it wraps the host's
+    /// sockets.
     #[test]
-    fn standalone_leaves_out_what_it_cannot_serve() {
+    fn standalone_carries_the_virtual_network_and_http() {
         let target = Target::standalone(semver::Version::new(0, 2, 6));
         let s = select(&PolicyIr::default(), &target).unwrap();
         assert!(
-            !s.exports.iter().any(|(p, _)| p == "http"),
+            s.exports.contains(&key("http", "outgoing-handler")),
             "{:?}",
             s.exports
         );
@@ -433,11 +439,53 @@ mod tests {
         }
     }
 
+    /// Denied, outgoing HTTP is the adapter's own (its `handle` refuses every request), with
+    /// the types it uses.
     #[test]
-    fn denied_http_is_reported() {
+    fn denied_http_is_virtualized() {
         let mut t = rust_command();
         t.imports.insert(key("http", "outgoing-handler"));
-        let e = select(&PolicyIr::default(), &t).unwrap_err();
-        assert!(e.to_string().contains("wasi:http/outgoing-handler"), "{e}");
+        let s = select(&PolicyIr::default(), &t).unwrap();
+        assert!(s.exports.contains(&key("http", "outgoing-handler")));
+        assert!(s.exports.contains(&key("http", "types")));
+    }
+
+    /// Under URL rules the adapter owns outgoing HTTP (and the types it uses); passed through,
+    /// it is the host's, wrapped where the adapter owns `wasi:io`.
+    #[test]
+    fn http_rules_virtualize_outgoing_http() {
+        let mut t = rust_command();
+        t.imports.insert(key("http", "outgoing-handler"));
+        t.imports.insert(key("http", "types"));
+        let mut p = PolicyIr::default();
+        p.runtime.http.access = virtc_policy::HttpAccess::Rules;
+        let s = select(&p, &t).unwrap();
+        assert!(s.exports.contains(&key("http", "outgoing-handler")));
+        assert!(s.exports.contains(&key("http", "types")));
+        assert!(!s.wrapped.contains(&key("http", "outgoing-handler")));
+        // Passed through, it is only wrapped (the adapter owns `wasi:io` here).
+        p.runtime.http.access = virtc_policy::HttpAccess::Host;
+        let s = select(&p, &t).unwrap();
+        assert!(s.wrapped.contains(&key("http", "outgoing-handler")));
+        assert!(s.wrapped.contains(&key("http", "types")));
+    }
+
+    /// `wasi:config/store` is the adapter's unless passed through; while the adapter does not
+    /// implement it, a component importing it is refused (and a standalone adapter leaves it
+    /// out).
+    #[test]
+    fn config_is_virtualized_unless_passed_through() {
+        let mut t = rust_command();
+        t.imports.insert(key("config", "store"));
+        let implemented = registry::find("config", "store").unwrap().implemented;
+        match select(&PolicyIr::default(), &t) {
+            Ok(s) => assert!(implemented && s.exports.contains(&key("config", "store"))),
+            Err(e) => assert!(!implemented && e.to_string().contains("wasi:config/store")),
+        }
+        let mut p = PolicyIr::default();
+        p.runtime.config.access = virtc_policy::Access::Host;
+        assert!(select(&p, &t).is_ok());
+        let standalone = Target::standalone(semver::Version::new(0, 2, 6));
+        assert!(select(&PolicyIr::default(), &standalone).is_ok());
     }
 }

@@ -184,6 +184,10 @@ pub enum StmtKind {
     ConfigAllow(Vec<Str>),
     /// `config deny "PAT", ...;`
     ConfigDeny(Vec<Str>),
+    /// `http allow "[METHODS ]SCHEME://HOST[:PORTS][PATH]", ...;`: outgoing requests allowed.
+    HttpAllow(Vec<Str>),
+    /// `http deny "RULE", ...;`: outgoing requests denied even where an `allow` rule matches.
+    HttpDeny(Vec<Str>),
     /// `mount "/guest" from "./dir" { include ...; exclude ...; }` (the block is optional).
     Mount {
         guest: Str,
@@ -347,6 +351,8 @@ impl Shift for Stmt {
             | StmtKind::ImportDeny(list)
             | StmtKind::ConfigAllow(list)
             | StmtKind::ConfigDeny(list)
+            | StmtKind::HttpAllow(list)
+            | StmtKind::HttpDeny(list)
             | StmtKind::Args(ArgsMode::List(list)) => list.shift(by),
             StmtKind::Args(ArgsMode::Word(word)) => word.shift(by),
             StmtKind::ConfigSet { key, value } => {

@@ -66,6 +66,8 @@ pub enum Token<'s> {
     Udp,
     #[token("dns")]
     Dns,
+    #[token("http")]
+    Http,
 
     #[token(";")]
     Semi,

@@ -13,15 +13,15 @@ use crate::lexer::{self, Token};
 
 /// The words a statement can start with (for "did you mean ...?" suggestions).
 pub const STATEMENT_KEYWORDS: &[&str] = &[
-    "allow", "args", "config", "deny", "dns", "env", "file", "mount", "preopen", "stderr", "stdin",
-    "stdio", "stdout", "tcp", "udp", "use",
+    "allow", "args", "config", "deny", "dns", "env", "file", "http", "mount", "preopen", "stderr",
+    "stdin", "stdio", "stdout", "tcp", "udp", "use",
 ];
 
 /// Every reserved word of the language.
 pub const KEYWORDS: &[&str] = &[
-    "allow", "args", "config", "deny", "dns", "env", "exclude", "file", "from", "host", "import",
-    "include", "mount", "preopen", "readonly", "stderr", "stdin", "stdio", "stdout", "tcp", "udp",
-    "use",
+    "allow", "args", "config", "deny", "dns", "env", "exclude", "file", "from", "host", "http",
+    "import", "include", "mount", "preopen", "readonly", "stderr", "stdin", "stdio", "stdout",
+    "tcp", "udp", "use",
 ];
 
 /// The result of parsing a file: the syntax tree (with `StmtKind::Error` where statements
@@ -359,7 +359,7 @@ mod tests {
     fn example_parses_without_errors() {
         let parsed = parse(PONG);
         assert_eq!(parsed.errors, []);
-        assert_eq!(parsed.file.stmts.len(), 21);
+        assert_eq!(parsed.file.stmts.len(), 23);
         insta::assert_snapshot!(render(PONG));
     }
 
@@ -389,7 +389,7 @@ mod tests {
     #[test]
     fn keywords_where_words_are_expected() {
         let source = "allow env;\ndeny stdio;\nstdout allow;\nstdin deny;\nallow config;\n\
-                      env allow = \"x\";\nenv host = \"y\";\n";
+                      env allow = \"x\";\nenv host = \"y\";\nallow http;\nenv http = \"z\";\n";
         let parsed = parse(source);
         assert_eq!(parsed.errors, []);
         let kinds: Vec<_> = parsed.file.stmts.iter().map(|s| &s.kind).collect();
@@ -400,6 +400,8 @@ mod tests {
             matches!(kinds[5], StmtKind::EnvSet { name: EnvName::Ident(i), .. } if i.name == "allow")
         );
         assert!(matches!(kinds[6], StmtKind::EnvSet { name, .. } if name.text() == "host"));
+        assert!(matches!(kinds[7], StmtKind::Allow(word) if word.name == "http"));
+        assert!(matches!(kinds[8], StmtKind::EnvSet { name, .. } if name.text() == "http"));
     }
 
     #[test]
@@ -548,6 +550,7 @@ mount \"/d\" from \"./d\" {
             "config key = \"v\";\nconfig allow;\nenv deny \"A\",;",
             "# a comment\nallow random;",
             "tcp connect \"a:1\", \"10.0.0.0/8:*\";\nudp bind;\ndns resolve \"x\"\ntcp tcp \"y\";\nallow tcp;",
+            "http allow \"https://a\", \"GET http://b/**\";\nhttp deny \"x\";\nallow http;\nhttp connect \"y\";\nhttp allow;\ndeny http;",
         ];
         let out: Vec<String> = sources
             .iter()
@@ -699,8 +702,10 @@ mount \"/d\" from \"./d\" {
             "tcp",
             "udp",
             "dns",
+            "http",
             "connect",
             "\"10.0.0.0/8:80\"",
+            "\"GET https://h/**\"",
             ";",
             ",",
             "=",

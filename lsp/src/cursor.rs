@@ -156,13 +156,17 @@ pub fn at(text: &str, at: usize) -> Cursor {
 /// `stdout allow`, `env allow`).
 fn continues(prev: &Token<'_>, next: &Token<'_>) -> bool {
     match prev {
-        Token::Allow | Token::Deny => matches!(next, Token::Env | Token::Config | Token::Stdio),
+        Token::Allow | Token::Deny => matches!(
+            next,
+            Token::Env | Token::Config | Token::Stdio | Token::Http
+        ),
         Token::Stdin
         | Token::Stdout
         | Token::Stderr
         | Token::Stdio
         | Token::Env
         | Token::Config
+        | Token::Http
         | Token::Args => matches!(next, Token::Allow | Token::Deny),
         _ => false,
     }
@@ -200,6 +204,10 @@ mod tests {
         assert_eq!(words(&c), ["stdout"], "a keyword first on its line");
         let c = at("allow\nenv ", 10);
         assert_eq!(words(&c), ["allow", "env"], "`allow env` over two lines");
+        let c = at("deny\nhttp ", 10);
+        assert_eq!(words(&c), ["deny", "http"], "`deny http` over two lines");
+        let c = at("http\nallow \"", 12);
+        assert_eq!(words(&c), ["http", "allow"], "`http allow` over two lines");
         let c = at("mount \"/\" from \"./d\" {\n    incl", 31);
         assert!(c.in_block);
         assert!(c.before.is_empty());

@@ -2,7 +2,7 @@
 //! each subsystem with the WASI interfaces it governs (from the interface registry), each stream
 //! mode.
 
-use virtc::analyse::settings::NetRule;
+use virtc::analyse::settings::{HttpList, NetRule};
 use virtc_policy::registry;
 
 /// A subsystem of `allow S;` / `deny S;`.
@@ -18,8 +18,6 @@ pub struct Subsystem {
 
 const TRAPS: &str = "the adapter implements them as denied: they have no error channel, so a call \
                      traps (`virtc check --component` warns first, V0040)";
-const UNSUPPORTED: &str = "restricted, and virtc cannot virtualize them yet: a component that \
-                           imports them is rejected (V0041)";
 
 pub const SUBSYSTEMS: &[Subsystem] = &[
     Subsystem {
@@ -40,8 +38,11 @@ pub const SUBSYSTEMS: &[Subsystem] = &[
     Subsystem {
         name: "config",
         what: "runtime configuration",
-        allowed: "passed through from the host",
-        denied: UNSUPPORTED,
+        allowed: "passed through from the host unchanged (virtual values and `config allow` \
+                  globs cannot apply then, V0027)",
+        denied: "implemented by the adapter: the component sees only the virtual values \
+                 (`config \"key\" = \"value\";`) and the host keys `config allow` passes — an \
+                 empty store by default",
     },
     Subsystem {
         name: "exit",
@@ -59,8 +60,10 @@ pub const SUBSYSTEMS: &[Subsystem] = &[
     Subsystem {
         name: "http",
         what: "outgoing HTTP requests",
-        allowed: "passed through from the host",
-        denied: UNSUPPORTED,
+        allowed: "passed through from the host untouched (no `http allow`/`http deny` rules may \
+                  be written with it, V0020)",
+        denied: "restricted, and virtc cannot virtualize them yet: a component that imports \
+                 them is rejected (V0041); `http allow` rules grant requests by URL instead",
     },
     Subsystem {
         name: "random",
@@ -210,6 +213,10 @@ pub fn keyword(word: &str) -> Option<&'static str> {
              bind \"ADDR:PORTS\", ...;` binding a local address and receiving from anyone"
         }
         "dns" => "`dns resolve \"NAME\", ...;` allows looking up these names (`*.suffix`, `*`)",
+        "http" => {
+            "`http allow \"[METHODS ]SCHEME://HOST[:PORTS][PATH]\", ...;` allows outgoing \
+             requests by URL; `http deny \"…\", ...;` takes some back (deny wins)"
+        }
         "include" => "`include \"GLOB\", ...;` embeds only the matching files of the mount",
         "exclude" => "`exclude \"GLOB\", ...;` leaves the matching files of the mount out",
         _ => return None,
@@ -260,6 +267,70 @@ pub fn net_rule(rule: NetRule) -> String {
         rule.proto(),
         rule.verb()
     )
+}
+
+const URL_RULES: &str = "A rule is `[METHODS ]SCHEME://HOST[:PORTS][PATH]`:\n\n\
+- METHODS: comma-separated, matched case-sensitively (`GET,HEAD`, or an extension method by \
+  its exact name); any method when absent.\n\
+- SCHEME: `http`, `https` or `*` (either).\n\
+- HOST: an IP address (IPv6 in brackets), a DNS name, `*.example.com` (its subdomains) or `*`; \
+  no CIDR blocks. Matched against the authority the component set: case-insensitively, a \
+  trailing dot ignored, no DNS involved.\n\
+- PORTS: a port, a range `8000-8999` or `*`; absent, the default port of the request's scheme \
+  (80 for http, 443 for https).\n\
+- PATH: a glob over the path, `*` within a segment and `**` across them (`/v1/**` matches \
+  `/v1/` and everything below it, not `/v1`); any path when absent. The query string is never \
+  matched.\n\n\
+Paths are compared in normal form: escapes of unreserved characters decoded (`%61` is `a`; \
+`%2F` stays encoded and is never a separator), `.` and `..` resolved, repeated `/` merged — so \
+`/v1//admin` and `/v1/%61dmin` meet a rule on `/v1/admin/**`; a path climbing above `/` is \
+denied.";
+
+/// Markdown for `http allow` / `http deny` (hover and completion).
+pub fn http_rule(list: HttpList) -> String {
+    let what = match list {
+        HttpList::Allow => {
+            "outgoing HTTP requests a rule matches may be sent (unless an `http deny` rule \
+             matches them too)."
+        }
+        HttpList::Deny => {
+            "outgoing HTTP requests a rule matches are refused even where an `http allow` \
+             rule matches them: deny wins."
+        }
+    };
+    format!(
+        "**`http {} \"…\", …;`** — {what}\n\n{URL_RULES}\n\n`wasi:http/outgoing-handler`: with \
+         any rule, a request is sent when some `http allow` rule matches it and no `http deny` \
+         rule does; any other gets `HTTP-request-denied` and never reaches the host. `allow \
+         http;` or `deny http;` in the same file contradicts the rules (V0020).",
+        list.verb()
+    )
+}
+
+/// Markdown for `config "key" = "value";`.
+pub fn config_value(key: &str, value: &str) -> String {
+    format!(
+        "**`config \"{key}\" = …;`** — a virtual configuration value.\n\n\
+         `wasi:config/store`: `get(\"{key}\")` returns `{value}`, whatever the host's store \
+         holds (a virtual value wins over a host one of the same key); `get-all` lists it, \
+         sorted by key."
+    )
+}
+
+/// Markdown for `config allow …;` (`allow` true) or `config deny …;`.
+pub fn config_globs(allow: bool) -> String {
+    if allow {
+        "**`config allow \"GLOB\", …;`** — host configuration keys passed through by glob.\n\n\
+         `wasi:config/store`: `get` returns the virtual value of a key, else the host's when \
+         the key matches an allow glob (and no `config deny` glob), else none; `get-all` \
+         returns exactly those, sorted by key, each once."
+            .to_string()
+    } else {
+        "**`config deny \"GLOB\", …;`** — host configuration keys kept out even when \
+         `config allow` matches them.\n\n`wasi:config/store`: virtual values are not \
+         affected."
+            .to_string()
+    }
 }
 
 /// What a stream mode does (for completion).

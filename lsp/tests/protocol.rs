@@ -172,7 +172,7 @@ async fn closing_clears_diagnostics() {
 #[tokio::test]
 async fn completion() {
     let mut f = Fixture::new().await;
-    let text = "\nallow \nstdout \nuse std::\nuse \"./\nenv allow \"LA\nmount \"/\" from \"./\nmount \"/\" from \"./d\" {\n    ex\n}\nuse \"./profiles/\n// allow \nudp \n";
+    let text = "\nallow \nstdout \nuse std::\nuse \"./\nenv allow \"LA\nmount \"/\" from \"./\nmount \"/\" from \"./d\" {\n    ex\n}\nuse \"./profiles/\n// allow \nudp \nhttp \nhttp allow \"https://a\", \"ht\n";
     let uri = f.open("policy.virt", text).await;
     let mut out = String::new();
     for (what, line, character) in [
@@ -187,6 +187,8 @@ async fn completion() {
         ("in use \"./profiles/", 10, 16),
         ("in a comment", 11, 9),
         ("after udp", 12, 4),
+        ("after http", 13, 5),
+        ("in http allow \"…\", \"ht", 14, 27),
     ] {
         let response = f.at("textDocument/completion", &uri, line, character).await;
         let items: Vec<String> = response["result"]
@@ -231,7 +233,7 @@ async fn completion() {
 #[tokio::test]
 async fn hover() {
     let mut f = Fixture::new().await;
-    let text = "use std::sandbox;\nallow random;\nstdout ignore;\nenv PONG = \"demo\";\nenv allow \"LANG*\";\nargs \"a\", \"b\";\nuse \"./base.virt\";\ntcp connect \"db.internal:5432\";\n";
+    let text = "use std::sandbox;\nallow random;\nstdout ignore;\nenv PONG = \"demo\";\nenv allow \"LANG*\";\nargs \"a\", \"b\";\nuse \"./base.virt\";\ntcp connect \"db.internal:5432\";\nhttp deny \"https://api.example.com/admin/**\";\nconfig \"log-level\" = \"debug\";\nconfig allow \"APP_*\";\n";
     let uri = f.open("policy.virt", text).await;
     let mut out = String::new();
     for (line, character) in [
@@ -243,6 +245,9 @@ async fn hover() {
         (5, 0),
         (6, 8),
         (7, 5),
+        (8, 2),
+        (9, 3),
+        (10, 8),
     ] {
         let response = f.at("textDocument/hover", &uri, line, character).await;
         out.push_str(&format!(
@@ -334,11 +339,11 @@ async fn formatting() {
 #[tokio::test]
 async fn code_actions() {
     let mut f = Fixture::new().await;
-    let text = "allow randon;\nstdout ignor;\nallow exit;\nallow exit;\nuse std::sandbx;\nallow clocks\ndeny fs;\n";
+    let text = "allow randon;\nstdout ignor;\nallow exit;\nallow exit;\nuse std::sandbx;\nallow clocks\ndeny fs;\nhttp allow \"get https://api.example.com/**\", \"http://h:90-80\";\n";
     let uri = f.open("policy.virt", text).await;
     f.client.diagnostics(&uri, Some(1)).await;
     let mut out = String::new();
-    for line in 0..6 {
+    for line in [0, 1, 2, 3, 4, 5, 7] {
         let response = f
             .client
             .request(
@@ -369,7 +374,7 @@ async fn symbols_and_semantic_tokens() {
         "textDocument": { "documentSymbol": { "hierarchicalDocumentSymbolSupport": true } }
     }))
     .await;
-    let text = "// policy\nuse std::cli;\nallow env; /* env */\nenv \"A B\" = \"x\";\nenv PONG = \"é🦀\";\nmount \"/\" from \"./assets\" {\n    include \"*.txt\";\n}\nstdout ignore;\n# hash\n";
+    let text = "// policy\nuse std::cli;\nallow env; /* env */\nenv \"A B\" = \"x\";\nenv PONG = \"é🦀\";\nmount \"/\" from \"./assets\" {\n    include \"*.txt\";\n}\nstdout ignore;\nhttp allow \"GET https://api.example.com/**\";\n# hash\n";
     let uri = f.open("policy.virt", text).await;
     let symbols = f
         .client

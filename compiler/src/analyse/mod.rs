@@ -34,3 +34,5 @@ pub fn diagnostics(db: &dyn Db, root: SourceFile) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_http;

@@ -5,13 +5,15 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
+use rustc_hash::FxHashSet;
 use virtc_grammar::{Span, Text};
+use virtc_policy::http::UrlRule;
 use virtc_policy::net::{NetAccess, Network};
-use virtc_policy::{Access, Args, StreamMode};
+use virtc_policy::{Access, Args, Config, HttpAccess, HttpPolicy, StreamMode};
 
 use super::settings::{
-    ArgsSetting, Key, Located, Mount, NetPattern, NetRule, Setting, Stream, Subsystem, describe,
-    file_settings,
+    ArgsSetting, HttpList, Key, Located, Mount, NetPattern, NetRule, Setting, Stream, Subsystem,
+    describe, file_settings,
 };
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diagnostic, report};
@@ -41,6 +43,9 @@ pub struct Merged {
     /// Network rules in order, each pattern with its string's place. An explicit `allow
     /// sockets;` or `deny sockets;` after them (in a file that `use`s theirs) replaces them.
     pub net: Vec<(NetRule, NetPattern, Origin)>,
+    /// HTTP rules in order, each with its string's place; replaced like the network rules by
+    /// an explicit `allow http;` or `deny http;` after them.
+    pub http: Vec<(HttpList, UrlRule, Origin)>,
 }
 
 /// The checked policy of `root`.
@@ -65,7 +70,9 @@ pub fn merge_policy(db: &dyn Db, root: SourceFile) -> Merged {
     let mut merged = Merged::default();
     let mut stack = Vec::new();
     apply(db, root, &mut stack, &mut merged);
-    check_env_passthrough(db, &merged);
+    check_passthrough(db, &merged, ENV);
+    check_passthrough(db, &merged, CONFIG);
+    check_http_deny_only(db, &merged);
     merged
 }
 
@@ -124,16 +131,26 @@ fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mu
                     (*rule, pattern.clone(), at)
                 }))
             }
+            Setting::Http { list, rules } => {
+                merged.http.extend(rules.iter().map(|(rule, span)| {
+                    let at = Origin { file, span: *span };
+                    (*list, rule.clone(), at)
+                }))
+            }
             Setting::File { .. } => merged.files.push(((*located.setting).clone(), origin)),
             setting => {
-                if let Setting::Grant {
-                    subsystem: Subsystem::Sockets,
-                    ..
-                } = setting
-                    && !located.implied
-                {
-                    // The later word on the network: rules from earlier files no longer apply.
-                    merged.net.clear();
+                // The later word on the network or on HTTP: rules from earlier files no longer
+                // apply.
+                match setting {
+                    Setting::Grant {
+                        subsystem: Subsystem::Sockets,
+                        ..
+                    } if !located.implied => merged.net.clear(),
+                    Setting::Grant {
+                        subsystem: Subsystem::Http,
+                        ..
+                    } if !located.implied => merged.http.clear(),
+                    _ => {}
                 }
                 let Some(key) = setting.key() else { continue };
                 match merged.keyed.entry(key) {
@@ -191,8 +208,8 @@ fn lower(merged: &Merged) -> PolicyIr {
     ir.runtime.exit = grant(Subsystem::Exit);
     ir.runtime.fs = grant(Subsystem::Fs);
     ir.runtime.net = lower_net(merged, grant(Subsystem::Sockets));
-    ir.http = grant(Subsystem::Http);
-    ir.config = grant(Subsystem::Config);
+    ir.runtime.http = lower_http(merged, grant(Subsystem::Http));
+    ir.runtime.config = lower_config(merged, grant(Subsystem::Config));
     ir.env_host = grant(Subsystem::Env) == Access::Host;
     let stream = |s: Stream| match merged.keyed.get(&Key::Stream(s)) {
         Some((Setting::Stream { mode, .. }, _)) => *mode,
@@ -305,27 +322,128 @@ fn lower_net(merged: &Merged, sockets: Access) -> Network {
     net
 }
 
-/// `allow env;` with virtual variables or globs: they could not apply.
-fn check_env_passthrough(db: &dyn Db, merged: &Merged) {
-    if let Some((Setting::Grant { allow: true, .. }, allow_origin)) =
-        merged.keyed.get(&Key::Grant(Subsystem::Env))
-    {
-        let allow_origin = *allow_origin;
-        let virtual_origin = merged
+/// Outgoing HTTP: the rules when there are any (they refine `allow all;` and `deny all;`), else
+/// what `http` is granted. Each rule once in its list, where it was first written.
+fn lower_http(merged: &Merged, http: Access) -> HttpPolicy {
+    let mut policy = HttpPolicy {
+        access: match http {
+            Access::Host => HttpAccess::Host,
+            Access::Deny => HttpAccess::Deny,
+        },
+        ..HttpPolicy::default()
+    };
+    let mut seen: FxHashSet<(HttpList, &UrlRule)> = FxHashSet::default();
+    for (list, rule, _) in &merged.http {
+        policy.access = HttpAccess::Rules;
+        if !seen.insert((*list, rule)) {
+            continue;
+        }
+        match list {
+            HttpList::Allow => policy.rules.allow.push(rule.clone()),
+            HttpList::Deny => policy.rules.deny.push(rule.clone()),
+        }
+    }
+    policy
+}
+
+/// `wasi:config/store`: the virtual values sorted by key (byte order) with each key once — the
+/// keyed settings are that already, a later value replacing an earlier one — and the globs.
+fn lower_config(merged: &Merged, config: Access) -> Config {
+    let values = merged
+        .keyed
+        .values()
+        .filter_map(|(setting, _)| match setting {
+            Setting::ConfigVar { key, value } => Some((key.to_string(), value.to_string())),
+            _ => None,
+        })
+        .collect();
+    Config {
+        access: config,
+        values,
+        allow: merged.config_allow.iter().map(|(g, _)| g.clone()).collect(),
+        deny: merged.config_deny.iter().map(|(g, _)| g.clone()).collect(),
+    }
+}
+
+/// A subsystem whose `allow S;` passes the host's interface through unchanged, so that virtual
+/// values and globs for it could not apply.
+struct Passthrough {
+    subsystem: Subsystem,
+    /// Where the first virtual value or glob is written.
+    first_virtual: fn(&Merged) -> Option<Origin>,
+    message: &'static str,
+    host: &'static str,
+    help: &'static str,
+}
+
+const ENV: Passthrough = Passthrough {
+    subsystem: Subsystem::Env,
+    first_virtual: |merged| {
+        merged
             .env_order
             .first()
             .and_then(|n| merged.keyed.get(&Key::EnvVar(n.clone())))
             .map(|(_, o)| *o)
             .or_else(|| merged.env_allow.first().map(|(_, o)| *o))
-            .or_else(|| merged.env_deny.first().map(|(_, o)| *o));
-        if let Some(other) = virtual_origin {
-            report(
-                db,
-                Diagnostic::error("V0027", "`allow env` passes the host environment through unchanged, so virtual variables and globs cannot apply")
-                    .primary(allow_origin.file, allow_origin.span, "the host's environment, as it is")
-                    .secondary(other.file, other.span, "this would have no effect")
-                    .help("to pass host variables and add virtual ones, write `env allow \"*\";` instead of `allow env;`"),
-            );
-        }
+            .or_else(|| merged.env_deny.first().map(|(_, o)| *o))
+    },
+    message: "`allow env` passes the host environment through unchanged, so virtual variables and globs cannot apply",
+    host: "the host's environment, as it is",
+    help: "to pass host variables and add virtual ones, write `env allow \"*\";` instead of `allow env;`",
+};
+
+const CONFIG: Passthrough = Passthrough {
+    subsystem: Subsystem::Config,
+    first_virtual: |merged| {
+        merged
+            .keyed
+            .iter()
+            .find(|(k, _)| matches!(k, Key::ConfigVar(_)))
+            .map(|(_, (_, o))| *o)
+            .or_else(|| merged.config_allow.first().map(|(_, o)| *o))
+            .or_else(|| merged.config_deny.first().map(|(_, o)| *o))
+    },
+    message: "`allow config` passes the host's configuration store through unchanged, so virtual values and globs cannot apply",
+    host: "the host's store, as it is",
+    help: "to pass host keys and add virtual values, write `config allow \"*\";` instead of `allow config;`",
+};
+
+/// `allow env;` with virtual variables or globs, `allow config;` with virtual values or globs:
+/// they could not apply.
+fn check_passthrough(db: &dyn Db, merged: &Merged, which: Passthrough) {
+    let Some((Setting::Grant { allow: true, .. }, allow_origin)) =
+        merged.keyed.get(&Key::Grant(which.subsystem))
+    else {
+        return;
+    };
+    if let Some(other) = (which.first_virtual)(merged) {
+        report(
+            db,
+            Diagnostic::error("V0027", which.message)
+                .primary(allow_origin.file, allow_origin.span, which.host)
+                .secondary(other.file, other.span, "this would have no effect")
+                .help(which.help),
+        );
     }
+}
+
+/// `http deny` rules with no `http allow` rule: a request is sent only when an allow rule
+/// matches it, so every request is denied and the deny rules change nothing.
+fn check_http_deny_only(db: &dyn Db, merged: &Merged) {
+    if merged
+        .http
+        .iter()
+        .any(|(list, ..)| *list == HttpList::Allow)
+    {
+        return;
+    }
+    let Some((_, _, first)) = merged.http.first() else {
+        return;
+    };
+    report(
+        db,
+        Diagnostic::warning("V0097", "`http deny` rules without any `http allow` rule: every request is denied")
+            .primary(first.file, first.span, "this rule changes nothing")
+            .help("a request is sent only when some `http allow` rule matches it and no `http deny` rule does: add the `http allow` rules the component needs (`http allow \"https://*\";` for any HTTPS request)"),
+    );
 }

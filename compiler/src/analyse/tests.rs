@@ -10,7 +10,7 @@ use crate::plan::Target;
 use crate::versions::Versions;
 
 /// Loads `files` (the first is the root) and renders every diagnostic of the root's policy.
-fn check(files: &[(&str, &str)]) -> String {
+pub(super) fn check(files: &[(&str, &str)]) -> String {
     let mut db = Database::default();
     let mut root = None;
     for (name, text) in files {
@@ -198,7 +198,13 @@ fn policy_lowering() {
     let mut db = Database::default();
     let root = db.set_file(
         Path::new("/virt/policy.virt"),
-        "use std::cli;\ndeny clocks;\nenv PONG = \"demo\";\nenv deny \"SECRET_*\";\nstdout ignore;\nargs \"a\";\n".into(),
+        concat!(
+            "use std::cli;\ndeny clocks;\nenv PONG = \"demo\";\nenv deny \"SECRET_*\";\nstdout ignore;\nargs \"a\";\n",
+            "http allow \"GET,HEAD https://API.example.com./v1/**\", \"http://127.0.0.1:8000-8999/health\";\n",
+            "http deny \"https://api.example.com/v1/%61dmin/**\";\n",
+            "config \"log-level\" = \"debug\";\nconfig \"Port\" = \"8080\";\nconfig allow \"APP_*\";\nconfig deny \"APP_SECRET\";\n",
+        )
+        .into(),
     );
     insta::assert_debug_snapshot!(check_policy(&db, root).ir);
 }
@@ -330,6 +336,8 @@ fn remembered_chunks_give_what_a_fresh_analysis_gives() {
         "mount \"/m\" from \"./m\" { include \"a\"; }",
         "x",
         "use \"./other.virt\";",
+        "http allow \"get https://a.example/\\u{2a}*\", \"ftp://b\";",
+        "deny http;",
     ];
     let mut edited = Database::default();
     edited.set_file(Path::new("/virt/other.virt"), "allow exit;\n".into());

@@ -3,7 +3,7 @@ if exists("b:current_syntax")
   finish
 endif
 
-syntax keyword virtKeyword allow deny env config mount file preopen from host readonly include exclude stdin stdout stderr stdio args use import tcp udp dns
+syntax keyword virtKeyword allow deny env config mount file preopen from host readonly include exclude stdin stdout stderr stdio args use import tcp udp dns http
 syntax keyword virtSubsystem clocks exit fs http random sockets all ignore contained
 syntax match virtWord "\<\(allow\|deny\)\s\+\zs\w\+" contains=virtSubsystem,virtKeyword
 syntax match virtPath "\<std::\w\+"

@@ -54,6 +54,8 @@ async function main() {
     ["use std::sandbox;", "std::sandbox", "entity.name.namespace.virt"],
     ['env PONG = "demo";', "PONG", "variable.other.env.virt"],
     ['env allow "HOME", "LANG_*";', "allow", "keyword.other.statement.virt"],
+    ['http allow "GET https://api.example.com/**";', "http", "keyword.other.statement.virt"],
+    ["deny http;", "http", "constant.language.subsystem.virt"],
     ['env allow "LANG_*";', "*", "keyword.operator.glob.virt"],
     ['mount "/" from "./dir" {', "from", "keyword.other.modifier.virt"],
     ['file "/a" = "x\\ny";', "\\n", "constant.character.escape.virt"],

@@ -1,13 +1,14 @@
 //! Completion from what the cursor is after: statement keywords where a statement starts,
 //! subsystems after `allow`/`deny`, modes after a stream, profiles after `use std::`, file paths
 //! inside `use "..."` and `from "..."` (relative to the document's directory), host variable
-//! names inside `env allow "..."`.
+//! names inside `env allow "..."`, the verbs after `tcp`/`udp`/`dns`/`http` and the schemes
+//! inside `http allow "..."`.
 
 use std::path::{Path, PathBuf};
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
-use virtc::analyse::settings::NetRule;
+use virtc::analyse::settings::{HttpList, NetRule};
 use virtc_grammar::STATEMENT_KEYWORDS;
 
 use crate::cursor::{self, Cursor, Word};
@@ -115,6 +116,20 @@ pub fn items(doc: &Document, pos: Position, host_env: &[String]) -> Vec<Completi
                     CompletionItemKind::KEYWORD,
                     None,
                     Some(docs::net_rule(rule)),
+                    range,
+                )
+            })
+            .collect();
+    }
+    if cursor.after(&["http"]) {
+        return HttpList::ALL
+            .into_iter()
+            .map(|list| {
+                item(
+                    list.verb(),
+                    CompletionItemKind::KEYWORD,
+                    None,
+                    Some(docs::http_rule(list)),
                     range,
                 )
             })
@@ -235,16 +250,27 @@ fn in_string(
     host_env: &[String],
     position: &dyn Fn(usize) -> Position,
 ) -> Vec<CompletionItem> {
-    let env_globs = matches!(cursor.first(), Some("env"))
-        && matches!(cursor.before.get(1), Some(Word::Name(w)) if w == "allow" || w == "deny")
-        && cursor.before[2..].iter().enumerate().all(|(i, w)| {
-            *w == if i % 2 == 0 {
-                Word::Str
-            } else {
-                Word::Punct(",")
-            }
-        });
-    if env_globs && cursor.before.len().is_multiple_of(2) {
+    // The scheme, the start of a URL rule (after methods, `GET ` included, it is typed).
+    if list_item(cursor, "http") && !typed.contains("://") && !typed.contains(' ') {
+        return ["https://", "http://", "*://"]
+            .into_iter()
+            .map(|scheme| {
+                let detail = match scheme {
+                    "https://" => "HTTPS requests (port 443 unless the rule gives ports)",
+                    "http://" => "plain HTTP requests (port 80 unless the rule gives ports)",
+                    _ => "HTTP or HTTPS requests (each on its default port)",
+                };
+                item(
+                    scheme,
+                    CompletionItemKind::VALUE,
+                    Some(detail.into()),
+                    None,
+                    range,
+                )
+            })
+            .collect();
+    }
+    if list_item(cursor, "env") {
         return host_env
             .iter()
             .map(|name| {
@@ -303,6 +329,21 @@ fn in_string(
             item
         })
         .collect()
+}
+
+/// Whether the cursor starts an item of `KEYWORD allow "…", "…"` (or `deny`): inside the first
+/// string, or inside one after a comma.
+fn list_item(cursor: &Cursor, keyword: &str) -> bool {
+    cursor.first() == Some(keyword)
+        && matches!(cursor.before.get(1), Some(Word::Name(w)) if w == "allow" || w == "deny")
+        && cursor.before.len().is_multiple_of(2)
+        && cursor.before[2..].iter().enumerate().all(|(i, w)| {
+            *w == if i % 2 == 0 {
+                Word::Str
+            } else {
+                Word::Punct(",")
+            }
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

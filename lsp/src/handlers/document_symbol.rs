@@ -116,6 +116,19 @@ fn symbol(db: &dyn Db, file: SourceFile, stmt: &Stmt) -> Option<DocumentSymbol> 
                 stmt.span,
             )
         }
+        StmtKind::HttpAllow(list) | StmtKind::HttpDeny(list) => {
+            let verb = if matches!(stmt.kind, StmtKind::HttpAllow(_)) {
+                "allow"
+            } else {
+                "deny"
+            };
+            (
+                format!("http {verb}"),
+                SymbolKind::ARRAY,
+                Some(list.iter().map(source).collect::<Vec<_>>().join(", ")),
+                stmt.span,
+            )
+        }
         StmtKind::Net {
             proto,
             verb,

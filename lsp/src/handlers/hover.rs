@@ -4,7 +4,7 @@
 use globset::Glob;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
-use virtc::analyse::settings::NetRule;
+use virtc::analyse::settings::{HttpList, NetRule};
 use virtc::analyse::syntax::parse_file;
 use virtc::analyse::uses::file_uses;
 use virtc::db::{Database, Db, SourceFile};
@@ -126,17 +126,14 @@ fn meaning(db: &dyn Db, file: SourceFile, stmt: &Stmt, host_env: &[String]) -> O
              \n\n`wasi:cli/environment`.{}",
             matching(globs, host_env)
         ),
-        StmtKind::ConfigSet { key, .. } => format!(
-            "**`config \"{}\" = …;`** — a virtual configuration value.\n\n`wasi:config/store` \
-             (parsed and checked; virtc cannot virtualize `wasi:config` yet).",
-            key.value.escape_debug()
+        StmtKind::ConfigSet { key, value } => docs::config_value(
+            &key.value.escape_debug().to_string(),
+            &value.value.escape_debug().to_string(),
         ),
-        StmtKind::ConfigAllow(_) | StmtKind::ConfigDeny(_) => {
-            "**`config allow|deny …;`** — host configuration keys passed through, or kept out, \
-             by glob.\n\n`wasi:config/store` (parsed and checked; virtc cannot virtualize \
-             `wasi:config` yet)."
-                .to_string()
-        }
+        StmtKind::ConfigAllow(_) => docs::config_globs(true),
+        StmtKind::ConfigDeny(_) => docs::config_globs(false),
+        StmtKind::HttpAllow(_) => docs::http_rule(HttpList::Allow),
+        StmtKind::HttpDeny(_) => docs::http_rule(HttpList::Deny),
         StmtKind::Args(ArgsMode::Word(word)) => match word.name.as_str() {
             "allow" => "**`args allow;`** — the host's arguments.\n\n`wasi:cli/environment`: \
                         `get-arguments` returns what the host passes."

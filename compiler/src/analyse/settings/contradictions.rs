@@ -52,43 +52,66 @@ pub(super) fn report_contradictions(db: &dyn Db, file: SourceFile, settings: &[L
         }
         seen.insert(key, located);
     }
-    report_sockets_with_rules(db, file, settings);
+    for conflict in [SOCKETS, HTTP] {
+        report_grant_with_rules(db, file, settings, &conflict);
+    }
 }
 
-/// `allow sockets;` or `deny sockets;` written in the file that also writes address rules: the
-/// one passes the host's network through untouched, the other denies it all, so either leaves
-/// the rules meaningless.
-fn report_sockets_with_rules(db: &dyn Db, file: SourceFile, settings: &[Located]) {
-    let grant = settings.iter().find(|l| {
-        !l.implied
-            && matches!(
-                *l.setting,
-                Setting::Grant {
-                    subsystem: Subsystem::Sockets,
-                    ..
-                }
-            )
+/// A subsystem that rules refine: `allow S;` or `deny S;` written in the file that also writes
+/// rules for it contradicts them (the one passes the host's interface through untouched, the
+/// other denies it all, so either leaves the rules meaningless).
+struct RuledSubsystem {
+    subsystem: Subsystem,
+    is_rule: fn(&Setting) -> bool,
+    /// What `allow S;` means.
+    allowed: &'static str,
+    /// What `deny S;` means.
+    denied: &'static str,
+    help: &'static str,
+}
+
+const SOCKETS: RuledSubsystem = RuledSubsystem {
+    subsystem: Subsystem::Sockets,
+    is_rule: |s| matches!(s, Setting::Net { .. }),
+    allowed: "the host's network, untouched",
+    denied: "no network at all",
+    help: "with `tcp`, `udp` or `dns` rules the network is what they allow and nothing else: remove the `allow sockets;` or `deny sockets;`",
+};
+
+const HTTP: RuledSubsystem = RuledSubsystem {
+    subsystem: Subsystem::Http,
+    is_rule: |s| matches!(s, Setting::Http { .. }),
+    allowed: "the host's HTTP, untouched",
+    denied: "no outgoing HTTP at all",
+    help: "with `http allow` or `http deny` rules, outgoing HTTP is what they allow and nothing else: remove the `allow http;` or `deny http;`",
+};
+
+fn report_grant_with_rules(
+    db: &dyn Db,
+    file: SourceFile,
+    settings: &[Located],
+    ruled: &RuledSubsystem,
+) {
+    let grant = settings.iter().find_map(|l| match *l.setting {
+        Setting::Grant { subsystem, allow } if !l.implied && subsystem == ruled.subsystem => {
+            Some((l, allow))
+        }
+        _ => None,
     });
-    let rule = settings
-        .iter()
-        .find(|l| matches!(*l.setting, Setting::Net { .. }));
-    let (Some(grant), Some(rule)) = (grant, rule) else {
+    let rule = settings.iter().find(|l| (ruled.is_rule)(&l.setting));
+    let (Some((grant, allow)), Some(rule)) = (grant, rule) else {
         return;
     };
-    let Setting::Grant { allow, .. } = *grant.setting else {
-        return;
-    };
-    let meaning = if allow {
-        "the host's network, untouched"
-    } else {
-        "no network at all"
-    };
+    let meaning = if allow { ruled.allowed } else { ruled.denied };
     report(
         db,
-        Diagnostic::error("V0020", "conflicting statements for `sockets`")
-            .primary(file, grant.span, format!("this statement means {meaning}…"))
-            .secondary(file, rule.span, "…contradicts this rule")
-            .help("with `tcp`, `udp` or `dns` rules the network is what they allow and nothing else: remove the `allow sockets;` or `deny sockets;`"),
+        Diagnostic::error(
+            "V0020",
+            format!("conflicting statements for `{}`", ruled.subsystem.name()),
+        )
+        .primary(file, grant.span, format!("this statement means {meaning}…"))
+        .secondary(file, rule.span, "…contradicts this rule")
+        .help(ruled.help),
     );
 }
 

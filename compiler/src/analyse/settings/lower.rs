@@ -66,6 +66,13 @@ impl Located {
                     .map(|(p, span)| (p.clone(), moved(*span, by)))
                     .collect(),
             }),
+            Setting::Http { list, rules } => Arc::new(Setting::Http {
+                list: *list,
+                rules: rules
+                    .iter()
+                    .map(|(r, span)| (r.clone(), moved(*span, by)))
+                    .collect(),
+            }),
             _ => self.setting.clone(),
         };
         Located {
@@ -208,6 +215,15 @@ pub(super) fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>)
                 let patterns = net::patterns(cx, rule, patterns);
                 push(Setting::Net { rule, patterns }, false);
             }
+        }
+        StmtKind::HttpAllow(strings) | StmtKind::HttpDeny(strings) => {
+            let list = if matches!(stmt.kind, StmtKind::HttpAllow(_)) {
+                HttpList::Allow
+            } else {
+                HttpList::Deny
+            };
+            let rules = http::rules(cx, list, strings);
+            push(Setting::Http { list, rules }, false);
         }
         StmtKind::ConfigAllow(p) => push(Setting::ConfigAllow(globs(cx, p)), false),
         StmtKind::ConfigDeny(p) => push(Setting::ConfigDeny(globs(cx, p)), false),

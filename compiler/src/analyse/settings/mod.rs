@@ -9,13 +9,16 @@ use rustc_hash::FxHashMap;
 
 use virtc_grammar::{Span, StmtKind, Text};
 use virtc_policy::StreamMode;
+use virtc_policy::http::UrlRule;
 
 mod contradictions;
+mod http;
 mod lower;
 mod net;
 
 pub use contradictions::describe;
 use contradictions::report_contradictions;
+pub use http::HttpList;
 pub(crate) use lower::glob_error;
 use lower::{Lowering, lower_stmt};
 pub use net::{NetPattern, NetRule};
@@ -148,6 +151,11 @@ pub enum Setting {
     Net {
         rule: NetRule,
         patterns: Vec<(NetPattern, Span)>,
+    },
+    /// `http allow "…";` / `http deny "…";`: the valid rules, each with its string.
+    Http {
+        list: HttpList,
+        rules: Vec<(UrlRule, Span)>,
     },
     /// `use …;` at this position: the used file's settings apply here.
     Use(SourceFile),

@@ -2,6 +2,8 @@
 //! pattern parsed by the policy crate's one definition (`virtc_policy::net`), and a pattern's
 //! problem labelled on the characters of the string that cause it.
 
+use std::ops::Range;
+
 use virtc_grammar::lexer::value_range_in_literal;
 use virtc_grammar::{Ident, Span, Str};
 use virtc_policy::net::{AddrPattern, HostPattern, PatternError, Problem, Side};
@@ -139,18 +141,24 @@ pub(super) fn patterns(cx: &mut Lowering, rule: NetRule, list: &[Str]) -> Vec<(N
     out
 }
 
-fn report(cx: &mut Lowering, rule: NetRule, s: &Str, error: &PatternError) {
-    let file = cx.file;
+/// Where the bytes `range` of the string's value were written: escapes make the value and the
+/// literal differ, and a label must cover the characters the user typed. An empty range
+/// (something missing) points at the character before the place it is missing from.
+pub(super) fn inside(cx: &Lowering, s: &Str, range: Range<usize>) -> Span {
     let source = cx.file.text(cx.db);
     let literal = source.get(s.span.range()).unwrap_or_default();
-    let inner = value_range_in_literal(literal, error.range.clone());
+    let inner = value_range_in_literal(literal, range);
     let at = Span::new(s.span.start + inner.start, s.span.start + inner.end);
-    // An empty range (something missing) points at the place it is missing from.
-    let at = if at.start == at.end {
+    if at.start == at.end {
         Span::new(at.start.saturating_sub(1).max(s.span.start), at.end)
     } else {
         at
-    };
+    }
+}
+
+fn report(cx: &mut Lowering, rule: NetRule, s: &Str, error: &PatternError) {
+    let file = cx.file;
+    let at = inside(cx, s, error.range.clone());
     let (code, what) = classify(&error.problem);
     let kind = if rule.side().is_some() {
         "address pattern"
