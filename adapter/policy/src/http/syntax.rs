@@ -53,13 +53,12 @@ pub fn field_name(name: &str) -> Result<String, FieldNameError> {
     Ok(name)
 }
 
-/// A scheme as `http::uri::Scheme` parses it: a letter, then letters, digits, `+`, `-`, `.`;
+/// A scheme as `http::uri::Scheme` parses it: letters, digits, `+`, `-`, `.` (in any order);
 /// at most 64 characters.
 pub fn is_scheme(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 64
-        && b[0].is_ascii_alphabetic()
         && b.iter()
             .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
 }
@@ -125,7 +124,7 @@ mod tests {
         assert_eq!(field_name("Content-Type"), Ok("content-type".into()));
         assert_eq!(field_name("Host"), Err(FieldNameError::Forbidden));
         assert_eq!(field_name("a:b"), Err(FieldNameError::InvalidSyntax));
-        assert!(is_scheme("https") && !is_scheme("1http") && !is_scheme(""));
+        assert!(is_scheme("https") && is_scheme("1http") && !is_scheme("a b") && !is_scheme(""));
         for ok in ["example.com", "example.com:8080", "[::1]:80", "u:p@h", "h:"] {
             assert!(is_authority(ok), "{ok}");
         }

@@ -93,6 +93,7 @@ fn fetch(entry: &str, body_bytes: usize) -> Result<String, String> {
     request.set_path_with_query(Some(path)).map_err(|()| "path")?;
     let body = request.body().map_err(|()| "body")?;
     let future = outgoing_handler::handle(request, None).map_err(|e| format!("{e:?}"))?;
+    let body_bytes = if sends_body { body_bytes } else { 0 };
     {
         let out = body.write().map_err(|()| "body stream")?;
         let mut written = 0;
@@ -215,7 +216,8 @@ fn types_probe() {
     println!("set method other: {:?}", request.set_method(&Method::Other("PURGE".into())));
     println!("set method bad: {:?}", request.set_method(&Method::Other("BAD METHOD".into())));
     println!("set scheme other: {:?}", request.set_scheme(Some(&Scheme::Other("ftp".into()))));
-    println!("set scheme bad: {:?}", request.set_scheme(Some(&Scheme::Other("1x".into()))));
+    println!("set scheme digits: {:?}", request.set_scheme(Some(&Scheme::Other("1x".into()))));
+    println!("set scheme bad: {:?}", request.set_scheme(Some(&Scheme::Other("a b".into()))));
     println!("set authority: {:?}", request.set_authority(Some("example.com:8080")));
     println!("set authority bad: {:?}", request.set_authority(Some("exa mple.com")));
     println!("set path: {:?}", request.set_path_with_query(Some("/a/b?c=d")));
