@@ -27,6 +27,20 @@ step "componentize-py (for tests/tests/python.rs)"
 python3 -m pip install --quiet componentize-py==0.25.1 \
     || echo "skipped: pip or the network is unavailable (tests/tests/python.rs skips its tests)"
 
+step "componentize-js (for tests/tests/javascript.rs)"
+if command -v npm >/dev/null 2>&1; then
+    # Exit 3: skipped, with the reason printed (npm ci could not install); any other failure fails.
+    js_status=0
+    tests/js/build.sh || js_status=$?
+    if [ "$js_status" = 3 ]; then
+        echo "skipped: the reason is above (tests/tests/javascript.rs skips its tests)"
+    elif [ "$js_status" != 0 ]; then
+        exit "$js_status"
+    fi
+else
+    echo "skipped: npm is not installed (tests/tests/javascript.rs skips its tests)"
+fi
+
 step "tests"
 cargo test --workspace --no-fail-fast
 

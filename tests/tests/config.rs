@@ -94,4 +94,12 @@ fn a_draft_component_is_served_at_its_version() {
     let (imports, out) = read("config \"log-level\" = \"debug\";", &draft);
     assert!(out.starts_with("get log-level = \"debug\"\n"), "{out}");
     assert!(config_imports(&imports).is_empty(), "{imports:?}");
+    // Passing host keys through, the output imports the host's store at the draft version
+    // (what Spin and wasmCloud host; `virtc run` links only rc.1, so it is not run here).
+    let compiled = compile_ok("stdout allow; config allow \"APP_*\";", &draft);
+    let imports = virtc_tests::imports(compiled.composed.as_ref().unwrap());
+    assert_eq!(
+        config_imports(&imports),
+        vec!["wasi:config/store@0.2.0-draft"]
+    );
 }
