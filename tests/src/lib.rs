@@ -39,6 +39,44 @@ pub fn guest(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read guest {}: {e}", path.display()))
 }
 
+/// Runs a toolchain's build script (`tests/python/build.sh`, `tests/js/build.sh`) and reads what
+/// it built: `Some(bytes)`, or `None` with the reason printed when the script exits 3 (the
+/// toolchain cannot be installed here); any other failure fails the test. Callers keep the
+/// result in a `OnceLock` so each process builds once.
+pub fn toolchain_build(script: &str, output: &str) -> Option<Vec<u8>> {
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new(repo().join(script))
+        .current_dir(repo())
+        .output()
+        .unwrap_or_else(|e| panic!("{script} cannot run: {e}"));
+    if out.status.code() == Some(3) {
+        eprintln!("skipped: {}", text(&out.stdout).trim());
+        return None;
+    }
+    assert!(
+        out.status.success(),
+        "{script} failed ({}):\n{}{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let path = repo().join(output);
+    let bytes =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    eprintln!(
+        "built {} ({} bytes) in {:.1} s",
+        path.display(),
+        bytes.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Some(bytes)
+}
+
+/// Whether one of `imports` starts with `prefix` (`wasi:http/` or `wasi:cli/environment@`).
+pub fn has_import(imports: &[String], prefix: &str) -> bool {
+    imports.iter().any(|i| i.starts_with(prefix))
+}
+
 /// Builds the pong example once per process and returns the path of its component.
 pub fn pong_path() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();

@@ -5,9 +5,7 @@
 //! imports `wasi:http/types` and `wasi:http/outgoing-handler` in every component it builds, used
 //! or not; under a policy that allows no HTTP, the adapter implements them and none is left.
 
-use std::process::Command;
 use std::sync::OnceLock;
-use std::time::Instant;
 
 use virtc_run::Status;
 use virtc_tests::origin::Origin;
@@ -18,39 +16,8 @@ use virtc_tests::*;
 fn js_app() -> Option<&'static [u8]> {
     static BUILT: OnceLock<Option<Vec<u8>>> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let started = Instant::now();
-            let out = Command::new(repo().join("tests/js/build.sh"))
-                .current_dir(repo())
-                .output()
-                .expect("tests/js/build.sh runs");
-            if out.status.code() == Some(3) {
-                eprintln!("skipped: {}", text(&out.stdout).trim());
-                return None;
-            }
-            assert!(
-                out.status.success(),
-                "tests/js/build.sh failed ({}):\n{}{}",
-                out.status,
-                text(&out.stdout),
-                text(&out.stderr)
-            );
-            let path = repo().join("target/js/app.wasm");
-            let bytes = std::fs::read(&path)
-                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-            eprintln!(
-                "built {} ({} bytes) in {:.1} s",
-                path.display(),
-                bytes.len(),
-                started.elapsed().as_secs_f64()
-            );
-            Some(bytes)
-        })
+        .get_or_init(|| toolchain_build("tests/js/build.sh", "target/js/app.wasm"))
         .as_deref()
-}
-
-fn has_import(imports: &[String], prefix: &str) -> bool {
-    imports.iter().any(|i| i.starts_with(prefix))
 }
 
 /// The policy of the virtualized runs, with `extra` statements at the end: HTTP is not

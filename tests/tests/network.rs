@@ -34,10 +34,6 @@ fn big_body() -> Vec<u8> {
         .collect()
 }
 
-fn has_import(imports: &[String], prefix: &str) -> bool {
-    imports.iter().any(|i| i.starts_with(prefix))
-}
-
 /// A server for `component` with the test host's environment.
 fn server(component: &[u8]) -> Server {
     Server::new(component, ServeHost::with_env(HOST_ENV)).expect("the component can be served")

@@ -6,7 +6,6 @@
 
 use std::io::{BufRead, BufReader, ErrorKind, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::process::Command;
 use std::sync::OnceLock;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -19,39 +18,8 @@ use virtc_tests::*;
 fn python_app() -> Option<&'static [u8]> {
     static BUILT: OnceLock<Option<Vec<u8>>> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let started = Instant::now();
-            let out = Command::new(repo().join("tests/python/build.sh"))
-                .current_dir(repo())
-                .output()
-                .expect("tests/python/build.sh runs");
-            if out.status.code() == Some(3) {
-                eprintln!("skipped: {}", text(&out.stdout).trim());
-                return None;
-            }
-            assert!(
-                out.status.success(),
-                "tests/python/build.sh failed ({}):\n{}{}",
-                out.status,
-                text(&out.stdout),
-                text(&out.stderr)
-            );
-            let path = repo().join("target/python/app.wasm");
-            let bytes = std::fs::read(&path)
-                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-            eprintln!(
-                "built {} ({} bytes) in {:.1} s",
-                path.display(),
-                bytes.len(),
-                started.elapsed().as_secs_f64()
-            );
-            Some(bytes)
-        })
+        .get_or_init(|| toolchain_build("tests/python/build.sh", "target/python/app.wasm"))
         .as_deref()
-}
-
-fn has_import(imports: &[String], prefix: &str) -> bool {
-    imports.iter().any(|i| i.starts_with(prefix))
 }
 
 /// A one-shot server on 127.0.0.1: it accepts one connection, answers its `ping` line with

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use virtc::db::Database;
-use virtc::driver::{self, Failure, Input};
+use virtc::driver::{self, Failure};
 
 use crate::report::Reporter;
 
@@ -35,17 +35,9 @@ impl CheckCommand {
     }
 
     fn check(self, db: &Database, reporter: &Reporter) -> Result<(), Failure> {
-        let root = driver::load_policy(db, &self.policy)?;
-        let bytes = match &self.component {
-            Some(path) => Some(super::read_component(path)?),
-            None => None,
-        };
-        let name = self
-            .component
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        let input = bytes.as_deref().map(|bytes| Input { name: &name, bytes });
+        let inputs = super::Inputs::read(db, &self.policy, self.component.as_deref())?;
+        let root = inputs.root;
+        let input = inputs.component();
         // With a component, everything `compile` does but writing: what compile would reject
         // (a composition that does not fit, say), check rejects with the same error.
         let diagnostics = match input {

@@ -9,7 +9,35 @@ pub mod run;
 
 use std::path::Path;
 
-use virtc::driver::{Failure, InputError};
+use virtc::db::{Database, SourceFile};
+use virtc::driver::{self, Failure, Input, InputError};
+
+/// The policy and the component named on the command line, read.
+pub(crate) struct Inputs {
+    pub root: SourceFile,
+    name: String,
+    bytes: Option<Vec<u8>>,
+}
+
+impl Inputs {
+    /// Loads the policy into `db` and reads the component, if one is named.
+    pub fn read(db: &Database, policy: &Path, component: Option<&Path>) -> Result<Inputs, Failure> {
+        let root = driver::load_policy(db, policy)?;
+        let bytes = component.map(read_component).transpose()?;
+        let name = component
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        Ok(Inputs { root, name, bytes })
+    }
+
+    /// The component, for the driver.
+    pub fn component(&self) -> Option<Input<'_>> {
+        self.bytes.as_deref().map(|bytes| Input {
+            name: &self.name,
+            bytes,
+        })
+    }
+}
 
 /// Reads the component named on the command line.
 pub(crate) fn read_component(path: &Path) -> Result<Vec<u8>, Failure> {
