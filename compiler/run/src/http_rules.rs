@@ -12,18 +12,26 @@ use wasmtime_wasi_http::{Error, RequestOptions, Result, WasiBody, WasiHttpHooks}
 /// The hooks of `virtc run`: wasmtime's defaults, with the rules checked before sending.
 pub struct RuleHooks {
     rules: Option<Arc<HttpRules>>,
+    /// `deny http;` (the default): no outgoing-handler is linked then, so this only matters if
+    /// one ever is.
+    deny_all: bool,
 }
 
 impl RuleHooks {
-    /// Hooks enforcing `http`'s rules (none when it passes the host through or denies all).
+    /// Hooks enforcing `http`'s rules (none when it passes the host through, every request
+    /// refused when it denies all).
     pub fn new(http: &HttpPolicy) -> RuleHooks {
         RuleHooks {
             rules: (http.access == HttpAccess::Rules).then(|| Arc::new(http.rules.clone())),
+            deny_all: http.access == HttpAccess::Deny,
         }
     }
 
     /// Whether `request` may be sent.
     pub fn allows(&self, request: &http::Request<WasiBody>) -> bool {
+        if self.deny_all {
+            return false;
+        }
         let Some(rules) = &self.rules else {
             return true;
         };

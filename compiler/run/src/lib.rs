@@ -2,9 +2,11 @@
 //! policy passes through: host variables only by `env allow`, the host's streams only where a
 //! stream is allowed, the network as `allow sockets` or the address rules say, outgoing HTTP
 //! only by `allow http` or the URL rules (checked again here, in wasmtime-wasi-http's
-//! `send_request` hook), no directories. It lives apart from the `virtc` library so that the
-//! compiler and the language server never link wasmtime; `virtc run` and the end-to-end tests
-//! share it.
+//! `send_request` hook), no directories. A command (`wasi:cli/run`) runs once ([`run`]); an HTTP
+//! handler (`wasi:http/incoming-handler`) is served over HTTP/1.1, each request in a fresh
+//! instance whose host context is built by the same function ([`serve`]). It lives apart from the
+//! `virtc` library so that the compiler and the language server never link wasmtime; `virtc run`
+//! and the end-to-end tests share it.
 
 use std::sync::{Arc, OnceLock};
 
@@ -21,7 +23,9 @@ use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 mod http_rules;
+mod serve;
 pub use http_rules::RuleHooks;
+pub use serve::{HANDLE_TIMEOUT, RESPONSE_TIMEOUT, serve, serve_until};
 
 use virtc::ir::PolicyIr;
 
@@ -42,6 +46,16 @@ pub enum RunError {
     Link { what: &'static str, why: String },
     /// The component cannot be instantiated as a command.
     Instantiate { why: String },
+    /// The bytes cannot be read for their exports.
+    Exports { why: String },
+    /// The component cannot be served: its imports cannot be satisfied, or its
+    /// `wasi:http/incoming-handler` export does not have the expected type.
+    Serve { why: String },
+    /// The address to serve on cannot be listened on.
+    Listen {
+        addr: std::net::SocketAddr,
+        why: String,
+    },
 }
 
 /// Why `virtc run` opens a host directory.
@@ -68,13 +82,21 @@ impl std::fmt::Display for RunError {
                 f,
                 "the component cannot be instantiated (is it a command exporting wasi:cli/run?): {why}"
             ),
+            RunError::Exports { why } => {
+                write!(f, "the component's exports cannot be read: {why}")
+            }
+            RunError::Serve { why } => write!(
+                f,
+                "the component cannot be served as a wasi:http/incoming-handler: {why}"
+            ),
+            RunError::Listen { addr, why } => write!(f, "cannot listen on {addr}: {why}"),
         }
     }
 }
 
 impl std::error::Error for RunError {}
 
-/// Where the component's standard streams go.
+/// Where the component's standard streams go (a command's; see [`serve`] for a server's).
 #[derive(Debug, Clone)]
 pub enum Stdio {
     /// The host process's own streams (for `virtc run`).
@@ -83,7 +105,45 @@ pub enum Stdio {
     Capture { stdin: Vec<u8> },
 }
 
-/// How to run.
+/// What a component exports that `virtc run` can start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Exports {
+    /// `wasi:cli/run` (any version): a command, [`run`].
+    pub command: bool,
+    /// `wasi:http/incoming-handler` (any version): an HTTP handler, [`serve`].
+    pub http_handler: bool,
+}
+
+/// Reads the top-level exports of the component `bytes` (cheaply: nothing is compiled).
+pub fn exports(bytes: &[u8]) -> Result<Exports, RunError> {
+    use wasmparser::{Parser, Payload};
+    let mut found = Exports::default();
+    // Nested modules and components come inline, each between its `Version` and its `End`.
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(|e| RunError::Exports { why: e.to_string() })?;
+        match payload {
+            Payload::Version { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentExportSection(reader) if depth == 1 => {
+                for export in reader {
+                    let export = export.map_err(|e| RunError::Exports { why: e.to_string() })?;
+                    let name = export.name.name;
+                    let unversioned = name.split_once('@').map_or(name, |(n, _)| n);
+                    match unversioned {
+                        "wasi:cli/run" => found.command = true,
+                        "wasi:http/incoming-handler" => found.http_handler = true,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
+/// How to run (a command), or what each request of a served component is given.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// The program name, seen as the first argument when arguments pass through.
@@ -159,12 +219,66 @@ pub fn load(bytes: &[u8]) -> Result<Component, RunError> {
     })
 }
 
-/// Runs `component` under `policy`.
+/// Runs `component` (a command) under `policy`.
 pub fn run(
     policy: &PolicyIr,
     component: &Component,
     options: &RunOptions,
 ) -> Result<Outcome, RunError> {
+    let stdout = MemoryOutputPipe::new(usize::MAX / 2);
+    let stderr = MemoryOutputPipe::new(usize::MAX / 2);
+    let streams = match &options.stdio {
+        Stdio::Inherit => Streams::Inherit { stdin: true },
+        Stdio::Capture { stdin } => Streams::Capture {
+            stdin,
+            stdout: &stdout,
+            stderr: &stderr,
+        },
+    };
+    let ctx = wasi_ctx(policy, options, streams)?;
+    let mut store = Store::new(engine(), host_state(policy, options, ctx));
+    let mut linker: Linker<Host> = Linker::new(engine());
+    link(&mut linker, policy, Calls::Sync)?;
+    let command =
+        wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &linker)
+            .map_err(|e| RunError::Instantiate {
+                why: format!("{e:#}"),
+            })?;
+    let status = match command.wasi_cli_run().call_run(&mut store) {
+        Ok(Ok(())) => Status::Exited(0),
+        Ok(Err(())) => Status::Exited(1),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(exit) => Status::Exited(exit.0),
+            None => Status::Trapped(format!("{e:#}")),
+        },
+    };
+    Ok(Outcome {
+        status,
+        stdout: stdout.contents().to_vec(),
+        stderr: stderr.contents().to_vec(),
+    })
+}
+
+/// The host's standard streams as given to one context.
+enum Streams<'a> {
+    /// The process's own stdout and stderr where allowed; its stdin where allowed and `stdin`
+    /// (a served request never reads the terminal).
+    Inherit { stdin: bool },
+    /// In memory.
+    Capture {
+        stdin: &'a [u8],
+        stdout: &'a MemoryOutputPipe,
+        stderr: &'a MemoryOutputPipe,
+    },
+}
+
+/// The WASI context granting exactly what `policy` passes through: the one place that decides,
+/// for a command and for every request of a served component alike.
+fn wasi_ctx(
+    policy: &PolicyIr,
+    options: &RunOptions,
+    streams: Streams<'_>,
+) -> Result<WasiCtx, RunError> {
     let runtime = &policy.runtime;
     let mut builder = WasiCtxBuilder::new();
     for (name, value) in &options.host_env {
@@ -178,13 +292,14 @@ pub fn run(
             builder.arg(arg);
         }
     }
-    let stdout = MemoryOutputPipe::new(usize::MAX / 2);
-    let stderr = MemoryOutputPipe::new(usize::MAX / 2);
     let stdio = &runtime.stdio;
-    match &options.stdio {
-        Stdio::Inherit => {
-            if stdio.stdin == StreamMode::Host {
+    // Streams not set here are wasmtime's defaults: an empty stdin, outputs that discard.
+    match streams {
+        Streams::Inherit { stdin } => {
+            if stdin && stdio.stdin == StreamMode::Host {
                 builder.inherit_stdin();
+            } else {
+                builder.stdin(ClosedInputStream);
             }
             if stdio.stdout == StreamMode::Host {
                 builder.inherit_stdout();
@@ -193,9 +308,13 @@ pub fn run(
                 builder.inherit_stderr();
             }
         }
-        Stdio::Capture { stdin } => {
+        Streams::Capture {
+            stdin,
+            stdout,
+            stderr,
+        } => {
             if stdio.stdin == StreamMode::Host {
-                builder.stdin(MemoryInputPipe::new(stdin.clone()));
+                builder.stdin(MemoryInputPipe::new(stdin.to_vec()));
             } else {
                 builder.stdin(ClosedInputStream);
             }
@@ -256,26 +375,45 @@ pub fn run(
                 why: e.to_string(),
             })?;
     }
-    grant_network(&mut builder, &policy.runtime.net);
-    let mut store = Store::new(
-        engine(),
-        Host {
-            ctx: builder.build(),
-            http: WasiHttpCtx::new(),
-            hooks: RuleHooks::new(&policy.runtime.http),
-            config: WasiConfigVariables::from_iter(options.host_config.iter().cloned()),
-            table: ResourceTable::new(),
-        },
-    );
-    let mut linker: Linker<Host> = Linker::new(engine());
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RunError::Link {
+    grant_network(&mut builder, &runtime.net);
+    Ok(builder.build())
+}
+
+/// A store's data: `ctx`, outgoing HTTP checked by the policy's rules, the host's config store.
+fn host_state(policy: &PolicyIr, options: &RunOptions, ctx: WasiCtx) -> Host {
+    Host {
+        ctx,
+        http: WasiHttpCtx::new(),
+        hooks: RuleHooks::new(&policy.runtime.http),
+        config: WasiConfigVariables::from_iter(options.host_config.iter().cloned()),
+        table: ResourceTable::new(),
+    }
+}
+
+/// How the linked host functions are called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Calls {
+    /// A command, run on this thread.
+    Sync,
+    /// A served request, on tokio: also links `wasi:http/types`, which every incoming request
+    /// needs whatever the policy says about outgoing requests.
+    Async,
+}
+
+/// Links WASI, the host's config store where keys pass through, and outgoing HTTP only by
+/// `allow http` or URL rules.
+fn link(linker: &mut Linker<Host>, policy: &PolicyIr, calls: Calls) -> Result<(), RunError> {
+    let wasi = match calls {
+        Calls::Sync => wasmtime_wasi::p2::add_to_linker_sync(linker),
+        Calls::Async => wasmtime_wasi::p2::add_to_linker_async(linker),
+    };
+    wasi.map_err(|e| RunError::Link {
         what: "WASI",
         why: format!("{e:#}"),
     })?;
-    // The host's config store where keys pass through.
     let config = &policy.runtime.config;
     if config.access == Access::Host || config.needs_host() {
-        wasmtime_wasi_config::add_to_linker(&mut linker, |host: &mut Host| {
+        wasmtime_wasi_config::add_to_linker(linker, |host: &mut Host| {
             WasiConfig::from(&host.config)
         })
         .map_err(|e| RunError::Link {
@@ -283,32 +421,24 @@ pub fn run(
             why: format!("{e:#}"),
         })?;
     }
-    // Outgoing HTTP only by `allow http` or URL rules.
-    if policy.runtime.http.access != HttpAccess::Deny {
-        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).map_err(|e| {
-            RunError::Link {
-                what: "wasi:http",
-                why: format!("{e:#}"),
-            }
-        })?;
-    }
-    let command =
-        wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &linker)
-            .map_err(|e| RunError::Instantiate {
-                why: format!("{e:#}"),
-            })?;
-    let status = match command.wasi_cli_run().call_run(&mut store) {
-        Ok(Ok(())) => Status::Exited(0),
-        Ok(Err(())) => Status::Exited(1),
-        Err(e) => match e.downcast_ref::<I32Exit>() {
-            Some(exit) => Status::Exited(exit.0),
-            None => Status::Trapped(format!("{e:#}")),
-        },
+    let outgoing = policy.runtime.http.access != HttpAccess::Deny;
+    let http = match (calls, outgoing) {
+        (Calls::Sync, false) => Ok(()),
+        (Calls::Sync, true) => wasmtime_wasi_http::p2::add_only_http_to_linker_sync(linker),
+        (Calls::Async, true) => wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker),
+        (Calls::Async, false) => {
+            use wasmtime_wasi_http::p2::bindings::{LinkOptions, http::types};
+            let options = LinkOptions::default();
+            types::add_to_linker::<_, wasmtime_wasi_http::WasiHttp>(
+                linker,
+                &options.into(),
+                <Host as WasiHttpView>::http,
+            )
+        }
     };
-    Ok(Outcome {
-        status,
-        stdout: stdout.contents().to_vec(),
-        stderr: stderr.contents().to_vec(),
+    http.map_err(|e| RunError::Link {
+        what: "wasi:http",
+        why: format!("{e:#}"),
     })
 }
 

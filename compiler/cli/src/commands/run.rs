@@ -1,6 +1,9 @@
 //! `virtc run`: compose in memory and run the result in the embedded wasmtime (`virtc-run`),
-//! whose host grants exactly what the policy passes through.
+//! whose host grants exactly what the policy passes through: a command runs once, an HTTP
+//! handler is served until Ctrl-C.
 
+use std::io::Write as _;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,24 +14,58 @@ use virtc_run::{RunOptions, Status, Stdio};
 
 use crate::report::Reporter;
 
-/// Compose in memory and run the result in an embedded wasmtime.
+/// Where a served component listens unless `--addr` says otherwise.
+const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// Compose in memory and run the result in an embedded wasmtime: a command runs, an HTTP
+/// handler is served.
 #[derive(Args, Debug)]
 #[command(after_help = "\
-The host context grants exactly what the policy passes through: host variables only through
-`env allow`, arguments only with `args allow`, the terminal's streams only where a stream is
-allowed, the network only with `allow sockets`, no directories. Exits with the component's exit
-code, or 134 when it traps.
+A component exporting wasi:cli/run is run as a command: it exits with the component's exit
+code, or 134 when it traps. A component exporting wasi:http/incoming-handler is served over
+HTTP/1.1 on --addr, as `wasmtime serve` does: each request in a fresh instance, a request whose
+component traps (or sets no response within 60 s) answered 500 while the server keeps serving.
+It prints `virtc: serving http://ADDR` (the address bound) once listening and stops on Ctrl-C,
+exiting 0. A component exporting both is served; one exporting neither is an error.
 
-Example:
-  virtc run examples/pong/pong.virt pong.wasm -- first second")]
+The host context grants exactly what the policy passes through, for a command and each request
+alike: host variables only through `env allow`, arguments only with `args allow`, the terminal's
+streams only where a stream is allowed (a served component never reads stdin), the network only
+with `allow sockets` or its rules, outgoing HTTP only with `allow http` or its URL rules (checked
+again by the host), the host's config store (--config) only through `config allow` or `allow
+config`, directories only by `preopen`.
+
+Examples:
+  virtc run examples/pong/pong.virt pong.wasm -- first second
+  virtc run service.virt server.wasm --config log-level=debug    # on 127.0.0.1:8080
+  curl 'http://127.0.0.1:8080/hello?name=world'
+  virtc run service.virt server.wasm --addr 127.0.0.1:0          # on a free port, printed")]
 pub struct RunCommand {
     /// The policy file.
     policy: PathBuf,
-    /// The component to run (a command exporting wasi:cli/run).
+    /// The component: a command exporting wasi:cli/run, or an HTTP handler exporting
+    /// wasi:http/incoming-handler.
     component: PathBuf,
+    /// Where to serve an HTTP handler, IP:PORT (default 127.0.0.1:8080; port 0 picks a free
+    /// one). An error for a command.
+    #[arg(long, value_name = "ADDR")]
+    addr: Option<SocketAddr>,
+    /// A value of the host's wasi:config store (repeatable); the component sees it only where the
+    /// policy passes it through.
+    #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    config: Vec<(String, String)>,
     /// Arguments for the component (seen only with `args allow;`).
     #[arg(last = true)]
     args: Vec<String>,
+}
+
+/// Parses `KEY=VALUE` (the value may hold `=`; the key must not be empty).
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        Some(_) => Err(format!("`{s}` has an empty key")),
+        None => Err(format!("`{s}` is not KEY=VALUE")),
+    }
 }
 
 impl RunCommand {
@@ -51,11 +88,20 @@ impl RunCommand {
         let compiled = driver::compile(db, root, Some(&input), None)?;
         reporter.print(db, &compiled.diagnostics);
         let composed = compiled.composed.expect("a component was given");
-        let loaded = virtc_run::load(&composed).map_err(|e| {
-            Failure::Input(InputError::Load {
-                detail: e.to_string(),
+        let run_failed = |detail: String| {
+            Failure::Input(InputError::Run {
+                name: name.clone(),
+                detail,
             })
-        })?;
+        };
+        // wasmtime failing to compile the output is a load error, whichever way it runs.
+        let failed = |e: virtc_run::RunError| match e {
+            virtc_run::RunError::Compile { .. } => Failure::Input(InputError::Load {
+                detail: e.to_string(),
+            }),
+            e => run_failed(e.to_string()),
+        };
+        let exports = virtc_run::exports(&composed).map_err(failed)?;
         let program = self
             .component
             .file_name()
@@ -65,15 +111,38 @@ impl RunCommand {
             program,
             args: self.args,
             host_env: std::env::vars().collect(),
-            host_config: Vec::new(),
+            host_config: self.config,
             stdio: Stdio::Inherit,
         };
-        let outcome = virtc_run::run(&compiled.ir, &loaded, &options).map_err(|e| {
-            Failure::Input(InputError::Run {
-                name: name.clone(),
-                detail: e.to_string(),
+
+        if exports.http_handler {
+            let addr = self
+                .addr
+                .unwrap_or_else(|| DEFAULT_ADDR.parse().expect("the default address parses"));
+            virtc_run::serve(&compiled.ir, &composed, &options, addr, |bound| {
+                let mut stdout = std::io::stdout().lock();
+                let _ = writeln!(stdout, "virtc: serving http://{bound}");
+                let _ = stdout.flush();
             })
-        })?;
+            .map_err(failed)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        if !exports.command {
+            return Err(run_failed(
+                "it exports neither wasi:cli/run (a command) nor wasi:http/incoming-handler (an \
+                 HTTP handler)"
+                    .into(),
+            ));
+        }
+        if let Some(addr) = self.addr {
+            return Err(run_failed(format!(
+                "--addr {addr} serves an HTTP handler, but this is a command (it exports \
+                 wasi:cli/run, not wasi:http/incoming-handler)"
+            )));
+        }
+
+        let loaded = virtc_run::load(&composed).map_err(failed)?;
+        let outcome = virtc_run::run(&compiled.ir, &loaded, &options).map_err(failed)?;
         match outcome.status {
             Status::Exited(code) => {
                 // Out-of-range statuses must not turn into success.
