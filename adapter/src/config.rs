@@ -20,18 +20,20 @@ impl api::Guest for Adapter {
 
     fn get_all() -> Result<Vec<(String, String)>, Error> {
         let config = crate::policy::config();
+        // The virtual values are sorted by key, each key once; host keys are inserted in place
+        // (byte order), skipping keys already present, so a virtual value wins. (Inserting
+        // rather than sorting keeps the sort's machinery out of the adapter.)
         let mut all: Vec<(String, String)> = config.values.clone();
         if config.needs_host() {
-            let host = host::get_all().map_err(from_host)?;
-            all.extend(
-                host.into_iter()
-                    .filter(|(key, _)| config.value(key).is_none() && config.passes(key)),
-            );
+            for (key, value) in host::get_all().map_err(from_host)? {
+                if !config.passes(&key) {
+                    continue;
+                }
+                if let Err(at) = all.binary_search_by(|(k, _)| k.as_bytes().cmp(key.as_bytes())) {
+                    all.insert(at, (key, value));
+                }
+            }
         }
-        // Sorted by key in byte order, each key once (a virtual value wins: it came first and
-        // the sort is stable).
-        all.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        all.dedup_by(|later, earlier| later.0 == earlier.0);
         Ok(all)
     }
 }

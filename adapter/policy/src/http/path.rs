@@ -21,8 +21,14 @@ pub(super) fn escape_at(bytes: &[u8], i: usize) -> Option<u8> {
     if bytes.get(i) != Some(&b'%') {
         return None;
     }
-    let hex = |j: usize| bytes.get(j).and_then(|&h| (h as char).to_digit(16));
-    Some((hex(i + 1)? * 16 + hex(i + 2)?) as u8)
+    // By hand rather than `char::to_digit`, whose panic text would ride along in the adapter.
+    let hex = |j: usize| match bytes.get(j)? {
+        d @ b'0'..=b'9' => Some(d - b'0'),
+        h @ b'a'..=b'f' => Some(h - b'a' + 10),
+        h @ b'A'..=b'F' => Some(h - b'A' + 10),
+        _ => None,
+    };
+    Some(hex(i + 1)? * 16 + hex(i + 2)?)
 }
 
 /// A request's path in normal form.
