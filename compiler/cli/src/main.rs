@@ -46,6 +46,8 @@ enum Command {
     Check(commands::check::CheckCommand),
     Run(commands::run::RunCommand),
     Fmt(commands::fmt::FmtCommand),
+    Init(commands::init::InitCommand),
+    Explain(commands::explain::ExplainCommand),
     Lsp(commands::lsp::LspCommand),
 }
 
@@ -62,6 +64,8 @@ fn main() -> ExitCode {
         Command::Check(command) => command.exec(&reporter),
         Command::Run(command) => command.exec(&reporter),
         Command::Fmt(command) => command.exec(&reporter),
+        Command::Init(command) => command.exec(&reporter),
+        Command::Explain(command) => command.exec(),
         Command::Lsp(command) => command.exec(),
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod check;
 pub mod compile;
+pub mod explain;
 pub mod fmt;
+pub mod init;
 pub mod lsp;
 pub mod run;
 
