@@ -9,7 +9,6 @@
 //! executor at every epoch tick, so a spinning component is stopped too.
 
 use std::pin::Pin;
-use std::sync::OnceLock;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -18,7 +17,7 @@ use http_body_util::BodyExt;
 use hyper::body::{Body, Bytes, Frame};
 use tokio::sync::oneshot;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store, UpdateDeadline};
+use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::{ClosedInputStream, MemoryOutputPipe};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -164,28 +163,10 @@ impl WasiHttpView for State {
     }
 }
 
-/// The engine for serving: async calls, and epoch interruption so that wasm yields to the
-/// executor every tick (a spinning component can then be abandoned). One per process, with its
-/// ticker thread.
+/// The engine for serving: async calls and epoch interruption, so that wasm yields to the
+/// executor every tick (a spinning component can then be abandoned) — `virtc run`'s own.
 pub fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        config.epoch_interruption(true);
-        let engine = Engine::new(&config).expect("the serving configuration is valid");
-        let ticking = engine.clone();
-        std::thread::Builder::new()
-            .name("serve-epoch".into())
-            .spawn(move || {
-                loop {
-                    std::thread::sleep(Duration::from_millis(10));
-                    ticking.increment_epoch();
-                }
-            })
-            .expect("the epoch thread starts");
-        engine
-    })
+    virtc_run::serve_engine()
 }
 
 /// A component ready to serve requests.

@@ -25,7 +25,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 mod http_rules;
 mod serve;
 pub use http_rules::RuleHooks;
-pub use serve::{HANDLE_TIMEOUT, RESPONSE_TIMEOUT, serve, serve_until};
+pub use serve::{HANDLE_TIMEOUT, RESPONSE_TIMEOUT, serve, serve_engine, serve_until};
 
 use virtc::ir::PolicyIr;
 

@@ -43,8 +43,9 @@ pub const HANDLE_TIMEOUT: Duration = Duration::from_secs(300);
 const TICK: Duration = Duration::from_millis(10);
 
 /// The engine for serving: async calls and epoch interruption, with its ticker thread (apart
-/// from [`crate::engine`], whose stores need no deadline).
-fn serve_engine() -> &'static Engine {
+/// from [`crate::engine`], whose stores need no deadline). The end-to-end tests' in-process
+/// server uses it too.
+pub fn serve_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let mut config = Config::new();
