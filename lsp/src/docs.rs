@@ -62,8 +62,9 @@ pub const SUBSYSTEMS: &[Subsystem] = &[
         what: "outgoing HTTP requests",
         allowed: "passed through from the host untouched (no `http allow`/`http deny` rules may \
                   be written with it, V0020)",
-        denied: "restricted, and virtc cannot virtualize them yet: a component that imports \
-                 them is rejected (V0041); `http allow` rules grant requests by URL instead",
+        denied: "implemented by the adapter: every request is answered `HTTP-request-denied` \
+                 without reaching the host, and the output imports no `wasi:http` interface \
+                 unless the component serves requests; `http allow` rules grant requests by URL",
     },
     Subsystem {
         name: "random",
