@@ -3,6 +3,7 @@
 //! and `virtc-lsp`. Nothing here is reachable from the language server or the compiler library.
 
 mod commands;
+mod message_format;
 mod output;
 mod report;
 

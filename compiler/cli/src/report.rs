@@ -1,5 +1,6 @@
 //! How `virtc` shows what happened: diagnostics rendered for the terminal, the summary line and
-//! exit code of a failure, the progress line of a long embedding, the `--report` table.
+//! exit code of a failure, the progress line of a long embedding, the `--report` table; or, with
+//! `--message-format json|sarif`, the diagnostics for programs on stdout (`message_format`).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -7,6 +8,8 @@ use std::process::ExitCode;
 use virtc::db::Database;
 use virtc::diagnostic::{Diagnostic, Severity};
 use virtc::driver::Failure;
+
+use crate::message_format::{self, MessageFormat};
 
 pub struct Reporter {
     pub color: bool,
@@ -45,6 +48,66 @@ impl Reporter {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+/// Where the diagnostics of `check` and `compile` go, by `--message-format`: rendered on stderr
+/// as they come (`human`), or gathered and written on stdout at the end (`json`, `sarif`), with
+/// nothing on stderr.
+pub struct Emitter<'a> {
+    reporter: &'a Reporter,
+    format: MessageFormat,
+    gathered: Vec<Diagnostic>,
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(reporter: &'a Reporter, format: MessageFormat) -> Emitter<'a> {
+        Emitter {
+            reporter,
+            format,
+            gathered: Vec::new(),
+        }
+    }
+
+    /// Whether output is for a person (progress lines and tables may be shown).
+    pub fn is_human(&self) -> bool {
+        self.format == MessageFormat::Human
+    }
+
+    pub fn print(&mut self, db: &Database, diagnostics: &[Diagnostic]) {
+        match self.format {
+            MessageFormat::Human => self.reporter.print(db, diagnostics),
+            MessageFormat::Json | MessageFormat::Sarif => {
+                self.gathered.extend_from_slice(diagnostics)
+            }
+        }
+    }
+
+    /// The exit code of `result` (as [`Reporter::finish`] gives it), after writing what was
+    /// gathered and the failure's diagnostics, input errors included.
+    pub fn finish(mut self, db: &Database, result: Result<(), Failure>) -> ExitCode {
+        if self.is_human() {
+            return self.reporter.finish(db, result);
+        }
+        let code = match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(Failure::Policy(diagnostics)) => {
+                self.gathered.extend(diagnostics);
+                ExitCode::from(1)
+            }
+            Err(Failure::Input(error)) => {
+                self.gathered.push(error.to_diagnostic());
+                ExitCode::from(1)
+            }
+        };
+        let text = match self.format {
+            MessageFormat::Sarif => message_format::sarif_log(db, &self.gathered),
+            _ => message_format::json_lines(db, &self.gathered),
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+        code
     }
 }
 

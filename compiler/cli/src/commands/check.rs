@@ -8,7 +8,8 @@ use clap::Args;
 use virtc::db::Database;
 use virtc::driver::{self, Failure};
 
-use crate::report::Reporter;
+use crate::message_format::MessageFormat;
+use crate::report::{Emitter, Reporter};
 
 /// Check a policy, and optionally a component against it, without writing anything.
 #[derive(Args, Debug)]
@@ -17,24 +18,33 @@ Reports every error and warning of the policy and the files it uses. With --comp
 warns where the policy makes the component trap (a denied interface without an error channel,
 such as random or clocks, that the component imports).
 
+With --message-format json, stdout gets one JSON object per diagnostic per line, then a summary
+object; with --message-format sarif, one SARIF 2.1.0 log. Nothing is written to stderr then, and
+the exit code is the same.
+
 Example:
-  virtc check pong.virt --component pong.wasm")]
+  virtc check pong.virt --component pong.wasm
+  virtc check pong.virt --message-format sarif > virtc.sarif")]
 pub struct CheckCommand {
     /// The policy file.
     policy: PathBuf,
     /// A component to check against the policy.
     #[arg(long, short = 'c', value_name = "IN.wasm")]
     component: Option<PathBuf>,
+    /// How to write diagnostics: rendered on stderr, or JSON lines or SARIF on stdout.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
 }
 
 impl CheckCommand {
     pub fn exec(self, reporter: &Reporter) -> ExitCode {
         let db = Database::default();
-        let result = self.check(&db, reporter);
-        reporter.finish(&db, result)
+        let mut emitter = Emitter::new(reporter, self.message_format);
+        let result = self.check(&db, &mut emitter);
+        emitter.finish(&db, result)
     }
 
-    fn check(self, db: &Database, reporter: &Reporter) -> Result<(), Failure> {
+    fn check(self, db: &Database, emitter: &mut Emitter<'_>) -> Result<(), Failure> {
         let inputs = super::Inputs::read(db, &self.policy, self.component.as_deref())?;
         let root = inputs.root;
         let input = inputs.component();
@@ -44,7 +54,7 @@ impl CheckCommand {
             Some(input) => driver::compile(db, root, Some(&input), None)?.diagnostics,
             None => driver::check(db, root, None)?.diagnostics,
         };
-        reporter.print(db, &diagnostics);
+        emitter.print(db, &diagnostics);
         Ok(())
     }
 }

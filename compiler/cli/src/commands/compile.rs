@@ -8,8 +8,9 @@ use clap::Args;
 use virtc::db::Database;
 use virtc::driver::{self, Failure};
 
+use crate::message_format::MessageFormat;
 use crate::output::write_atomically;
-use crate::report::{ProgressLine, Reporter, print_report};
+use crate::report::{Emitter, ProgressLine, Reporter, print_report};
 
 /// Compile a policy into an adapter and compose it into a component.
 #[derive(Args, Debug)]
@@ -18,6 +19,9 @@ Without --component, writes the adapter alone (at --wasi-version), which `wac pl
 `wasm-tools compose` can compose later. With --component, writes the component with the adapter
 composed in: it imports only what the policy passes through and keeps the component's own WASI
 versions. The output is written atomically and is byte-identical for identical inputs.
+
+With --message-format json or sarif, diagnostics go to stdout as `virtc check` writes them, and
+nothing to stderr; --report cannot be combined with them.
 
 Example:
   virtc compile pong.virt --component pong.wasm -o pong.virt.wasm")]
@@ -36,27 +40,48 @@ pub struct CompileCommand {
     /// List every embedded file (guest path, bytes, host path) on stdout, for audits.
     #[arg(long)]
     report: bool,
+    /// How to write diagnostics: rendered on stderr, or JSON lines or SARIF on stdout.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
 }
 
 impl CompileCommand {
     pub fn exec(self, reporter: &Reporter) -> ExitCode {
+        if self.report && self.message_format != MessageFormat::Human {
+            // The table would share stdout with the JSON or SARIF: a usage error (exit 2).
+            let mut command = Self::augment_args(clap::Command::new("virtc compile"));
+            let _ = command
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--report prints a table on stdout and cannot be combined with \
+                     --message-format json or sarif",
+                )
+                .print();
+            return ExitCode::from(2);
+        }
         let db = Database::default();
-        let result = self.compile(&db, reporter);
-        reporter.finish(&db, result)
+        let mut emitter = Emitter::new(reporter, self.message_format);
+        let result = self.compile(&db, reporter, &mut emitter);
+        emitter.finish(&db, result)
     }
 
-    fn compile(self, db: &Database, reporter: &Reporter) -> Result<(), Failure> {
+    fn compile(
+        self,
+        db: &Database,
+        reporter: &Reporter,
+        emitter: &mut Emitter<'_>,
+    ) -> Result<(), Failure> {
         let inputs = super::Inputs::read(db, &self.policy, self.component.as_deref())?;
         let root = inputs.root;
         let input = inputs.component();
-        let mut progress = ProgressLine::new(reporter.color);
+        let mut progress = ProgressLine::new(reporter.color && emitter.is_human());
         let compiled =
             driver::compile_with_progress(db, root, input.as_ref(), self.wasi_version, &mut |p| {
                 progress.update(p)
             });
         progress.clear();
         let compiled = compiled?;
-        reporter.print(db, &compiled.diagnostics);
+        emitter.print(db, &compiled.diagnostics);
         if self.report {
             print_report(&compiled.report);
         }
