@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod driver;
 pub mod error;
 pub mod format;
+pub mod init;
 pub mod ir;
 pub mod plan;
 pub mod stdlib;

@@ -1,23 +1,166 @@
-//! `virtc init --from app.wasm`: a starting policy from a component's imports.
+//! `virtc init --from app.wasm`: a starting policy from a component's imports (the policy is
+//! written by `virtc::init`), on stdout or into a new file, written atomically.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use virtc::db::Database;
+use virtc::driver::{Failure, Input, InputError};
 
+use crate::output::write_atomically;
 use crate::report::Reporter;
 
 /// Write a starting policy for a component, from what it imports.
 #[derive(Args, Debug)]
+#[command(after_help = "\
+Reads the component's imports and writes a policy under which it runs without trapping while
+reading no host data: the standard streams it imports are the host's, and so are random, clocks
+and exit (denied, they would trap); its environment, files, network, outgoing HTTP and config
+are denied, each with commented-out statements that grant a part of it. `wasi:` interfaces
+outside virtc's registry are stubbed out (`deny import`), links to other components passed
+through (`allow import`). A comment on every statement names the imports it is for.
+
+Without -o the policy goes to stdout. With -o it is written atomically, and an existing file is
+left alone unless --force is given.
+
+Examples:
+  virtc init --from app.wasm                 # the policy on stdout
+  virtc init --from app.wasm -o app.virt
+  virtc check app.virt --component app.wasm  # after granting what it needs")]
 pub struct InitCommand {
     /// The component to write a policy for.
     #[arg(long, value_name = "IN.wasm")]
     from: PathBuf,
+    /// Where to write the policy (stdout without it).
+    #[arg(long, short = 'o', value_name = "OUT.virt")]
+    output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long, requires = "output")]
+    force: bool,
 }
 
 impl InitCommand {
-    pub fn exec(self, _reporter: &Reporter) -> ExitCode {
-        eprintln!("error: `virtc init` is not built yet ({})", self.from.display());
-        ExitCode::from(1)
+    pub fn exec(self, reporter: &Reporter) -> ExitCode {
+        let result = self.init();
+        reporter.finish(&Database::default(), result)
     }
+
+    fn init(self) -> Result<(), Failure> {
+        if let Some(output) = &self.output {
+            check_output(output, &self.from, self.force)?;
+        }
+        let bytes = super::read_component(&self.from)?;
+        let name = self.from.display().to_string();
+        let policy = virtc::init::starting_policy(&Input {
+            name: &name,
+            bytes: &bytes,
+        })
+        .map_err(Failure::Input)?;
+        match &self.output {
+            None => {
+                let mut out = std::io::stdout().lock();
+                // A closed pipe (`virtc init … | head`) is not an error worth a message.
+                let _ = out.write_all(policy.as_bytes()).and_then(|()| out.flush());
+                Ok(())
+            }
+            Some(output) if self.force => write_atomically(output, policy.as_bytes()),
+            Some(output) => write_new(output, policy.as_bytes()),
+        }
+    }
+}
+
+fn output_error(path: &Path, why: impl Into<String>) -> Failure {
+    Failure::Input(InputError::Output {
+        path: path.to_path_buf(),
+        why: why.into(),
+    })
+}
+
+fn exists_error(path: &Path) -> Failure {
+    output_error(
+        path,
+        "the file exists; give --force to replace it, or another path with -o",
+    )
+}
+
+/// Refuses, before any work, an output that cannot or must not be written: a missing
+/// directory, an existing file without `--force`, the component itself.
+fn check_output(output: &Path, component: &Path, force: bool) -> Result<(), Failure> {
+    let dir = match output.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            return Err(output_error(
+                output,
+                format!("`{}` is not a directory", dir.display()),
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(output_error(
+                output,
+                format!("the directory `{}` does not exist", dir.display()),
+            ));
+        }
+        Err(e) => {
+            return Err(output_error(
+                output,
+                format!("`{}`: {}", dir.display(), virtc::io_error_text(&e)),
+            ));
+        }
+    }
+    if std::fs::symlink_metadata(output).is_err() {
+        return Ok(());
+    }
+    if !force {
+        return Err(exists_error(output));
+    }
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same(output, component) {
+        return Err(output_error(
+            output,
+            "it is the component the policy is written for",
+        ));
+    }
+    Ok(())
+}
+
+/// Writes a new file atomically, never replacing one that exists (also one that appeared since
+/// [`check_output`] looked).
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |e: std::io::Error| output_error(path, virtc::io_error_text(&e));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".virtc-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    // Temporary files are private; a policy gets the usual permissions of a new file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(fail)?;
+    }
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            exists_error(path)
+        } else {
+            fail(e.error)
+        }
+    })?;
+    Ok(())
 }
