@@ -5,10 +5,13 @@
 //! clobbered output file behind.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use virtc_tests::repo;
+
+mod common;
+use common::Run;
 
 /// The pong example's component, built once per test process.
 fn pong_wasm() -> &'static Path {
@@ -28,59 +31,6 @@ fn pong_policy() -> PathBuf {
 
 /// The component binary magic: `\0asm`, then the component-model version and layer.
 const COMPONENT_MAGIC: &[u8] = b"\0asm\x0d\0\x01\0";
-
-/// What a run of `virtc` produced.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn from(output: Output) -> Run {
-        let run = Run {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        };
-        // Whatever happened, it must not be a panic.
-        assert!(
-            !run.stderr.contains("panicked"),
-            "virtc panicked:\n{}",
-            run.stderr
-        );
-        run
-    }
-
-    /// Asserts the exit code, showing the output when it differs.
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    /// Asserts that stderr is exactly one `error: ...` line and returns it.
-    fn one_error_line(&self) -> &str {
-        let lines: Vec<&str> = self.stderr.lines().collect();
-        assert_eq!(
-            lines.len(),
-            1,
-            "expected one line on stderr:\n{}",
-            self.stderr
-        );
-        assert!(
-            lines[0].starts_with("error[V0"),
-            "expected an `error[CODE]: ` line: {}",
-            lines[0]
-        );
-        lines[0]
-    }
-}
 
 fn virtc_in(cwd: &Path, args: &[&str]) -> Run {
     Run::from(

@@ -6,57 +6,13 @@
 //! error line each, exit code 1, nothing written.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+mod common;
+use common::Run;
 
 /// Exit code of `virtc run` when the component traps.
 const TRAPPED: i32 = 134;
-
-/// What a run of `virtc` produced.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn from(output: Output) -> Run {
-        let run = Run {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        };
-        assert!(
-            !run.stderr.contains("panicked"),
-            "virtc panicked:\n{}",
-            run.stderr
-        );
-        run
-    }
-
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    /// Asserts that stderr is exactly one `error[CODE]: …` line and returns it.
-    fn one_error_line(&self) -> &str {
-        let lines: Vec<&str> = self.stderr.lines().collect();
-        assert_eq!(
-            lines.len(),
-            1,
-            "expected one line on stderr:\n{}",
-            self.stderr
-        );
-        assert!(lines[0].starts_with("error[V0"), "{}", lines[0]);
-        lines[0]
-    }
-}
 
 /// Runs `virtc` in `dir`, with no stdin and no colors.
 fn virtc(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
