@@ -144,6 +144,21 @@ pub enum Problem {
     PortOnName,
 }
 
+impl Problem {
+    /// Whether the problem lies in the `PORTS` part of a pattern (else in its host part).
+    pub fn concerns_port(&self) -> bool {
+        matches!(
+            self,
+            Problem::MissingPort
+                | Problem::BadPort
+                | Problem::PortOutOfRange
+                | Problem::PortZero
+                | Problem::InvertedRange { .. }
+                | Problem::PortOnName
+        )
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -67,32 +67,10 @@ impl Family {
             | UrlProblem::EmptyMethod
             | UrlProblem::BadMethodCharacter(_) => Family::Method,
             UrlProblem::MissingSeparator | UrlProblem::BadScheme => Family::Scheme,
-            UrlProblem::Address(
-                Problem::BadPort
-                | Problem::PortOutOfRange
-                | Problem::PortZero
-                | Problem::InvertedRange { .. }
-                | Problem::MissingPort
-                | Problem::PortOnName,
-            ) => Family::Port,
-            UrlProblem::Address(
-                Problem::EmptyHost
-                | Problem::BadBrackets
-                | Problem::BadIpv6
-                | Problem::UnbracketedIpv6
-                | Problem::BadIpv4
-                | Problem::BadNameCharacter(_)
-                | Problem::EmptyLabel
-                | Problem::NameTooLong
-                | Problem::EmptyGlob
-                | Problem::MisplacedStar
-                | Problem::BadPrefix { .. }
-                | Problem::HostBitsSet { .. }
-                | Problem::CidrOnName
-                | Problem::NotAName,
-            )
-            | UrlProblem::AddressLikeName
-            | UrlProblem::CidrBlock => Family::Host,
+            UrlProblem::Address(p) if p.concerns_port() => Family::Port,
+            UrlProblem::Address(_) | UrlProblem::AddressLikeName | UrlProblem::CidrBlock => {
+                Family::Host
+            }
             UrlProblem::BadPathCharacter(_)
             | UrlProblem::BadEscape
             | UrlProblem::MisplacedDoubleStar
