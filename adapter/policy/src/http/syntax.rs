@@ -74,7 +74,8 @@ pub fn is_authority(s: &str) -> bool {
     if !s.bytes().all(allowed) || host_port.contains('@') {
         return false;
     }
-    let (host, port) = if let Some(rest) = host_port.strip_prefix('[') {
+    // Only the port is checked further (the host's characters were checked above).
+    let port = if let Some(rest) = host_port.strip_prefix('[') {
         let Some((v6, after)) = rest.split_once(']') else {
             return false;
         };
@@ -82,9 +83,9 @@ pub fn is_authority(s: &str) -> bool {
             return false;
         }
         match after {
-            "" => (v6, None),
+            "" => None,
             _ => match after.strip_prefix(':') {
-                Some(port) => (v6, Some(port)),
+                Some(port) => Some(port),
                 None => return false,
             },
         }
@@ -93,12 +94,11 @@ pub fn is_authority(s: &str) -> bool {
             return false;
         }
         match host_port.split_once(':') {
-            Some((h, p)) if !p.contains(':') => (h, Some(p)),
+            Some((_, p)) if !p.contains(':') => Some(p),
             Some(_) => return false,
-            None => (host_port, None),
+            None => None,
         }
     };
-    let _ = host;
     port.is_none_or(|p| p.is_empty() || (p.len() <= 5 && p.bytes().all(|c| c.is_ascii_digit())))
 }
 
