@@ -72,6 +72,18 @@ pub fn toolchain_build(script: &str, output: &str) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
+/// Prints a component's size, imports and exports (for the baseline tests of other toolchains,
+/// so a failing run shows what the toolchain built).
+pub fn print_interfaces(component: &[u8]) {
+    println!("app.wasm: {} bytes", component.len());
+    for i in imports(component) {
+        println!("  import {i}");
+    }
+    for e in exports(component) {
+        println!("  export {e}");
+    }
+}
+
 /// Whether one of `imports` starts with `prefix` (`wasi:http/` or `wasi:cli/environment@`).
 pub fn has_import(imports: &[String], prefix: &str) -> bool {
     imports.iter().any(|i| i.starts_with(prefix))

@@ -49,13 +49,7 @@ fn policy(extra: &str) -> Policy {
 #[test]
 fn js_command_under_allow_all_is_unchanged() {
     let Some(app) = js_app() else { return };
-    println!("app.wasm: {} bytes", app.len());
-    for i in imports(app) {
-        println!("  import {i}");
-    }
-    for e in exports(app) {
-        println!("  export {e}");
-    }
+    print_interfaces(app);
     assert!(has_import(&exports(app), "wasi:cli/run"));
     for i in [
         "wasi:cli/environment",

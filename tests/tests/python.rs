@@ -92,13 +92,7 @@ fn assert_app_run(out: &Outcome, server: PingServer, expected: &str) {
 #[test]
 fn python_command_under_allow_all_is_unchanged() {
     let Some(app) = python_app() else { return };
-    println!("app.wasm: {} bytes", app.len());
-    for i in imports(app) {
-        println!("  import {i}");
-    }
-    for e in exports(app) {
-        println!("  export {e}");
-    }
+    print_interfaces(app);
     assert!(has_import(&exports(app), "wasi:cli/run"));
     for i in [
         "wasi:cli/environment",
