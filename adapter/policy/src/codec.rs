@@ -282,16 +282,20 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
     Ok((policy, sections))
 }
 
-struct Writer(Vec<u8>);
+/// Writes the encoding's primitives (shared with the HTTP rules' codec, `http/codec.rs`).
+pub(crate) struct Writer(pub(crate) Vec<u8>);
 
 impl Writer {
-    fn u8(&mut self, v: u8) {
+    pub(crate) fn u8(&mut self, v: u8) {
         self.0.push(v);
     }
-    fn u32(&mut self, v: u32) {
+    pub(crate) fn u16(&mut self, v: u16) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn str(&mut self, s: &str) {
+    pub(crate) fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    pub(crate) fn str(&mut self, s: &str) {
         self.u32(s.len() as u32);
         self.0.extend_from_slice(s.as_bytes());
     }
@@ -316,7 +320,7 @@ impl Writer {
             HttpAccess::Rules => 2,
         });
         self.u8(u8::from(http.host_types));
-        http.rules.encode_into(&mut self.0);
+        http.rules.write(self);
     }
     fn config(&mut self, config: &Config) {
         self.u8(match config.access {
@@ -346,8 +350,8 @@ impl Writer {
             self.u32(rules.len() as u32);
             for rule in rules {
                 self.host(&rule.host);
-                self.0.extend_from_slice(&rule.ports.first.to_le_bytes());
-                self.0.extend_from_slice(&rule.ports.last.to_le_bytes());
+                self.u16(rule.ports.first);
+                self.u16(rule.ports.last);
             }
         }
         self.u32(net.dns.len() as u32);
@@ -361,7 +365,7 @@ impl Writer {
             IpAddr::V6(v6) => self.0.extend_from_slice(&v6.octets()),
         }
     }
-    fn host(&mut self, host: &HostPattern) {
+    pub(crate) fn host(&mut self, host: &HostPattern) {
         match host {
             HostPattern::Ip(ip) => {
                 self.u8(if ip.is_ipv4() { 0 } else { 1 });
@@ -385,9 +389,10 @@ impl Writer {
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+/// Reads the encoding's primitives (shared with the HTTP rules' codec, `http/codec.rs`).
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) pos: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -400,14 +405,14 @@ impl<'a> Reader<'a> {
         self.pos = end;
         Ok(slice)
     }
-    fn u8(&mut self) -> Result<u8, DecodeError> {
+    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
         Ok(self.take(1)?[0])
     }
-    fn u32(&mut self) -> Result<u32, DecodeError> {
+    pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
-    fn str(&mut self) -> Result<String, DecodeError> {
+    pub(crate) fn str(&mut self) -> Result<String, DecodeError> {
         let n = self.u32()? as usize;
         let b = self.take(n)?;
         core::str::from_utf8(b)
@@ -423,7 +428,7 @@ impl<'a> Reader<'a> {
         }
         Ok(out)
     }
-    fn u16(&mut self) -> Result<u16, DecodeError> {
+    pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
         let b = self.take(2)?;
         Ok(u16::from_le_bytes([b[0], b[1]]))
     }
@@ -446,9 +451,7 @@ impl<'a> Reader<'a> {
             1 => true,
             t => return Err(DecodeError::BadTag(t)),
         };
-        let mut rest = &self.bytes[self.pos..];
-        let rules = HttpRules::decode(&mut rest)?;
-        self.pos = self.bytes.len() - rest.len();
+        let rules = HttpRules::read(self)?;
         Ok(HttpPolicy {
             access,
             rules,
@@ -516,7 +519,7 @@ impl<'a> Reader<'a> {
         octets.copy_from_slice(self.take(16)?);
         Ok(IpAddr::V6(Ipv6Addr::from(octets)))
     }
-    fn host(&mut self) -> Result<HostPattern, DecodeError> {
+    pub(crate) fn host(&mut self) -> Result<HostPattern, DecodeError> {
         Ok(match self.u8()? {
             0 => HostPattern::Ip(self.ipv4()?),
             1 => HostPattern::Ip(self.ipv6()?),

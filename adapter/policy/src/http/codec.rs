@@ -1,133 +1,98 @@
 //! HTTP rules in the policy encoding: what the compiler writes into the adapter and the adapter
-//! reads back at run time.
+//! reads back at run time, with the primitives and host tags of the policy's own codec.
 
 use super::{HttpRules, SchemePattern, UrlRule};
 use crate::DecodeError;
-use crate::net::{HostPattern, Ports};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use crate::codec::{Reader, Writer};
+use crate::net::Ports;
 
 impl HttpRules {
     /// Appends the rules in the policy encoding: little-endian integers, length-prefixed
     /// strings; `allow` then `deny`, each a count and the rules.
     pub fn encode_into(&self, out: &mut Vec<u8>) {
-        for rules in [&self.allow, &self.deny] {
-            put_u32(out, rules.len() as u32);
-            for rule in rules {
-                rule.encode_into(out);
-            }
-        }
+        let mut w = Writer(std::mem::take(out));
+        self.write(&mut w);
+        *out = w.0;
     }
 
     /// Reads rules written by [`HttpRules::encode_into`] from the front of `bytes`, advancing
     /// it past them.
     pub fn decode(bytes: &mut &[u8]) -> Result<HttpRules, DecodeError> {
-        let allow = decode_rules(bytes)?;
-        let deny = decode_rules(bytes)?;
+        let mut r = Reader { bytes, pos: 0 };
+        let rules = HttpRules::read(&mut r)?;
+        *bytes = &bytes[r.pos..];
+        Ok(rules)
+    }
+
+    pub(crate) fn write(&self, w: &mut Writer) {
+        for rules in [&self.allow, &self.deny] {
+            w.u32(rules.len() as u32);
+            for rule in rules {
+                rule.write(w);
+            }
+        }
+    }
+
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<HttpRules, DecodeError> {
+        let allow = read_rules(r)?;
+        let deny = read_rules(r)?;
         Ok(HttpRules { allow, deny })
     }
 }
 
 impl UrlRule {
-    fn encode_into(&self, out: &mut Vec<u8>) {
-        put_u32(out, self.methods.len() as u32);
+    fn write(&self, w: &mut Writer) {
+        w.u32(self.methods.len() as u32);
         for method in &self.methods {
-            put_str(out, method);
+            w.str(method);
         }
-        out.push(match self.scheme {
+        w.u8(match self.scheme {
             SchemePattern::Http => 0,
             SchemePattern::Https => 1,
             SchemePattern::Any => 2,
         });
-        // The tags of the policy codec's hosts. Parsed URL rules have no CIDR blocks, but one
-        // built by hand is kept as it is, never widened.
-        match &self.host {
-            HostPattern::Ip(IpAddr::V4(v4)) => {
-                out.push(0);
-                out.extend_from_slice(&v4.octets());
-            }
-            HostPattern::Ip(IpAddr::V6(v6)) => {
-                out.push(1);
-                out.extend_from_slice(&v6.octets());
-            }
-            HostPattern::Cidr { network, prefix } => {
-                match network {
-                    IpAddr::V4(v4) => {
-                        out.push(2);
-                        out.extend_from_slice(&v4.octets());
-                    }
-                    IpAddr::V6(v6) => {
-                        out.push(3);
-                        out.extend_from_slice(&v6.octets());
-                    }
-                }
-                out.push(*prefix);
-            }
-            HostPattern::Name(name) => {
-                out.push(4);
-                put_str(out, name);
-            }
-            HostPattern::Subdomains(suffix) => {
-                out.push(5);
-                put_str(out, suffix);
-            }
-            HostPattern::Any => out.push(6),
-        }
+        w.host(&self.host);
         match self.ports {
-            None => out.push(0),
+            None => w.u8(0),
             Some(ports) => {
-                out.push(1);
-                out.extend_from_slice(&ports.first.to_le_bytes());
-                out.extend_from_slice(&ports.last.to_le_bytes());
+                w.u8(1);
+                w.u16(ports.first);
+                w.u16(ports.last);
             }
         }
         match &self.path {
-            None => out.push(0),
+            None => w.u8(0),
             Some(path) => {
-                out.push(1);
-                put_str(out, path);
+                w.u8(1);
+                w.str(path);
             }
         }
     }
 
-    fn decode(bytes: &mut &[u8]) -> Result<UrlRule, DecodeError> {
-        let n = take_u32(bytes)?;
+    fn read(r: &mut Reader<'_>) -> Result<UrlRule, DecodeError> {
+        let n = r.u32()?;
         let mut methods = Vec::with_capacity((n as usize).min(16));
         for _ in 0..n {
-            methods.push(take_str(bytes)?);
+            methods.push(r.str()?);
         }
-        let scheme = match take_u8(bytes)? {
+        let scheme = match r.u8()? {
             0 => SchemePattern::Http,
             1 => SchemePattern::Https,
             2 => SchemePattern::Any,
             t => return Err(DecodeError::BadTag(t)),
         };
-        let host = match take_u8(bytes)? {
-            0 => HostPattern::Ip(take_ipv4(bytes)?),
-            1 => HostPattern::Ip(take_ipv6(bytes)?),
-            2 => HostPattern::Cidr {
-                network: take_ipv4(bytes)?,
-                prefix: take_u8(bytes)?,
-            },
-            3 => HostPattern::Cidr {
-                network: take_ipv6(bytes)?,
-                prefix: take_u8(bytes)?,
-            },
-            4 => HostPattern::Name(take_str(bytes)?),
-            5 => HostPattern::Subdomains(take_str(bytes)?),
-            6 => HostPattern::Any,
-            t => return Err(DecodeError::BadTag(t)),
-        };
-        let ports = match take_u8(bytes)? {
+        let host = r.host()?;
+        let ports = match r.u8()? {
             0 => None,
             1 => Some(Ports {
-                first: take_u16(bytes)?,
-                last: take_u16(bytes)?,
+                first: r.u16()?,
+                last: r.u16()?,
             }),
             t => return Err(DecodeError::BadTag(t)),
         };
-        let path = match take_u8(bytes)? {
+        let path = match r.u8()? {
             0 => None,
-            1 => Some(take_str(bytes)?),
+            1 => Some(r.str()?),
             t => return Err(DecodeError::BadTag(t)),
         };
         Ok(UrlRule {
@@ -140,70 +105,20 @@ impl UrlRule {
     }
 }
 
-fn decode_rules(bytes: &mut &[u8]) -> Result<Vec<UrlRule>, DecodeError> {
-    let n = take_u32(bytes)?;
-    // Cap the preallocation: a corrupt count must not allocate gigabytes.
+fn read_rules(r: &mut Reader<'_>) -> Result<Vec<UrlRule>, DecodeError> {
+    let n = r.u32()?;
     let mut rules = Vec::with_capacity((n as usize).min(64));
     for _ in 0..n {
-        rules.push(UrlRule::decode(bytes)?);
+        rules.push(UrlRule::read(r)?);
     }
     Ok(rules)
-}
-
-fn put_u32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_u32(out, s.len() as u32);
-    out.extend_from_slice(s.as_bytes());
-}
-
-fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8], DecodeError> {
-    if bytes.len() < n {
-        return Err(DecodeError::Truncated);
-    }
-    let (head, tail) = bytes.split_at(n);
-    *bytes = tail;
-    Ok(head)
-}
-
-fn take_u8(bytes: &mut &[u8]) -> Result<u8, DecodeError> {
-    Ok(take(bytes, 1)?[0])
-}
-
-fn take_u16(bytes: &mut &[u8]) -> Result<u16, DecodeError> {
-    let b = take(bytes, 2)?;
-    Ok(u16::from_le_bytes([b[0], b[1]]))
-}
-
-fn take_u32(bytes: &mut &[u8]) -> Result<u32, DecodeError> {
-    let b = take(bytes, 4)?;
-    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
-fn take_ipv4(bytes: &mut &[u8]) -> Result<IpAddr, DecodeError> {
-    let b = take(bytes, 4)?;
-    Ok(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])))
-}
-
-fn take_ipv6(bytes: &mut &[u8]) -> Result<IpAddr, DecodeError> {
-    let mut octets = [0u8; 16];
-    octets.copy_from_slice(take(bytes, 16)?);
-    Ok(IpAddr::V6(Ipv6Addr::from(octets)))
-}
-
-fn take_str(bytes: &mut &[u8]) -> Result<String, DecodeError> {
-    let n = take_u32(bytes)? as usize;
-    core::str::from_utf8(take(bytes, n)?)
-        .map(str::to_owned)
-        .map_err(|_| DecodeError::BadUtf8)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::http::testing::*;
+    use crate::net::HostPattern;
 
     #[test]
     fn codec_round_trips() {
