@@ -79,7 +79,7 @@ if ! command -v nvim >/dev/null 2>&1; then
     fi
 fi
 if command -v nvim >/dev/null 2>&1; then
-    cargo test -q -p virtc-cli --test lsp neovim_as_the_client -- --nocapture
+    cargo test -q -p virtc-cli --test cli lsp::neovim_as_the_client -- --nocapture
 else
     echo "skipped: Neovim is not installed and could not be (this needs apt-get and root or sudo)"
 fi

@@ -10,8 +10,7 @@ use std::sync::OnceLock;
 
 use virtc_tests::repo;
 
-mod common;
-use common::Run;
+use crate::common::Run;
 
 /// The pong example's component, built once per test process.
 fn pong_wasm() -> &'static Path {

@@ -8,8 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-mod common;
-use common::Run;
+use crate::common::Run;
 
 /// Exit code of `virtc run` when the component traps.
 const TRAPPED: i32 = 134;
