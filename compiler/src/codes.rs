@@ -157,6 +157,14 @@ pub const CODES: &[(&str, &str)] = &[
         "V0097",
         "warning: `http deny` rules without any `http allow` rule (every request is denied)",
     ),
+    (
+        "V0098",
+        "`virtc inspect`: the component carries no virtc adapter",
+    ),
+    (
+        "V0099",
+        "`virtc inspect`: the adapter's policy data is damaged",
+    ),
 ];
 
 /// The meaning of `code`.
@@ -186,7 +194,7 @@ pub const EXPLANATIONS: &[(&str, &str)] = explanations![
     "V0052", "V0053", "V0054", "V0055", "V0056", "V0057", "V0058", "V0059", "V0060", "V0061",
     "V0062", "V0070", "V0071", "V0072", "V0073", "V0074", "V0075", "V0076", "V0077", "V0078",
     "V0079", "V0080", "V0081", "V0082", "V0083", "V0084", "V0086", "V0087", "V0090", "V0091",
-    "V0092", "V0093", "V0094", "V0095", "V0096", "V0097",
+    "V0092", "V0093", "V0094", "V0095", "V0096", "V0097", "V0098", "V0099",
 ];
 
 /// The long explanation of `code` (as listed: `V0020`), markdown.
@@ -297,7 +305,7 @@ mod tests {
         }
         assert_eq!(lookup("1"), Some("V0001"));
         for input in [
-            "", "V", "V0099", "V00020", "E0020", "V-20", "twenty", "V 20",
+            "", "V", "V0999", "V00020", "E0020", "V-20", "twenty", "V 20",
         ] {
             assert_eq!(lookup(input), None, "{input}");
         }
@@ -358,7 +366,7 @@ mod tests {
     /// only the component's imports: it is checked).
     const NOT_SHOWN_BY_A_POLICY: &[&str] = &[
         "V0058", "V0070", "V0071", "V0072", "V0073", "V0074", "V0075", "V0076", "V0077", "V0078",
-        "V0079",
+        "V0079", "V0098", "V0099",
     ];
 
     /// One example of an explanation: its policy files, `policy.virt` first.

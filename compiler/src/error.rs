@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::codegen::component_info::NotAComponent;
 use crate::codegen::error::{AdapterError, ComposeError, StubError};
 use crate::diagnostic::Diagnostic;
+use crate::inspect::InspectError;
 use crate::plan::PlanError;
 
 /// An input or build error: one sentence naming the thing and the reason.
@@ -37,6 +38,8 @@ pub enum InputError {
     Load { detail: String },
     /// `virtc run`: the component cannot be run (`detail`: virtc-run's error).
     Run { name: String, detail: String },
+    /// `virtc inspect`: the file carries no policy virtc can read back.
+    Inspect { name: String, error: InspectError },
 }
 
 impl InputError {
@@ -57,6 +60,15 @@ impl InputError {
             InputError::Output { .. } => "V0076",
             InputError::Load { .. } => "V0077",
             InputError::Run { .. } => "V0078",
+            InputError::Inspect {
+                error: InspectError::NotAComponent(_),
+                ..
+            } => "V0072",
+            InputError::Inspect {
+                error: InspectError::NoAdapter,
+                ..
+            } => "V0098",
+            InputError::Inspect { .. } => "V0099",
         }
     }
 
@@ -97,6 +109,7 @@ impl std::fmt::Display for InputError {
             }
             InputError::Load { detail } => f.write_str(detail),
             InputError::Run { name, detail } => write!(f, "running `{name}` failed: {detail}"),
+            InputError::Inspect { name, error } => write!(f, "`{name}` {error}"),
         }
     }
 }

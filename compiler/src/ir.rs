@@ -1,15 +1,15 @@
 //! The checked policy in the form code generation wants: what the adapter does at run time, and
 //! which host interfaces pass through untouched.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use virtc_grammar::Span;
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor, Streams};
-use virtc_policy::{Access, HttpAccess, Policy, StreamMode};
+use virtc_policy::{Access, Embedding, HttpAccess, Origin, Policy, StreamMode};
 
 pub use crate::analyse::settings::FileSource;
-use crate::db::SourceFile;
+use crate::db::{Db, SourceFile};
 
 /// A checked, fully resolved policy (all `use`s applied, later statements winning).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -51,6 +51,8 @@ pub struct Preopen {
 pub struct MountIr {
     pub guest: String,
     pub host: PathBuf,
+    /// The host path as written.
+    pub written: String,
     pub include: Vec<(String, Place)>,
     pub exclude: Vec<(String, Place)>,
     /// The statement.
@@ -73,6 +75,65 @@ impl PolicyIr {
     /// directories), which the adapter then serves.
     pub fn has_files(&self) -> bool {
         !self.preopens.is_empty() || !self.mounts.is_empty() || !self.files.is_empty()
+    }
+}
+
+impl PolicyIr {
+    /// What the run-time data cannot tell of this policy, compiled from `root`, for `virtc
+    /// inspect`: local paths as written in `root`, rebased onto its directory when a `use`d
+    /// file wrote them.
+    pub fn origin(&self, db: &dyn Db, root: SourceFile) -> Origin {
+        let base = root.base_dir(db);
+        let local = |at: &Place, written: &str, resolved: &Path| -> String {
+            match &base {
+                Some(base) if at.file != root && !Path::new(written).is_absolute() => {
+                    relative_path(base, resolved)
+                }
+                _ => written.to_owned(),
+            }
+        };
+        let mounts = self.mounts.iter().map(|m| Embedding::Mount {
+            guest: m.guest.clone(),
+            local: local(&m.at, &m.written, &m.host),
+            include: m.include.iter().map(|(g, _)| g.clone()).collect(),
+            exclude: m.exclude.iter().map(|(g, _)| g.clone()).collect(),
+        });
+        let files = self.files.iter().filter_map(|f| match &f.source {
+            FileSource::Text(_) => Some(Embedding::Text {
+                guest: f.guest.clone(),
+            }),
+            FileSource::Host { path, written } => Some(Embedding::File {
+                guest: f.guest.clone(),
+                local: local(&f.at, written, path),
+            }),
+            // In the run-time data (`Files::host_files`).
+            FileSource::Runtime { .. } => None,
+        });
+        Origin {
+            env_host: self.env_host,
+            import_allow: self.import_allow.clone(),
+            import_deny: self.import_deny.clone(),
+            embedded: mounts.chain(files).collect(),
+        }
+    }
+}
+
+/// `to` relative to the directory `from` (both absolute and normalized), as a policy writes a
+/// relative path: `./dir`, `../assets`.
+fn relative_path(from: &Path, to: &Path) -> String {
+    let from: Vec<Component> = from.components().collect();
+    let to: Vec<Component> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    match parts.first().map(String::as_str) {
+        None => ".".into(),
+        Some("..") => parts.join("/"),
+        Some(_) => format!("./{}", parts.join("/")),
     }
 }
 

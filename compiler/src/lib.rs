@@ -4,6 +4,7 @@
 //! (`compiler/run`) are separate crates, so the language server links neither.
 
 pub mod analyse;
+mod api;
 pub mod codegen;
 pub mod codes;
 pub mod db;
@@ -12,10 +13,15 @@ pub mod driver;
 pub mod error;
 pub mod format;
 pub mod init;
+pub mod inspect;
 pub mod ir;
 pub mod plan;
 pub mod stdlib;
 pub mod versions;
+
+pub use api::{Grant, Output, Policy, PolicyBuilder, Stream, StreamMode};
+pub use diagnostic::{Diagnostic, Severity};
+pub use driver::{Failure, InputError};
 
 /// An I/O error as the end of a sentence ("cannot read x: no such file or directory").
 pub fn io_error_text(e: &std::io::Error) -> String {

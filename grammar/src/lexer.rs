@@ -189,6 +189,28 @@ pub fn value_range_in_literal(
     start_of_body + start..start_of_body + end
 }
 
+/// `text` as a string literal that [`lex`] reads back as `text`: quotes and backslashes
+/// escaped, line breaks, tabs and NUL as `\n`, `\r`, `\t`, `\0`, other control characters as
+/// `\u{…}` (the inverse of [`escape`]).
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Decodes the escape at the start of `text` (which starts with `\`). Returns how many bytes it
 /// spans and the character, or `None` if it is invalid. Never consumes a `"` or a line break,
 /// so the string can still end where the user ended it.
@@ -371,6 +393,27 @@ mod tests {
             .into_iter()
             .map(|(_, token, _)| token)
             .collect()
+    }
+
+    #[test]
+    fn quote_is_read_back_as_the_same_text() {
+        let samples = [
+            "",
+            "plain",
+            "a\"b\\c\nd\te\rf\0g",
+            "\u{7}bell \u{1b}[0m \u{7f} \u{85} \u{2028}",
+            "üñï 🦀 \\u{41}",
+            "/*not a comment*/ // nor this",
+        ];
+        for text in samples {
+            let quoted = quote(text);
+            assert_eq!(tokens(&quoted), [Token::Str(text.to_string())], "{quoted}");
+        }
+        // Every character up to U+2FFF, one string each.
+        for c in (0..0x3000u32).filter_map(char::from_u32) {
+            let text = format!("x{c}y");
+            assert_eq!(tokens(&quote(&text)), [Token::Str(text.clone())], "{c:?}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `tests/guests` (and their WASI versions rewritten to get older guests), policies compiled
 //! with the real pipeline, results run in wasmtime with captured output.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -161,15 +162,10 @@ impl Policy {
         self
     }
 
-    /// Compiles this policy against `component`.
+    /// Compiles this policy against `component`; checks that `virtc inspect` reads the policy
+    /// back from the output.
     pub fn compile(&self, component: &[u8]) -> Result<Compiled, Failure> {
-        let db = Database::default();
-        let root = driver::load_policy(&db, &self.path)?;
-        let input = Input {
-            name: "guest.wasm",
-            bytes: component,
-        };
-        driver::compile(&db, root, Some(&input), None)
+        compile_at(&self.path, Some(component))
     }
 
     /// Compiles, or panics with the diagnostics.
@@ -184,9 +180,50 @@ impl Policy {
 
 /// Compiles `policy` against `component` (or alone).
 pub fn compile(policy: &str, component: Option<&[u8]>) -> Result<Compiled, Failure> {
-    let policy = Policy::new(policy);
+    compile_at(&Policy::new(policy).path, component)
+}
+
+/// Compiles the policy at `path` against `component` (or alone). Every output that carries an
+/// adapter is inspected: the policy `virtc inspect` prints is canonical, and compiled next to
+/// the original against the same component, it gives an output that inspects the same. So every
+/// policy the tests compile is also a test of `inspect`.
+pub fn compile_at(path: &Path, component: Option<&[u8]>) -> Result<Compiled, Failure> {
+    let compiled = compile_plain(path, component)?;
+    let output = |compiled: &Compiled| match (&compiled.composed, component) {
+        (Some(composed), Some(_)) => composed.clone(),
+        _ => compiled.adapter.bytes.clone(),
+    };
+    let first = match virtc::inspect::inspect(&output(&compiled)) {
+        Err(virtc::inspect::InspectError::NoAdapter) => return Ok(compiled),
+        Err(e) => panic!("inspecting the output of {}: {e}", path.display()),
+        Ok(first) => first,
+    };
+    let text = first.to_virt();
+    assert_eq!(
+        virtc::format::format(&text).as_ref(),
+        Ok(&text),
+        "inspect's text is canonical"
+    );
+    // Next to the original, so that relative paths mean the same; removed when dropped.
+    let mut printed = tempfile::Builder::new()
+        .prefix(".inspected")
+        .suffix(".virt")
+        .tempfile_in(path.parent().expect("a policy file is in a directory"))
+        .unwrap();
+    printed.write_all(text.as_bytes()).unwrap();
+    let again = compile_plain(printed.path(), component).unwrap_or_else(|e| match e {
+        Failure::Input(m) => panic!("inspect's text does not compile: {m}\n{text}"),
+        Failure::Policy(d) => panic!("inspect's text has errors: {d:#?}\n{text}"),
+    });
+    let second = virtc::inspect::inspect(&output(&again)).expect("the recompiled output inspects");
+    assert_eq!(second.to_virt(), text, "inspect, compile, inspect");
+    Ok(compiled)
+}
+
+/// Compiles the policy at `path` against `component` (or alone), and nothing else.
+pub fn compile_plain(path: &Path, component: Option<&[u8]>) -> Result<Compiled, Failure> {
     let db = Database::default();
-    let root = driver::load_policy(&db, &policy.path)?;
+    let root = driver::load_policy(&db, path)?;
     let input = component.map(|bytes| Input {
         name: "guest.wasm",
         bytes,

@@ -1,22 +1,13 @@
 //! The pong example end to end: the policy compiles, the composed component prints the
 //! virtualized value and the embedded greeting, and it imports nothing the policy virtualized.
 
-use virtc::db::Database;
-use virtc::driver::{self, Input};
 use virtc_tests::*;
 
 #[test]
 fn pong_prints_the_virtual_value() {
-    let db = Database::default();
-    let root = driver::load_policy(&db, &repo().join("examples/pong/pong.virt"))
-        .ok()
-        .unwrap();
     let component = pong();
-    let input = Input {
-        name: "pong.wasm",
-        bytes: &component,
-    };
-    let compiled = match driver::compile(&db, root, Some(&input), None) {
+    // `compile_at` also checks that `virtc inspect` reads the example's policy back.
+    let compiled = match compile_at(&repo().join("examples/pong/pong.virt"), Some(&component)) {
         Ok(c) => c,
         Err(e) => panic!("{e:?}"),
     };

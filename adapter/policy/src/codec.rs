@@ -6,8 +6,8 @@
 use crate::http::HttpRules;
 use crate::net::{AddrPattern, HostPattern, NetAccess, Network, Ports};
 use crate::{
-    Access, Args, Config, Environment, FORMAT_VERSION, Files, HostFile, HttpAccess, HttpPolicy,
-    MAGIC, Policy, Preopen, PreopenSource, Stdio, StreamMode,
+    Access, Args, Config, Embedding, Environment, FORMAT_VERSION, Files, HostFile, HttpAccess,
+    HttpPolicy, MAGIC, Origin, Policy, Preopen, PreopenSource, Stdio, StreamMode,
 };
 use core::fmt;
 use core::ops::Range;
@@ -100,6 +100,7 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
     w.section(|w| w.network(&policy.net));
     w.section(|w| w.http(&policy.http));
     w.section(|w| w.config(&policy.config));
+    w.section(|w| w.origin(&policy.origin));
     // The image goes last, 8-byte aligned relative to the start, so it can be read in place.
     w.u32(policy.files.image.len() as u32);
     while !w.0.len().is_multiple_of(8) {
@@ -115,6 +116,7 @@ pub struct Sections {
     pub net: Range<usize>,
     pub http: Range<usize>,
     pub config: Range<usize>,
+    pub origin: Range<usize>,
     pub image: Range<usize>,
 }
 
@@ -132,6 +134,11 @@ impl Sections {
     /// The config part, from the policy's bytes.
     pub fn config(&self, bytes: &[u8]) -> Result<Config, DecodeError> {
         section(bytes, &self.config, |r| r.config())
+    }
+
+    /// The statements' origin, from the policy's bytes.
+    pub fn origin(&self, bytes: &[u8]) -> Result<Origin, DecodeError> {
+        section(bytes, &self.origin, |r| r.origin())
     }
 }
 
@@ -155,6 +162,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(Policy, Range<usize>), DecodeError
     policy.net = sections.net(bytes)?;
     policy.http = sections.http(bytes)?;
     policy.config = sections.config(bytes)?;
+    policy.origin = sections.origin(bytes)?;
     policy.files.image = bytes[sections.image.clone()].to_vec();
     Ok((policy, sections.image))
 }
@@ -236,6 +244,7 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
     let net = r.section()?;
     let http = r.section()?;
     let config = r.section()?;
+    let origin = r.section()?;
     let image_len = r.u32()? as usize;
     while !r.pos.is_multiple_of(8) {
         if r.u8()? != 0 {
@@ -272,11 +281,13 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
         net: Network::default(),
         http: HttpPolicy::default(),
         config: Config::default(),
+        origin: Origin::default(),
     };
     let sections = Sections {
         net,
         http,
         config,
+        origin,
         image: image_start..image_start + image_len,
     };
     Ok((policy, sections))
@@ -334,6 +345,37 @@ impl Writer {
         }
         self.strs(&config.allow);
         self.strs(&config.deny);
+    }
+    fn origin(&mut self, origin: &Origin) {
+        self.u8(u8::from(origin.env_host));
+        self.strs(&origin.import_allow);
+        self.strs(&origin.import_deny);
+        self.u32(origin.embedded.len() as u32);
+        for e in &origin.embedded {
+            match e {
+                Embedding::Mount {
+                    guest,
+                    local,
+                    include,
+                    exclude,
+                } => {
+                    self.u8(0);
+                    self.str(guest);
+                    self.str(local);
+                    self.strs(include);
+                    self.strs(exclude);
+                }
+                Embedding::File { guest, local } => {
+                    self.u8(1);
+                    self.str(guest);
+                    self.str(local);
+                }
+                Embedding::Text { guest } => {
+                    self.u8(2);
+                    self.str(guest);
+                }
+            }
+        }
     }
     fn network(&mut self, net: &Network) {
         self.u8(match net.access {
@@ -456,6 +498,42 @@ impl<'a> Reader<'a> {
             access,
             rules,
             host_types,
+        })
+    }
+    fn flag(&mut self) -> Result<bool, DecodeError> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            t => Err(DecodeError::BadTag(t)),
+        }
+    }
+    fn origin(&mut self) -> Result<Origin, DecodeError> {
+        let env_host = self.flag()?;
+        let import_allow = self.strs()?;
+        let import_deny = self.strs()?;
+        let n = self.u32()?;
+        let mut embedded = Vec::with_capacity((n as usize).min(64));
+        for _ in 0..n {
+            embedded.push(match self.u8()? {
+                0 => Embedding::Mount {
+                    guest: self.str()?,
+                    local: self.str()?,
+                    include: self.strs()?,
+                    exclude: self.strs()?,
+                },
+                1 => Embedding::File {
+                    guest: self.str()?,
+                    local: self.str()?,
+                },
+                2 => Embedding::Text { guest: self.str()? },
+                t => return Err(DecodeError::BadTag(t)),
+            });
+        }
+        Ok(Origin {
+            env_host,
+            import_allow,
+            import_deny,
+            embedded,
         })
     }
     fn config(&mut self) -> Result<Config, DecodeError> {
@@ -628,6 +706,26 @@ mod tests {
                 allow: vec!["APP_*".into()],
                 deny: vec!["APP_SECRET".into()],
             },
+            origin: Origin {
+                env_host: true,
+                import_allow: vec!["wasi:keyvalue/*".into()],
+                import_deny: vec!["wasi:nn/*".into(), "x:y/z".into()],
+                embedded: vec![
+                    Embedding::Mount {
+                        guest: "/".into(),
+                        local: "./dir".into(),
+                        include: vec!["**/*.txt".into()],
+                        exclude: vec![],
+                    },
+                    Embedding::File {
+                        guest: "/etc/app.toml".into(),
+                        local: "../conf/app.toml".into(),
+                    },
+                    Embedding::Text {
+                        guest: "/motd".into(),
+                    },
+                ],
+            },
         }
     }
 
@@ -665,6 +763,8 @@ mod tests {
         assert_eq!(sections.net(&bytes).unwrap(), whole.net);
         assert_eq!(sections.http(&bytes).unwrap(), whole.http);
         assert_eq!(sections.config(&bytes).unwrap(), whole.config);
+        assert_eq!(lazy.origin, Origin::default());
+        assert_eq!(sections.origin(&bytes).unwrap(), whole.origin);
         let mut v2 = bytes;
         v2[4] = 9;
         assert_eq!(Policy::decode(&v2), Err(DecodeError::UnsupportedVersion(9)));

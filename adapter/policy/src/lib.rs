@@ -21,7 +21,7 @@ pub use glob::{expand_alternatives, glob_match};
 /// Magic bytes at the start of an encoded policy.
 pub const MAGIC: &[u8; 4] = b"VPOL";
 /// Version of the encoding; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// What the adapter does for one subsystem it implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -118,6 +118,40 @@ pub struct Policy {
     pub http: HttpPolicy,
     /// `wasi:config/store`: virtual values and host keys passed through by glob.
     pub config: Config,
+    /// What the statements said where the run-time data cannot tell, for `virtc inspect`. The
+    /// adapter never reads it.
+    pub origin: Origin,
+}
+
+/// The parts of a policy that the run-time data does not keep, recorded so that `virtc inspect`
+/// can print the policy an output enforces from the output alone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Origin {
+    /// `allow env;`: the host's `wasi:cli/environment` passes through untouched.
+    pub env_host: bool,
+    /// `allow import` patterns.
+    pub import_allow: Vec<String>,
+    /// `deny import` patterns.
+    pub import_deny: Vec<String>,
+    /// The statements that embedded files, in order.
+    pub embedded: Vec<Embedding>,
+}
+
+/// A statement that embedded files at build time. Local paths are as written when the compiled
+/// policy wrote them, and rebased onto its directory when a `use`d file did.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Embedding {
+    /// `mount "/guest" from "./local" { include …; exclude …; }`
+    Mount {
+        guest: String,
+        local: String,
+        include: Vec<String>,
+        exclude: Vec<String>,
+    },
+    /// `file "/guest" from "./local";`
+    File { guest: String, local: String },
+    /// `file "/guest" = "text";` (the text is in the image).
+    Text { guest: String },
 }
 
 /// How outgoing HTTP requests are governed.

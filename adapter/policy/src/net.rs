@@ -449,6 +449,24 @@ impl HostPattern {
     }
 }
 
+/// The canonical text of a port pattern: `80`, `8000-8999`, `*`.
+impl fmt::Display for Ports {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Ports::ANY => f.write_str("*"),
+            Ports { first, last } if first == last => write!(f, "{first}"),
+            Ports { first, last } => write!(f, "{first}-{last}"),
+        }
+    }
+}
+
+/// The canonical text of an address pattern, `HOST:PORTS`; [`AddrPattern::parse`] reads it back.
+impl fmt::Display for AddrPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.host, self.ports)
+    }
+}
+
 /// The canonical text of a host pattern, as the patterns are written: an IPv4 address as it is,
 /// an IPv6 address in brackets, a CIDR block `ADDRESS/PREFIX` (IPv6 in brackets), a name,
 /// `*.suffix` or `*`. [`AddrPattern::parse`] reads it back (before `:PORTS`) as the same host.

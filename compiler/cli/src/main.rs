@@ -22,6 +22,7 @@ Examples:
   virtc compile pong.virt --component pong.wasm -o pong.virt.wasm
   virtc compile pong.virt -o pong-adapter.wasm        # the adapter alone, for `wac plug`
   virtc run pong.virt pong.wasm -- --some-flag
+  virtc inspect pong.virt.wasm                        # the policy an output enforces
   virtc fmt --check policies/";
 
 #[derive(Parser, Debug)]
@@ -48,6 +49,7 @@ enum Command {
     Run(commands::run::RunCommand),
     Fmt(commands::fmt::FmtCommand),
     Init(commands::init::InitCommand),
+    Inspect(commands::inspect::InspectCommand),
     Explain(commands::explain::ExplainCommand),
     Lsp(commands::lsp::LspCommand),
 }
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Run(command) => command.exec(&reporter),
         Command::Fmt(command) => command.exec(&reporter),
         Command::Init(command) => command.exec(&reporter),
+        Command::Inspect(command) => command.exec(&reporter),
         Command::Explain(command) => command.exec(),
         Command::Lsp(command) => command.exec(),
     }

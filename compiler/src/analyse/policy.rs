@@ -59,7 +59,8 @@ pub struct CheckedPolicy {
 #[salsa::tracked(returns(ref))]
 pub fn check_policy(db: &dyn Db, root: SourceFile) -> CheckedPolicy {
     let merged = merge_policy(db, root).clone();
-    let ir = lower(&merged);
+    let mut ir = lower(&merged);
+    ir.runtime.origin = ir.origin(db, root);
     CheckedPolicy { merged, ir }
 }
 
@@ -261,6 +262,7 @@ fn lower(merged: &Merged) -> PolicyIr {
         ir.mounts.push(MountIr {
             guest: mount.guest.clone(),
             host: mount.host.clone(),
+            written: mount.written.clone(),
             include: mount
                 .include
                 .iter()

@@ -239,7 +239,7 @@ impl Embedder<'_> {
         let contents = match &file.source {
             FileSource::Text(text) => text.as_bytes().to_vec(),
             FileSource::Runtime { .. } => unreachable!("handled above"),
-            FileSource::Host(path) => match read_regular(path) {
+            FileSource::Host { path, .. } => match read_regular(path) {
                 Ok(bytes) => bytes,
                 Err(why) => {
                     self.out.diagnostics.push(
@@ -258,7 +258,9 @@ impl Embedder<'_> {
             },
         };
         let host = match &file.source {
-            FileSource::Host(p) | FileSource::Runtime { path: p, .. } => Some(p.clone()),
+            FileSource::Host { path: p, .. } | FileSource::Runtime { path: p, .. } => {
+                Some(p.clone())
+            }
             FileSource::Text(_) => None,
         };
         let Some(dir) = self.dir(&guest[..guest.len() - 1], file.at) else {

@@ -6,7 +6,7 @@ use super::methods::{Warning, parse_methods};
 use super::path::{escape_at, is_path_char, normalize_path};
 use super::{SchemePattern, UrlRule};
 use crate::literal;
-use crate::net::{self, HostPattern, PatternError, Ports, Problem, Side};
+use crate::net::{self, HostPattern, PatternError, Problem, Side};
 use core::fmt;
 use core::ops::Range;
 
@@ -257,11 +257,8 @@ impl fmt::Display for UrlRule {
             write!(f, "{} ", self.methods.join(","))?;
         }
         write!(f, "{}://{}", self.scheme, self.host)?;
-        match self.ports {
-            None => {}
-            Some(Ports::ANY) => f.write_str(":*")?,
-            Some(Ports { first, last }) if first == last => write!(f, ":{first}")?,
-            Some(Ports { first, last }) => write!(f, ":{first}-{last}")?,
+        if let Some(ports) = self.ports {
+            write!(f, ":{ports}")?;
         }
         if let Some(path) = &self.path {
             f.write_str(path)?;
@@ -274,6 +271,7 @@ impl fmt::Display for UrlRule {
 mod tests {
     use super::*;
     use crate::http::testing::*;
+    use crate::net::Ports;
 
     #[test]
     fn parses_every_form() {

@@ -6,6 +6,7 @@ pub mod compile;
 pub mod explain;
 pub mod fmt;
 pub mod init;
+pub mod inspect;
 pub mod lsp;
 pub mod run;
 

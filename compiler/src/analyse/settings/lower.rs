@@ -285,11 +285,12 @@ pub(super) fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>)
                     }
                 }
             }
-            if let (Some(guest), Some(host)) = (guest_path, host_path) {
+            if let (Some(guest), Some(resolved)) = (guest_path, host_path) {
                 push(
                     Setting::Mount(Mount {
                         guest,
-                        host,
+                        host: resolved,
+                        written: host.value.to_string(),
                         host_span: stmt_host_span(stmt),
                         include,
                         exclude,
@@ -352,7 +353,10 @@ pub(super) fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>)
                 push(
                     Setting::File {
                         guest: guest_path,
-                        source: FileSource::Host(host_path),
+                        source: FileSource::Host {
+                            path: host_path,
+                            written: host.value.to_string(),
+                        },
                         source_span: host.span,
                     },
                     false,

@@ -168,7 +168,9 @@ pub struct Mount {
     pub guest: String,
     /// Absolute host directory.
     pub host: PathBuf,
-    /// The host path string as written.
+    /// The host path as written.
+    pub written: String,
+    /// The host path string.
     pub host_span: Span,
     pub include: Vec<Pattern>,
     pub exclude: Vec<Pattern>,
@@ -186,8 +188,8 @@ pub struct Pattern {
 pub enum FileSource {
     /// Inline text, embedded.
     Text(String),
-    /// A local file, embedded at build time.
-    Host(PathBuf),
+    /// A local file, embedded at build time; `written` is the path as the policy wrote it.
+    Host { path: PathBuf, written: String },
     /// A host file opened at run time (`file "/g" from host "/h" [readonly];`).
     Runtime { path: PathBuf, readonly: bool },
 }

@@ -1,0 +1,340 @@
+//! virtc as a library: a [`Policy`] from a file, from text or built in code; a component's bytes
+//! in; the output's bytes and the diagnostics out. The `virtc` command line is built on it; the
+//! pipeline modules ([`crate::driver`], [`crate::analyse`], [`crate::codegen`]) stay available
+//! for tools that need more.
+
+use std::path::{Path, PathBuf};
+
+use virtc_grammar::lexer::quote;
+
+use crate::codegen::embed::{Progress, ReportEntry};
+use crate::db::{Database, SourceFile};
+use crate::diagnostic::Diagnostic;
+use crate::driver::{self, Failure, Input};
+
+/// What messages call the component.
+const COMPONENT: &str = "component.wasm";
+
+/// A policy, read and ready to check or compile.
+///
+/// ```
+/// # fn main() -> Result<(), virtc::Failure> {
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("app.virt");
+/// std::fs::write(&path, "env GREETING = \"hello\";\nstdout allow;\n").unwrap();
+/// let policy = virtc::Policy::from_file(&path)?;
+/// // Without a component: the adapter alone, for `wac plug` or `wasm-tools compose`.
+/// let adapter = policy.adapter(None)?;
+/// assert!(adapter.bytes.starts_with(b"\0asm"));
+/// assert!(adapter.diagnostics.is_empty());
+/// # Ok(())
+/// # }
+/// ```
+pub struct Policy {
+    db: Database,
+    root: SourceFile,
+}
+
+/// What compiling gave.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The component with the adapter composed in (or the adapter alone, from
+    /// [`Policy::adapter`]). Identical inputs give identical bytes.
+    pub bytes: Vec<u8>,
+    /// Warnings and notes (errors make compiling fail instead).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every file embedded, for audits.
+    pub embedded: Vec<ReportEntry>,
+}
+
+impl Policy {
+    /// Reads the policy file at `path`; relative paths in it resolve against its directory.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, Failure> {
+        let path = absolute(path.as_ref());
+        let db = Database::default();
+        let root = driver::load_policy(&db, &path)?;
+        Ok(Policy { db, root })
+    }
+
+    /// A policy from `text`, as if it were the file `policy.virt` in `dir` (relative paths and
+    /// `use "./other.virt"` resolve against `dir`). Errors in the text are reported by
+    /// [`Policy::check`] and [`Policy::compile`].
+    ///
+    /// ```
+    /// let policy = virtc::Policy::from_text("allow random;\nstdout allow;\n", ".");
+    /// assert!(policy.check(None).unwrap().is_empty());
+    ///
+    /// let broken = virtc::Policy::from_text("allow randomness;\n", ".");
+    /// let Err(virtc::Failure::Policy(diagnostics)) = broken.check(None) else { panic!() };
+    /// assert_eq!(diagnostics[0].code, "V0010");
+    /// // Rendered as `virtc check` prints it, with the line and the span marked.
+    /// let text = broken.render(&diagnostics);
+    /// assert!(text.contains("error[V0010]: unknown subsystem `randomness`"));
+    /// assert!(text.contains("allow randomness;"));
+    /// ```
+    pub fn from_text(text: impl Into<String>, dir: impl AsRef<Path>) -> Policy {
+        let mut db = Database::default();
+        let path = absolute(dir.as_ref()).join("policy.virt");
+        let root = db.set_file(&path, text.into());
+        Policy { db, root }
+    }
+
+    /// A policy built in code: [`PolicyBuilder`].
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder::default()
+    }
+
+    /// Checks the policy and, given a component's bytes, the component against it (what it
+    /// imports that the policy makes trap, or that virtc cannot virtualize). Returns the
+    /// warnings and notes; errors are [`Failure::Policy`].
+    pub fn check(&self, component: Option<&[u8]>) -> Result<Vec<Diagnostic>, Failure> {
+        let input = component.map(|bytes| Input {
+            name: COMPONENT,
+            bytes,
+        });
+        driver::check(&self.db, self.root, input.as_ref()).map(|checked| checked.diagnostics)
+    }
+
+    /// Compiles the policy into an adapter and composes it into the component `component`.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let policy = virtc::Policy::from_file("app.virt")?;
+    /// let component = std::fs::read("app.wasm")?;
+    /// let output = policy.compile(&component)?;
+    /// std::fs::write("app.virt.wasm", &output.bytes)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn compile(&self, component: &[u8]) -> Result<Output, Failure> {
+        self.compile_with(Some(component), None, &mut |_| {})
+    }
+
+    /// The adapter alone, exporting every interface the policy virtualizes at `wasi_version`
+    /// (0.2.6 when `None`), for composing later.
+    pub fn adapter(&self, wasi_version: Option<semver::Version>) -> Result<Output, Failure> {
+        self.compile_with(None, wasi_version, &mut |_| {})
+    }
+
+    /// [`Policy::compile`] or [`Policy::adapter`], with `progress` called now and then while
+    /// files are embedded.
+    pub fn compile_with(
+        &self,
+        component: Option<&[u8]>,
+        wasi_version: Option<semver::Version>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Output, Failure> {
+        let input = component.map(|bytes| Input {
+            name: COMPONENT,
+            bytes,
+        });
+        let compiled = driver::compile_with_progress(
+            &self.db,
+            self.root,
+            input.as_ref(),
+            wasi_version,
+            progress,
+        )?;
+        Ok(Output {
+            bytes: compiled.composed.unwrap_or(compiled.adapter.bytes),
+            diagnostics: compiled.diagnostics,
+            embedded: compiled.report,
+        })
+    }
+
+    /// `diagnostics` rendered as `virtc check` prints them without colors: the message, the
+    /// policy's lines with the spans marked, help and suggestions.
+    pub fn render(&self, diagnostics: &[Diagnostic]) -> String {
+        diagnostics
+            .iter()
+            .map(|d| d.render(&self.db, false))
+            .collect()
+    }
+
+    /// The database holding the policy's files (for rendering with colors, or for the
+    /// pipeline's own functions).
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// The policy's root file in [`Policy::database`].
+    pub fn root(&self) -> SourceFile {
+        self.root
+    }
+}
+
+/// Builds a policy in code, statement by statement, in the `.virt` language (so a built policy
+/// is checked exactly as a written one, and [`PolicyBuilder::text`] shows what was built).
+///
+/// ```
+/// use virtc::{Grant, Stream, StreamMode};
+///
+/// let policy = virtc::Policy::builder()
+///     .env("PONG", "demo")
+///     .allow(Grant::Random)
+///     .stream(Stream::Stdout, StreamMode::Allow)
+///     .file_text("/greeting.txt", "hello")
+///     .statement("tcp connect \"db.internal:5432\";")
+///     .build(".");
+/// assert!(policy.check(None).unwrap().is_empty());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct PolicyBuilder {
+    text: String,
+}
+
+/// What `allow …;` and `deny …;` name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    Clocks,
+    Env,
+    Config,
+    Exit,
+    Fs,
+    Http,
+    Random,
+    Sockets,
+    Stdio,
+    All,
+}
+
+/// A standard stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdin,
+    Stdout,
+    Stderr,
+}
+
+/// What happens to a standard stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamMode {
+    /// The host's stream.
+    Allow,
+    /// Closed: writes fail, reads end.
+    Deny,
+    /// Writes dropped, reads at end of stream.
+    Ignore,
+}
+
+impl Grant {
+    fn word(self) -> &'static str {
+        match self {
+            Grant::Clocks => "clocks",
+            Grant::Env => "env",
+            Grant::Config => "config",
+            Grant::Exit => "exit",
+            Grant::Fs => "fs",
+            Grant::Http => "http",
+            Grant::Random => "random",
+            Grant::Sockets => "sockets",
+            Grant::Stdio => "stdio",
+            Grant::All => "all",
+        }
+    }
+}
+
+impl PolicyBuilder {
+    /// `allow WHAT;`: the host's interface passes through.
+    pub fn allow(self, what: Grant) -> Self {
+        self.statement(&format!("allow {};", what.word()))
+    }
+
+    /// `deny WHAT;`.
+    pub fn deny(self, what: Grant) -> Self {
+        self.statement(&format!("deny {};", what.word()))
+    }
+
+    /// `env NAME = "value";`: a virtual environment variable.
+    pub fn env(self, name: &str, value: &str) -> Self {
+        self.statement(&format!("env {} = {};", quote(name), quote(value)))
+    }
+
+    /// `env allow "GLOB";`: host variables passed through by name.
+    pub fn env_allow(self, glob: &str) -> Self {
+        self.statement(&format!("env allow {};", quote(glob)))
+    }
+
+    /// `stdin`/`stdout`/`stderr` `allow`/`deny`/`ignore`.
+    pub fn stream(self, stream: Stream, mode: StreamMode) -> Self {
+        let stream = match stream {
+            Stream::Stdin => "stdin",
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        };
+        let mode = match mode {
+            StreamMode::Allow => "allow",
+            StreamMode::Deny => "deny",
+            StreamMode::Ignore => "ignore",
+        };
+        self.statement(&format!("{stream} {mode};"))
+    }
+
+    /// `mount "/guest" from "local";`: a local directory embedded read-only.
+    pub fn mount(self, guest: &str, local: impl AsRef<Path>) -> Self {
+        let local = local.as_ref().to_string_lossy().into_owned();
+        self.statement(&format!("mount {} from {};", quote(guest), quote(&local)))
+    }
+
+    /// `file "/guest" = "text";`: one embedded file.
+    pub fn file_text(self, guest: &str, text: &str) -> Self {
+        self.statement(&format!("file {} = {};", quote(guest), quote(text)))
+    }
+
+    /// `config "key" = "value";`.
+    pub fn config(self, key: &str, value: &str) -> Self {
+        self.statement(&format!("config {} = {};", quote(key), quote(value)))
+    }
+
+    /// `http allow "RULE";`: outgoing requests by URL rule.
+    pub fn http_allow(self, rule: &str) -> Self {
+        self.statement(&format!("http allow {};", quote(rule)))
+    }
+
+    /// Any statement of the language, as written (`tcp connect "db:5432";`).
+    pub fn statement(mut self, statement: &str) -> Self {
+        self.text.push_str(statement);
+        self.text.push('\n');
+        self
+    }
+
+    /// The policy's text so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The policy, with relative paths resolving against `dir`.
+    pub fn build(self, dir: impl AsRef<Path>) -> Policy {
+        Policy::from_text(self.text, dir)
+    }
+}
+
+/// `path` made absolute against the working directory (the database keys files by absolute
+/// path).
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        crate::db::normalize(path)
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        crate::db::normalize(&cwd.join(path))
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Input(error) => write!(f, "error[{}]: {error}", error.code()),
+            Failure::Policy(diagnostics) => {
+                let errors: Vec<&Diagnostic> =
+                    diagnostics.iter().filter(|d| d.is_error()).collect();
+                write!(f, "the policy has {} error(s)", errors.len())?;
+                for d in errors {
+                    write!(f, "\nerror[{}]: {}", d.code, d.message)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Failure {}
