@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Builds the generic adapter module (`virtc-adapter` for wasm32-unknown-unknown) and copies it to
-# adapter/prebuilt/virtc_adapter.wasm, which the compiler embeds. Path prefixes are remapped so
+# compiler/prebuilt/virtc_adapter.wasm, which the compiler embeds. Path prefixes are remapped so
 # that the bytes do not depend on where the repository or the cargo home live.
 #
-# Usage: adapter/build.sh [OUTPUT]   (default: adapter/prebuilt/virtc_adapter.wasm)
+# Usage: adapter/build.sh [OUTPUT]   (default: compiler/prebuilt/virtc_adapter.wasm)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 repo=$(pwd -P)
-out=${1:-$repo/adapter/prebuilt/virtc_adapter.wasm}
+out=${1:-$repo/compiler/prebuilt/virtc_adapter.wasm}
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 if [ -d "$cargo_home" ]; then
     cargo_home=$(cd "$cargo_home" && pwd -P)

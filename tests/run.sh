@@ -20,6 +20,13 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (adapter, wasm)"
 cargo clippy -p virtc-adapter --target wasm32-unknown-unknown --profile adapter -- -D warnings
 
+step "the library's documentation builds without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p virtc -p virtc-policy -p virtc-grammar -p virtc-run
+
+step "the published crates package (cargo package; compiling them is the build above)"
+cargo package --allow-dirty --no-verify --quiet \
+    -p virtc-grammar -p virtc-policy -p virtc -p virtc-run -p virtc-lsp -p virtc-cli
+
 step "the committed adapter is what its sources build"
 adapter/check-prebuilt.sh
 

@@ -2,7 +2,7 @@
 //! interfaces the adapter implements as `exports::wasi::…`.
 
 wit_bindgen::generate!({
-    path: "../wit",
+    path: "../compiler/wit",
     world: "virtc:adapter/adapter",
     generate_all,
 });
@@ -10,7 +10,7 @@ wit_bindgen::generate!({
 /// The bindings for `virtc:adapter/server`: the mailbox and server instances of HTTP serving.
 pub mod server {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "../compiler/wit",
         world: "virtc:adapter/server",
         generate_all,
     });

@@ -11,6 +11,7 @@ use crate::codegen::embed::{Progress, ReportEntry};
 use crate::db::{Database, SourceFile};
 use crate::diagnostic::Diagnostic;
 use crate::driver::{self, Failure, Input};
+use crate::ir::PolicyIr;
 
 /// What messages call the component.
 const COMPONENT: &str = "component.wasm";
@@ -45,14 +46,16 @@ pub struct Output {
     pub diagnostics: Vec<Diagnostic>,
     /// Every file embedded, for audits.
     pub embedded: Vec<ReportEntry>,
+    /// The checked policy (what a host running the output should grant: `virtc-run` builds its
+    /// WASI context from it).
+    pub policy: PolicyIr,
 }
 
 impl Policy {
     /// Reads the policy file at `path`; relative paths in it resolve against its directory.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, Failure> {
-        let path = absolute(path.as_ref());
         let db = Database::default();
-        let root = driver::load_policy(&db, &path)?;
+        let root = driver::load_policy(&db, path.as_ref())?;
         Ok(Policy { db, root })
     }
 
@@ -88,11 +91,21 @@ impl Policy {
     /// imports that the policy makes trap, or that virtc cannot virtualize). Returns the
     /// warnings and notes; errors are [`Failure::Policy`].
     pub fn check(&self, component: Option<&[u8]>) -> Result<Vec<Diagnostic>, Failure> {
-        let input = component.map(|bytes| Input {
+        self.check_named(component.map(|bytes| Input {
             name: COMPONENT,
             bytes,
-        });
-        driver::check(&self.db, self.root, input.as_ref()).map(|checked| checked.diagnostics)
+        }))
+    }
+
+    /// [`Policy::check`] of a component named in messages as `component.name`. With a
+    /// component, everything compiling does is done (and the output dropped), so that checking
+    /// and compiling never disagree.
+    pub fn check_named(&self, component: Option<Input<'_>>) -> Result<Vec<Diagnostic>, Failure> {
+        match component {
+            Some(input) => driver::compile(&self.db, self.root, Some(&input), None)
+                .map(|compiled| compiled.diagnostics),
+            None => driver::check(&self.db, self.root, None).map(|checked| checked.diagnostics),
+        }
     }
 
     /// Compiles the policy into an adapter and composes it into the component `component`.
@@ -107,7 +120,11 @@ impl Policy {
     /// # }
     /// ```
     pub fn compile(&self, component: &[u8]) -> Result<Output, Failure> {
-        self.compile_with(Some(component), None, &mut |_| {})
+        let input = Input {
+            name: COMPONENT,
+            bytes: component,
+        };
+        self.compile_with(Some(input), None, &mut |_| {})
     }
 
     /// The adapter alone, exporting every interface the policy virtualizes at `wasi_version`
@@ -116,18 +133,16 @@ impl Policy {
         self.compile_with(None, wasi_version, &mut |_| {})
     }
 
-    /// [`Policy::compile`] or [`Policy::adapter`], with `progress` called now and then while
-    /// files are embedded.
+    /// [`Policy::compile`] of a component named in messages as `component.name`, or
+    /// [`Policy::adapter`] without one, with `progress` called now and then while files are
+    /// embedded.
     pub fn compile_with(
         &self,
-        component: Option<&[u8]>,
+        component: Option<Input<'_>>,
         wasi_version: Option<semver::Version>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Output, Failure> {
-        let input = component.map(|bytes| Input {
-            name: COMPONENT,
-            bytes,
-        });
+        let input = component;
         let compiled = driver::compile_with_progress(
             &self.db,
             self.root,
@@ -139,6 +154,7 @@ impl Policy {
             bytes: compiled.composed.unwrap_or(compiled.adapter.bytes),
             diagnostics: compiled.diagnostics,
             embedded: compiled.report,
+            policy: compiled.ir,
         })
     }
 

@@ -25,7 +25,7 @@ pub struct Input<'a> {
 }
 
 /// Why compiling failed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Failure {
     /// The policy has errors (all of them are here, with any warnings).
     Policy(Vec<Diagnostic>),

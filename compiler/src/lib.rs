@@ -20,8 +20,9 @@ pub mod stdlib;
 pub mod versions;
 
 pub use api::{Grant, Output, Policy, PolicyBuilder, Stream, StreamMode};
+pub use codegen::embed::{Progress, ReportEntry};
 pub use diagnostic::{Diagnostic, Severity};
-pub use driver::{Failure, InputError};
+pub use driver::{Failure, Input, InputError};
 
 /// An I/O error as the end of a sentence ("cannot read x: no such file or directory").
 pub fn io_error_text(e: &std::io::Error) -> String {

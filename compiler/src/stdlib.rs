@@ -2,11 +2,11 @@
 
 /// Every profile, by name, with its source.
 pub const PROFILES: &[(&str, &str)] = &[
-    ("sandbox", include_str!("../../stdlib/sandbox.virt")),
-    ("cli", include_str!("../../stdlib/cli.virt")),
+    ("sandbox", include_str!("../stdlib/sandbox.virt")),
+    ("cli", include_str!("../stdlib/cli.virt")),
     (
         "deterministic",
-        include_str!("../../stdlib/deterministic.virt"),
+        include_str!("../stdlib/deterministic.virt"),
     ),
 ];
 

@@ -191,7 +191,7 @@ pub fn value_range_in_literal(
 
 /// `text` as a string literal that [`lex`] reads back as `text`: quotes and backslashes
 /// escaped, line breaks, tabs and NUL as `\n`, `\r`, `\t`, `\0`, other control characters as
-/// `\u{…}` (the inverse of [`escape`]).
+/// `\u{…}` (the inverse of the lexer's escapes).
 pub fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');

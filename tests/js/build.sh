@@ -33,7 +33,7 @@ if ! cmp -s tests/js/package-lock.json "$out/package-lock.json" \
 fi
 
 # The component, when an input is newer than it.
-inputs=(tests/js/app.js tests/js/wit/world.wit wit/deps/*.wit "$out/package-lock.json" "$0")
+inputs=(tests/js/app.js tests/js/wit/world.wit compiler/wit/deps/*.wit "$out/package-lock.json" "$0")
 stale=0
 [ -f "$out/app.wasm" ] || stale=1
 for input in "${inputs[@]}"; do
@@ -43,7 +43,7 @@ if [ "$stale" = 1 ]; then
     rm -rf "$out/wit"
     mkdir -p "$out/wit/deps"
     cp tests/js/wit/world.wit "$out/wit/"
-    cp wit/deps/*.wit "$out/wit/deps/"
+    cp compiler/wit/deps/*.wit "$out/wit/deps/"
     rm -f "$out/app.wasm.tmp"
     "$out/node_modules/.bin/componentize-js" tests/js/app.js --wit "$out/wit" --world-name app \
         --out "$out/app.wasm.tmp"

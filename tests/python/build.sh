@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds tests/python/app.py into target/python/app.wasm (from the repository root) with
-# componentize-py, against tests/python/wit/world.wit and the repository's WASI WIT (wit/deps).
+# componentize-py, against tests/python/wit/world.wit and the repository's WASI WIT (compiler/wit/deps).
 # Exits 3 with a one-line reason when componentize-py is not installed (tests/run.sh installs it:
 # `python3 -m pip install componentize-py==0.25.1`).
 set -euo pipefail
@@ -23,7 +23,7 @@ rm -rf "$build"
 mkdir -p "$build/wit/deps"
 cp tests/python/app.py "$build/"
 cp tests/python/wit/world.wit "$build/wit/"
-cp wit/deps/*.wit "$build/wit/deps/"
+cp compiler/wit/deps/*.wit "$build/wit/deps/"
 
 "${cpy[@]}" --quiet -d "$build/wit" -w app componentize --python-path "$build" app \
     -o "$out/app.wasm.tmp"

@@ -110,7 +110,7 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
     w.0
 }
 
-/// Where the parts [`decode_core`] leaves undecoded lie in the policy's bytes.
+/// Where the parts [`Policy::decode_core`](crate::Policy::decode_core) leaves undecoded lie in the policy's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sections {
     pub net: Range<usize>,

@@ -171,7 +171,7 @@ fn source_of(file: &str) -> String {
     match file {
         "policy.virt" => POLICY.to_string(),
         "<std/cli.virt>" => {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../stdlib/cli.virt");
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../stdlib/cli.virt");
             std::fs::read_to_string(path).unwrap()
         }
         other => panic!("a diagnostic names an unexpected file `{other}`"),

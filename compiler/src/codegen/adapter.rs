@@ -18,7 +18,7 @@ use crate::ir::PolicyIr;
 use crate::plan::{InterfaceKey, Selection};
 
 /// The generic adapter, built from `adapter/` for `wasm32-unknown-unknown`.
-pub static PREBUILT: &[u8] = include_bytes!("../../../adapter/prebuilt/virtc_adapter.wasm");
+pub static PREBUILT: &[u8] = include_bytes!("../../prebuilt/virtc_adapter.wasm");
 
 fn prebuilt_info() -> &'static ModuleInfo {
     static INFO: OnceLock<ModuleInfo> = OnceLock::new();

@@ -15,23 +15,20 @@ pub const OLDEST_MINOR_PATCH: u64 = 0;
 
 /// The embedded WASI packages, in dependency order.
 pub const PACKAGES: &[(&str, &str)] = &[
-    ("io", include_str!("../../../wit/deps/io.wit")),
-    ("clocks", include_str!("../../../wit/deps/clocks.wit")),
-    ("random", include_str!("../../../wit/deps/random.wit")),
-    (
-        "filesystem",
-        include_str!("../../../wit/deps/filesystem.wit"),
-    ),
-    ("sockets", include_str!("../../../wit/deps/sockets.wit")),
-    ("cli", include_str!("../../../wit/deps/cli.wit")),
-    ("http", include_str!("../../../wit/deps/http.wit")),
+    ("io", include_str!("../../wit/deps/io.wit")),
+    ("clocks", include_str!("../../wit/deps/clocks.wit")),
+    ("random", include_str!("../../wit/deps/random.wit")),
+    ("filesystem", include_str!("../../wit/deps/filesystem.wit")),
+    ("sockets", include_str!("../../wit/deps/sockets.wit")),
+    ("cli", include_str!("../../wit/deps/cli.wit")),
+    ("http", include_str!("../../wit/deps/http.wit")),
     // `wasi:config` versions apart from the rest of WASI (`@0.2.0-rc.1`, what wasmtime 48
     // hosts; see `versions::versioned_apart`).
-    ("config", include_str!("../../../wit/deps/config.wit")),
+    ("config", include_str!("../../wit/deps/config.wit")),
 ];
 
 /// virtc's own package: the adapter's worlds and the interfaces linking the serving instances.
-pub const ADAPTER_WIT: &str = include_str!("../../../wit/adapter.wit");
+pub const ADAPTER_WIT: &str = include_str!("../../wit/adapter.wit");
 
 pub use crate::versions::{Versions, default_version, parse_wasi_name, versioned_apart};
 

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use clap::Args;
 use virtc::db::Database;
-use virtc::driver::{self, Failure};
 
 use crate::message_format::MessageFormat;
 use crate::report::{Emitter, Reporter};
@@ -38,23 +37,17 @@ pub struct CheckCommand {
 
 impl CheckCommand {
     pub fn exec(self, reporter: &Reporter) -> ExitCode {
-        let db = Database::default();
         let mut emitter = Emitter::new(reporter, self.message_format);
-        let result = self.check(&db, &mut emitter);
-        emitter.finish(&db, result)
-    }
-
-    fn check(self, db: &Database, emitter: &mut Emitter<'_>) -> Result<(), Failure> {
-        let inputs = super::Inputs::read(db, &self.policy, self.component.as_deref())?;
-        let root = inputs.root;
-        let input = inputs.component();
-        // With a component, everything `compile` does but writing: what compile would reject
-        // (a composition that does not fit, say), check rejects with the same error.
-        let diagnostics = match input {
-            Some(input) => driver::compile(db, root, Some(&input), None)?.diagnostics,
-            None => driver::check(db, root, None)?.diagnostics,
-        };
-        emitter.print(db, &diagnostics);
-        Ok(())
+        let inputs = super::Inputs::read(&self.policy, self.component.as_deref());
+        let fallback = Database::default();
+        let db = inputs.as_ref().map_or(&fallback, |i| i.policy.database());
+        let result = inputs.as_ref().map_err(Clone::clone).and_then(|inputs| {
+            // With a component, everything `compile` does but writing: what compile would
+            // reject (a composition that does not fit, say), check rejects with the same error.
+            let diagnostics = inputs.policy.check_named(inputs.component())?;
+            emitter.print(db, &diagnostics);
+            Ok(())
+        });
+        emitter.finish(db, result)
     }
 }

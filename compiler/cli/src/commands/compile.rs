@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use virtc::db::Database;
-use virtc::driver::{self, Failure};
+use virtc::driver::Failure;
 
 use crate::message_format::MessageFormat;
 use crate::output::write_atomically;
@@ -59,36 +59,37 @@ impl CompileCommand {
                 .print();
             return ExitCode::from(2);
         }
-        let db = Database::default();
         let mut emitter = Emitter::new(reporter, self.message_format);
-        let result = self.compile(&db, reporter, &mut emitter);
-        emitter.finish(&db, result)
+        let inputs = super::Inputs::read(&self.policy, self.component.as_deref());
+        let fallback = Database::default();
+        let db = inputs.as_ref().map_or(&fallback, |i| i.policy.database());
+        let result = inputs
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|inputs| self.compile(inputs, db, reporter, &mut emitter));
+        emitter.finish(db, result)
     }
 
     fn compile(
-        self,
+        &self,
+        inputs: &super::Inputs,
         db: &Database,
         reporter: &Reporter,
         emitter: &mut Emitter<'_>,
     ) -> Result<(), Failure> {
-        let inputs = super::Inputs::read(db, &self.policy, self.component.as_deref())?;
-        let root = inputs.root;
-        let input = inputs.component();
         let mut progress = ProgressLine::new(reporter.color && emitter.is_human());
         let compiled =
-            driver::compile_with_progress(db, root, input.as_ref(), self.wasi_version, &mut |p| {
-                progress.update(p)
-            });
+            inputs
+                .policy
+                .compile_with(inputs.component(), self.wasi_version.clone(), &mut |p| {
+                    progress.update(p)
+                });
         progress.clear();
         let compiled = compiled?;
         emitter.print(db, &compiled.diagnostics);
         if self.report {
-            print_report(&compiled.report);
+            print_report(&compiled.embedded);
         }
-        let out = compiled
-            .composed
-            .as_deref()
-            .unwrap_or(&compiled.adapter.bytes);
-        write_atomically(&self.output, out)
+        write_atomically(&self.output, &compiled.bytes)
     }
 }

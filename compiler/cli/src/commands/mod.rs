@@ -12,28 +12,31 @@ pub mod run;
 
 use std::path::Path;
 
-use virtc::db::{Database, SourceFile};
-use virtc::driver::{self, Failure, Input, InputError};
+use virtc::driver::{Failure, Input, InputError};
 
 /// The policy and the component named on the command line, read.
 pub(crate) struct Inputs {
-    pub root: SourceFile,
+    pub policy: virtc::Policy,
     name: String,
     bytes: Option<Vec<u8>>,
 }
 
 impl Inputs {
-    /// Loads the policy into `db` and reads the component, if one is named.
-    pub fn read(db: &Database, policy: &Path, component: Option<&Path>) -> Result<Inputs, Failure> {
-        let root = driver::load_policy(db, policy)?;
+    /// Reads the policy and the component, if one is named.
+    pub fn read(policy: &Path, component: Option<&Path>) -> Result<Inputs, Failure> {
+        let policy = virtc::Policy::from_file(policy)?;
         let bytes = component.map(read_component).transpose()?;
         let name = component
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        Ok(Inputs { root, name, bytes })
+        Ok(Inputs {
+            policy,
+            name,
+            bytes,
+        })
     }
 
-    /// The component, for the driver.
+    /// The component, named as on the command line.
     pub fn component(&self) -> Option<Input<'_>> {
         self.bytes.as_deref().map(|bytes| Input {
             name: &self.name,

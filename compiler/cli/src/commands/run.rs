@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use virtc::db::Database;
-use virtc::driver::{self, Failure, Input, InputError};
+use virtc::driver::{Failure, InputError};
 use virtc_run::{RunOptions, Status, Stdio};
 
 use crate::report::Reporter;
@@ -70,24 +70,31 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 
 impl RunCommand {
     pub fn exec(self, reporter: &Reporter) -> ExitCode {
-        let db = Database::default();
-        match self.run(&db, reporter) {
+        let inputs = super::Inputs::read(&self.policy, Some(&self.component));
+        let fallback = Database::default();
+        let db = inputs.as_ref().map_or(&fallback, |i| i.policy.database());
+        match inputs
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|inputs| self.run(inputs, db, reporter))
+        {
             Ok(code) => code,
-            Err(failure) => reporter.finish(&db, Err(failure)),
+            Err(failure) => reporter.finish(db, Err(failure)),
         }
     }
 
-    fn run(self, db: &Database, reporter: &Reporter) -> Result<ExitCode, Failure> {
-        let root = driver::load_policy(db, &self.policy)?;
-        let bytes = super::read_component(&self.component)?;
+    fn run(
+        &self,
+        inputs: &super::Inputs,
+        db: &Database,
+        reporter: &Reporter,
+    ) -> Result<ExitCode, Failure> {
         let name = self.component.display().to_string();
-        let input = Input {
-            name: &name,
-            bytes: &bytes,
-        };
-        let compiled = driver::compile(db, root, Some(&input), None)?;
+        let compiled = inputs
+            .policy
+            .compile_with(inputs.component(), None, &mut |_| {})?;
         reporter.print(db, &compiled.diagnostics);
-        let composed = compiled.composed.expect("a component was given");
+        let composed = compiled.bytes;
         let run_failed = |detail: String| {
             Failure::Input(InputError::Run {
                 name: name.clone(),
@@ -109,9 +116,9 @@ impl RunCommand {
             .unwrap_or_else(|| name.clone());
         let options = RunOptions {
             program,
-            args: self.args,
+            args: self.args.clone(),
             host_env: std::env::vars().collect(),
-            host_config: self.config,
+            host_config: self.config.clone(),
             stdio: Stdio::Inherit,
         };
 
@@ -119,7 +126,7 @@ impl RunCommand {
             let addr = self
                 .addr
                 .unwrap_or_else(|| DEFAULT_ADDR.parse().expect("the default address parses"));
-            virtc_run::serve(&compiled.ir, &composed, &options, addr, |bound| {
+            virtc_run::serve(&compiled.policy, &composed, &options, addr, |bound| {
                 let mut stdout = std::io::stdout().lock();
                 let _ = writeln!(stdout, "virtc: serving http://{bound}");
                 let _ = stdout.flush();
@@ -142,7 +149,7 @@ impl RunCommand {
         }
 
         let loaded = virtc_run::load(&composed).map_err(failed)?;
-        let outcome = virtc_run::run(&compiled.ir, &loaded, &options).map_err(failed)?;
+        let outcome = virtc_run::run(&compiled.policy, &loaded, &options).map_err(failed)?;
         match outcome.status {
             Status::Exited(code) => {
                 // Out-of-range statuses must not turn into success.
