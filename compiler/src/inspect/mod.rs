@@ -66,18 +66,22 @@ impl fmt::Display for InspectError {
         match self {
             InspectError::NotAComponent(why) => write!(f, "{why}"),
             InspectError::NoAdapter => f.write_str(
-                "carries no virtc adapter: virtc did not compile it, or its policy was `allow all;` \
-                 (which leaves the component as it was)",
+                "carries no virtc adapter: virtc did not compile it, or compiled it under a policy \
+                 that passes every interface it imports through (`allow all;`), which leaves no \
+                 adapter to read",
             ),
             InspectError::SeveralPolicies(n) => {
                 write!(f, "carries {n} virtc adapters with different policies")
             }
             InspectError::Damaged(why) => {
-                write!(f, "carries a virtc adapter whose policy data is damaged: {why}")
+                write!(
+                    f,
+                    "carries a virtc adapter whose policy data is damaged: {why}"
+                )
             }
-            InspectError::DamagedImage => f.write_str(
-                "carries a virtc adapter whose embedded file system is damaged",
-            ),
+            InspectError::DamagedImage => {
+                f.write_str("carries a virtc adapter whose embedded file system is damaged")
+            }
         }
     }
 }

@@ -194,3 +194,25 @@ fn comments_cannot_be_broken_out_of() {
     let again = adapter(dir.path(), "printed.virt", &text);
     assert_eq!(inspect(&again).unwrap().to_virt(), text);
 }
+
+/// Damage anywhere in the policy data gives an answer or a refusal, never a panic: every byte of
+/// a rich policy's header and environment, and every 8th byte after, changed two ways (each
+/// try validates the whole component, so not every byte).
+#[test]
+fn any_damage_is_refused_or_read_never_a_panic() {
+    let dir = rich_dir();
+    let bytes = adapter(dir.path(), "app.virt", RICH);
+    let at = find_once(&bytes, MAGIC);
+    let len = inspect(&bytes).unwrap().policy_bytes;
+    let positions = (at..at + 128).chain((at + 128..at + len).step_by(8));
+    for i in positions {
+        for change in [0x01u8, 0xff] {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= change;
+            if let Ok(inspection) = inspect(&damaged) {
+                // What decodes prints.
+                let _ = inspection.to_virt();
+            }
+        }
+    }
+}
