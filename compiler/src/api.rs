@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use virtc_grammar::lexer::quote;
 
+pub use crate::analyse::settings::Subsystem;
 use crate::codegen::embed::{Progress, ReportEntry};
 use crate::db::{Database, SourceFile};
 use crate::diagnostic::Diagnostic;
@@ -183,11 +184,11 @@ impl Policy {
 /// is checked exactly as a written one, and [`PolicyBuilder::text`] shows what was built).
 ///
 /// ```
-/// use virtc::{Grant, Stream, StreamMode};
+/// use virtc::{Stream, StreamMode, Subsystem};
 ///
 /// let policy = virtc::Policy::builder()
 ///     .env("PONG", "demo")
-///     .allow(Grant::Random)
+///     .allow(Subsystem::Random)
 ///     .stream(Stream::Stdout, StreamMode::Allow)
 ///     .file_text("/greeting.txt", "hello")
 ///     .statement("tcp connect \"db.internal:5432\";")
@@ -197,21 +198,6 @@ impl Policy {
 #[derive(Debug, Clone, Default)]
 pub struct PolicyBuilder {
     text: String,
-}
-
-/// What `allow …;` and `deny …;` name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grant {
-    Clocks,
-    Env,
-    Config,
-    Exit,
-    Fs,
-    Http,
-    Random,
-    Sockets,
-    Stdio,
-    All,
 }
 
 /// A standard stream.
@@ -233,32 +219,20 @@ pub enum StreamMode {
     Ignore,
 }
 
-impl Grant {
-    fn word(self) -> &'static str {
-        match self {
-            Grant::Clocks => "clocks",
-            Grant::Env => "env",
-            Grant::Config => "config",
-            Grant::Exit => "exit",
-            Grant::Fs => "fs",
-            Grant::Http => "http",
-            Grant::Random => "random",
-            Grant::Sockets => "sockets",
-            Grant::Stdio => "stdio",
-            Grant::All => "all",
-        }
-    }
-}
-
 impl PolicyBuilder {
     /// `allow WHAT;`: the host's interface passes through.
-    pub fn allow(self, what: Grant) -> Self {
-        self.statement(&format!("allow {};", what.word()))
+    pub fn allow(self, what: Subsystem) -> Self {
+        self.statement(&format!("allow {};", what.name()))
     }
 
     /// `deny WHAT;`.
-    pub fn deny(self, what: Grant) -> Self {
-        self.statement(&format!("deny {};", what.word()))
+    pub fn deny(self, what: Subsystem) -> Self {
+        self.statement(&format!("deny {};", what.name()))
+    }
+
+    /// `allow all;`: every subsystem the host's (later statements narrow it).
+    pub fn allow_all(self) -> Self {
+        self.statement("allow all;")
     }
 
     /// `env NAME = "value";`: a virtual environment variable.

@@ -19,7 +19,7 @@ pub mod plan;
 pub mod stdlib;
 pub mod versions;
 
-pub use api::{Grant, Output, Policy, PolicyBuilder, Stream, StreamMode};
+pub use api::{Output, Policy, PolicyBuilder, Stream, StreamMode, Subsystem};
 pub use codegen::embed::{Progress, ReportEntry};
 pub use diagnostic::{Diagnostic, Severity};
 pub use driver::{Failure, Input, InputError};

@@ -126,16 +126,13 @@ fn files(inspection: &Inspection, out: &mut Text) {
                 local,
                 include,
                 exclude,
-            } if include.is_empty() && exclude.is_empty() => {
-                out.line(&format!("mount {} from {};", quote(guest), quote(local)))
-            }
-            Embedding::Mount {
-                guest,
-                local,
-                include,
-                exclude,
             } => {
-                out.line(&format!("mount {} from {} {{", quote(guest), quote(local)));
+                let head = format!("mount {} from {}", quote(guest), quote(local));
+                if include.is_empty() && exclude.is_empty() {
+                    out.line(&format!("{head};"));
+                    continue;
+                }
+                out.line(&format!("{head} {{"));
                 for glob in include {
                     out.line(&format!("include {};", quote(glob)));
                 }
