@@ -73,7 +73,7 @@ wasm-tools component wit target/pong.virt.wasm
 
 step "policies are formatted (virtc fmt --check)"
 cargo build -q -p virtc-cli
-target/debug/virtc fmt --check stdlib examples
+target/debug/virtc fmt --check compiler/stdlib examples
 
 step "Neovim as the language server's client"
 if ! command -v nvim >/dev/null 2>&1; then
