@@ -70,7 +70,7 @@ async function main() {
 
   // Every policy of the repository tokenizes, and no word is left without a scope.
   const root = path.join(__dirname, "..", "..", "..");
-  for (const file of ["examples/pong/pong.virt", "stdlib/cli.virt", "stdlib/sandbox.virt"]) {
+  for (const file of ["examples/pong/pong.virt", "compiler/stdlib/cli.virt", "compiler/stdlib/sandbox.virt"]) {
     const text = fs.readFileSync(path.join(root, file), "utf8");
     for (const [piece, scope] of tokens(text)) {
       assert.notStrictEqual(scope, "source.virt", `${file}: ${JSON.stringify(piece)} has no scope`);
