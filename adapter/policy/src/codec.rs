@@ -42,11 +42,7 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
     w.0.extend_from_slice(MAGIC);
     w.u32(FORMAT_VERSION);
     let env = &policy.env;
-    w.u32(env.vars.len() as u32);
-    for (k, v) in &env.vars {
-        w.str(k);
-        w.str(v);
-    }
+    w.pairs(&env.vars);
     w.strs(&env.allow);
     w.strs(&env.deny);
     match &env.args {
@@ -71,10 +67,7 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
         });
     }
     for access in [policy.random, policy.clocks, policy.exit, policy.fs] {
-        w.u8(match access {
-            Access::Deny => 0,
-            Access::Host => 1,
-        });
+        w.access(access);
     }
     w.u32(policy.files.preopens.len() as u32);
     for p in &policy.files.preopens {
@@ -176,11 +169,7 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
     if version != FORMAT_VERSION {
         return Err(DecodeError::UnsupportedVersion(version));
     }
-    let n = r.u32()?;
-    let mut vars = Vec::new();
-    for _ in 0..n {
-        vars.push((r.str()?, r.str()?));
-    }
+    let vars = r.pairs()?;
     let allow = r.strs()?;
     let deny = r.strs()?;
     let args = match r.u8()? {
@@ -204,11 +193,7 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
     }
     let mut access = [Access::Deny; 4];
     for a in &mut access {
-        *a = match r.u8()? {
-            0 => Access::Deny,
-            1 => Access::Host,
-            t => return Err(DecodeError::BadTag(t)),
-        };
+        *a = r.access()?;
     }
     let n = r.u32()?;
     let mut preopens = Vec::new();
@@ -218,11 +203,7 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
             0 => PreopenSource::Embedded { node: r.u32()? },
             1 => PreopenSource::Host {
                 host: r.str()?,
-                readonly: match r.u8()? {
-                    0 => false,
-                    1 => true,
-                    t => return Err(DecodeError::BadTag(t)),
-                },
+                readonly: r.flag()?,
             },
             t => return Err(DecodeError::BadTag(t)),
         };
@@ -234,11 +215,7 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
         host_files.push(HostFile {
             dir: r.str()?,
             name: r.str()?,
-            readonly: match r.u8()? {
-                0 => false,
-                1 => true,
-                t => return Err(DecodeError::BadTag(t)),
-            },
+            readonly: r.flag()?,
         });
     }
     let net = r.section()?;
@@ -316,6 +293,20 @@ impl Writer {
             self.str(s);
         }
     }
+    /// `(key, value)` pairs, counted.
+    fn pairs(&mut self, pairs: &[(String, String)]) {
+        self.u32(pairs.len() as u32);
+        for (k, v) in pairs {
+            self.str(k);
+            self.str(v);
+        }
+    }
+    fn access(&mut self, access: Access) {
+        self.u8(match access {
+            Access::Deny => 0,
+            Access::Host => 1,
+        });
+    }
     /// A length-prefixed section written by `write`.
     fn section(&mut self, write: impl FnOnce(&mut Writer)) {
         let at = self.0.len();
@@ -334,15 +325,8 @@ impl Writer {
         http.rules.write(self);
     }
     fn config(&mut self, config: &Config) {
-        self.u8(match config.access {
-            Access::Deny => 0,
-            Access::Host => 1,
-        });
-        self.u32(config.values.len() as u32);
-        for (k, v) in &config.values {
-            self.str(k);
-            self.str(v);
-        }
+        self.access(config.access);
+        self.pairs(&config.values);
         self.strs(&config.allow);
         self.strs(&config.deny);
     }
@@ -488,11 +472,7 @@ impl<'a> Reader<'a> {
             2 => HttpAccess::Rules,
             t => return Err(DecodeError::BadTag(t)),
         };
-        let host_types = match self.u8()? {
-            0 => false,
-            1 => true,
-            t => return Err(DecodeError::BadTag(t)),
-        };
+        let host_types = self.flag()?;
         let rules = HttpRules::read(self)?;
         Ok(HttpPolicy {
             access,
@@ -506,6 +486,23 @@ impl<'a> Reader<'a> {
             1 => Ok(true),
             t => Err(DecodeError::BadTag(t)),
         }
+    }
+    fn access(&mut self) -> Result<Access, DecodeError> {
+        match self.u8()? {
+            0 => Ok(Access::Deny),
+            1 => Ok(Access::Host),
+            t => Err(DecodeError::BadTag(t)),
+        }
+    }
+    /// `(key, value)` pairs, counted.
+    fn pairs(&mut self) -> Result<Vec<(String, String)>, DecodeError> {
+        let n = self.u32()?;
+        // Cap the preallocation: a corrupt count must not allocate gigabytes.
+        let mut out = Vec::with_capacity((n as usize).min(64));
+        for _ in 0..n {
+            out.push((self.str()?, self.str()?));
+        }
+        Ok(out)
     }
     fn origin(&mut self) -> Result<Origin, DecodeError> {
         let env_host = self.flag()?;
@@ -537,19 +534,9 @@ impl<'a> Reader<'a> {
         })
     }
     fn config(&mut self) -> Result<Config, DecodeError> {
-        let access = match self.u8()? {
-            0 => Access::Deny,
-            1 => Access::Host,
-            t => return Err(DecodeError::BadTag(t)),
-        };
-        let n = self.u32()?;
-        let mut values = Vec::with_capacity((n as usize).min(64));
-        for _ in 0..n {
-            values.push((self.str()?, self.str()?));
-        }
         Ok(Config {
-            access,
-            values,
+            access: self.access()?,
+            values: self.pairs()?,
             allow: self.strs()?,
             deny: self.strs()?,
         })

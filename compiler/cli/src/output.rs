@@ -9,34 +9,58 @@ use virtc::driver::{Failure, InputError};
 /// Writes `bytes` to `path` through a temporary file in the same directory, so that readers see
 /// the old file or the new one, never a part.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    // The output gets the permissions of the file it replaces, or the usual ones for a new file.
+    let permissions = match std::fs::metadata(path) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(_) => new_file_permissions(),
+    };
+    let tmp = staged(path, bytes, permissions)?;
+    tmp.persist(path)
+        .map_err(|e| output_error(path, &e.error))?;
+    Ok(())
+}
+
+/// [`write_atomically`], except that a file at `path` is never replaced (not even one that
+/// appeared a moment ago): `Ok(false)` then, and nothing is written.
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, Failure> {
+    let tmp = staged(path, bytes, new_file_permissions())?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(output_error(path, &e.error)),
+    }
+}
+
+/// `bytes` in a synced temporary file beside `path`, with `permissions` (temporary files are
+/// private); dropped unpersisted, it is removed.
+fn staged(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<std::fs::Permissions>,
+) -> Result<tempfile::NamedTempFile, Failure> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let fail = |e: std::io::Error| {
-        Failure::Input(InputError::Output {
-            path: path.to_path_buf(),
-            why: virtc::io_error_text(&e),
-        })
-    };
+    let fail = |e: std::io::Error| output_error(path, &e);
     let mut tmp = tempfile::Builder::new()
         .prefix(".virtc-")
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
-    // Temporary files are private; the output gets the permissions of the file it replaces, or
-    // the usual ones for a new file.
-    let permissions = match std::fs::metadata(path) {
-        Ok(meta) => Some(meta.permissions()),
-        Err(_) => new_file_permissions(),
-    };
     if let Some(permissions) = permissions {
         tmp.as_file().set_permissions(permissions).map_err(fail)?;
     }
     tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    Ok(tmp)
+}
+
+fn output_error(path: &Path, e: &std::io::Error) -> Failure {
+    Failure::Input(InputError::Output {
+        path: path.to_path_buf(),
+        why: virtc::io_error_text(e),
+    })
 }
 
 #[cfg(unix)]

@@ -6,26 +6,11 @@
 //! error line each, exit code 1, nothing written.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-use crate::common::Run;
+use crate::common::{Run, virtc};
 
 /// Exit code of `virtc run` when the component traps.
 const TRAPPED: i32 = 134;
-
-/// Runs `virtc` in `dir`, with no stdin and no colors.
-fn virtc(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    Run::from(
-        Command::new(env!("CARGO_BIN_EXE_virtc"))
-            .args(args)
-            .args(["--color", "never"])
-            .envs(env.iter().copied())
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .output()
-            .expect("virtc starts"),
-    )
-}
 
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")

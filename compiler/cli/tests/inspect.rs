@@ -5,20 +5,11 @@
 //! code 1, nothing on stdout.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use crate::common::Run;
+use crate::common::{self, Run};
 
 fn virtc(dir: &Path, args: &[&str]) -> Run {
-    Run::from(
-        Command::new(env!("CARGO_BIN_EXE_virtc"))
-            .args(args)
-            .args(["--color", "never"])
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .output()
-            .expect("virtc starts"),
-    )
+    common::virtc(dir, args, &[])
 }
 
 /// Copies a directory tree.

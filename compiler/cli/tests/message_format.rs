@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 use jsonschema::Validator;
 use serde_json::Value;
 
+use crate::common::Run;
+
 /// Three errors, a warning and a note (`deny random;` overrides `std::cli`), with a crab and an
 /// accented letter before the warning's labels on their line, so that its columns in bytes (33),
 /// UTF-16 code units (30) and characters (29) all differ.
@@ -54,34 +56,7 @@ impl Dir {
             .env_remove("NO_COLOR")
             .output()
             .unwrap();
-        Run {
-            code: output.status.code(),
-            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Asserts the exit code and, for the machine formats, that stderr is empty.
-    fn expect(self, code: i32, quiet: bool) -> Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        if quiet {
-            assert_eq!(self.stderr, "", "nothing may go to stderr");
-        }
-        self
+        Run::from(output)
     }
 }
 
@@ -227,7 +202,8 @@ fn check_json_gives_every_diagnostic_with_its_places() {
     let dir = Dir::with_policy(POLICY);
     let run = dir
         .virtc(&["check", "policy.virt", "--message-format", "json"])
-        .expect(1, true);
+        .expect(1)
+        .quiet();
     let (diagnostics, summary) = json_lines(&run.stdout);
 
     let codes: Vec<&str> = diagnostics
@@ -323,7 +299,8 @@ fn check_json_output_snapshot() {
     let dir = Dir::with_policy(SNAPSHOT_POLICY);
     let run = dir
         .virtc(&["check", "policy.virt", "--message-format", "json"])
-        .expect(1, true);
+        .expect(1)
+        .quiet();
     insta::assert_snapshot!(run.stdout);
 }
 
@@ -334,7 +311,8 @@ fn input_errors_are_diagnostics_without_labels() {
     // No policy file.
     let run = dir
         .virtc(&["check", "missing.virt", "--message-format", "json"])
-        .expect(1, true);
+        .expect(1)
+        .quiet();
     let (diagnostics, summary) = json_lines(&run.stdout);
     assert_eq!(diagnostics.len(), 1);
     let d = &diagnostics[0];
@@ -362,7 +340,8 @@ fn input_errors_are_diagnostics_without_labels() {
             "--message-format",
             "json",
         ])
-        .expect(1, true);
+        .expect(1)
+        .quiet();
     let (diagnostics, summary) = json_lines(&run.stdout);
     let last = diagnostics.last().unwrap();
     assert_eq!(last["code"], "V0072", "{diagnostics:#?}");
@@ -372,7 +351,8 @@ fn input_errors_are_diagnostics_without_labels() {
     // In SARIF: a result without locations.
     let run = dir
         .virtc(&["check", "missing.virt", "--message-format", "sarif"])
-        .expect(1, true);
+        .expect(1)
+        .quiet();
     let log = sarif_log(&run.stdout);
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1);
@@ -386,7 +366,8 @@ fn check_sarif_is_one_sarif_2_1_0_log() {
     let dir = Dir::with_policy(POLICY);
     let run = dir
         .virtc(&["check", "policy.virt", "--message-format", "sarif"])
-        .expect(1, true);
+        .expect(1)
+        .quiet();
     let log = sarif_log(&run.stdout);
     assert_eq!(log["version"], "2.1.0");
     assert!(
@@ -479,7 +460,8 @@ fn compile_writes_the_same_formats() {
     let dir = Dir::with_policy(POLICY);
     let check = dir
         .virtc(&["check", "policy.virt", "--message-format", "json"])
-        .expect(1, true);
+        .expect(1)
+        .quiet();
     let compile = dir
         .virtc(&[
             "compile",
@@ -489,7 +471,8 @@ fn compile_writes_the_same_formats() {
             "--message-format",
             "json",
         ])
-        .expect(1, true);
+        .expect(1)
+        .quiet();
     assert_eq!(compile.stdout, check.stdout);
     assert!(!dir.path.join("out.wasm").exists());
 
@@ -504,7 +487,8 @@ fn compile_writes_the_same_formats() {
             "--message-format",
             "json",
         ])
-        .expect(0, true);
+        .expect(0)
+        .quiet();
     let (diagnostics, summary) = json_lines(&run.stdout);
     assert_eq!(diagnostics.len(), 1);
     assert_eq!(diagnostics[0]["code"], "V0022");
@@ -528,7 +512,8 @@ fn compile_writes_the_same_formats() {
             "--message-format",
             "sarif",
         ])
-        .expect(0, true);
+        .expect(0)
+        .quiet();
     let log = sarif_log(&run.stdout);
     assert_eq!(log["runs"][0]["results"][0]["ruleId"], "V0022");
     assert_eq!(log["runs"][0]["results"][0]["level"], "warning");
@@ -549,7 +534,7 @@ fn compile_report_refuses_the_machine_formats() {
                 "--message-format",
                 format,
             ])
-            .expect(2, false);
+            .expect(2);
         assert_eq!(run.stdout, "");
         assert!(run.stderr.contains("--report"), "{}", run.stderr);
         assert!(!dir.path.join("out.wasm").exists());
@@ -561,7 +546,7 @@ fn human_is_the_default_and_unchanged() {
     let dir = Dir::with_policy(POLICY);
     let default = dir
         .virtc(&["check", "policy.virt", "--color", "never"])
-        .expect(1, false);
+        .expect(1);
     let human = dir
         .virtc(&[
             "check",
@@ -571,7 +556,7 @@ fn human_is_the_default_and_unchanged() {
             "--message-format",
             "human",
         ])
-        .expect(1, false);
+        .expect(1);
     assert_eq!(default.stdout, "");
     assert!(
         default
@@ -592,7 +577,7 @@ fn an_unknown_format_is_a_usage_error() {
     let dir = Dir::with_policy(WARNING_ONLY);
     let run = dir
         .virtc(&["check", "policy.virt", "--message-format", "xml"])
-        .expect(2, false);
+        .expect(2);
     assert_eq!(run.stdout, "");
 }
 
@@ -602,7 +587,8 @@ fn the_schemas_reject_wrong_output() {
     let dir = Dir::with_policy(POLICY);
     let json = dir
         .virtc(&["check", "policy.virt", "--message-format", "json"])
-        .expect(1, true);
+        .expect(1)
+        .quiet();
     let (diagnostics, _) = json_lines(&json.stdout);
     let schema = validator("diagnostic.schema.json");
     let mut wrong = diagnostics[0].clone();
@@ -617,7 +603,8 @@ fn the_schemas_reject_wrong_output() {
 
     let sarif = dir
         .virtc(&["check", "policy.virt", "--message-format", "sarif"])
-        .expect(1, true);
+        .expect(1)
+        .quiet();
     let log = sarif_log(&sarif.stdout);
     let schema = validator("sarif-schema-2.1.0.json");
     let mut wrong = log.clone();

@@ -38,16 +38,17 @@ pub struct CheckCommand {
 impl CheckCommand {
     pub fn exec(self, reporter: &Reporter) -> ExitCode {
         let mut emitter = Emitter::new(reporter, self.message_format);
-        let inputs = super::Inputs::read(&self.policy, self.component.as_deref());
-        let fallback = Database::default();
-        let db = inputs.as_ref().map_or(&fallback, |i| i.policy.database());
-        let result = inputs.as_ref().map_err(Clone::clone).and_then(|inputs| {
-            // With a component, everything `compile` does but writing: what compile would
-            // reject (a composition that does not fit, say), check rejects with the same error.
-            let diagnostics = inputs.policy.check_named(inputs.component())?;
-            emitter.print(db, &diagnostics);
-            Ok(())
-        });
+        let inputs = match super::Inputs::read(&self.policy, self.component.as_deref()) {
+            Ok(inputs) => inputs,
+            Err(failure) => return emitter.finish(&Database::default(), Err(failure)),
+        };
+        let db = inputs.policy.database();
+        // With a component, everything `compile` does but writing: what compile would reject (a
+        // composition that does not fit, say), check rejects with the same error.
+        let result = inputs
+            .policy
+            .check_named(inputs.component())
+            .map(|diagnostics| emitter.print(db, &diagnostics));
         emitter.finish(db, result)
     }
 }

@@ -60,13 +60,12 @@ impl CompileCommand {
             return ExitCode::from(2);
         }
         let mut emitter = Emitter::new(reporter, self.message_format);
-        let inputs = super::Inputs::read(&self.policy, self.component.as_deref());
-        let fallback = Database::default();
-        let db = inputs.as_ref().map_or(&fallback, |i| i.policy.database());
-        let result = inputs
-            .as_ref()
-            .map_err(Clone::clone)
-            .and_then(|inputs| self.compile(inputs, db, reporter, &mut emitter));
+        let inputs = match super::Inputs::read(&self.policy, self.component.as_deref()) {
+            Ok(inputs) => inputs,
+            Err(failure) => return emitter.finish(&Database::default(), Err(failure)),
+        };
+        let db = inputs.policy.database();
+        let result = self.compile(&inputs, db, reporter, &mut emitter);
         emitter.finish(db, result)
     }
 

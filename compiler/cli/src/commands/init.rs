@@ -9,7 +9,7 @@ use clap::Args;
 use virtc::db::Database;
 use virtc::driver::{Failure, Input, InputError};
 
-use crate::output::write_atomically;
+use crate::output::{write_atomically, write_new};
 use crate::report::Reporter;
 
 /// Write a starting policy for a component, from what it imports.
@@ -66,7 +66,11 @@ impl InitCommand {
                 Ok(())
             }
             Some(output) if self.force => write_atomically(output, policy.as_bytes()),
-            Some(output) => write_new(output, policy.as_bytes()),
+            // Also a file that appeared since `check_output` looked is left alone.
+            Some(output) => match write_new(output, policy.as_bytes())? {
+                true => Ok(()),
+                false => Err(exists_error(output)),
+            },
         }
     }
 }
@@ -129,38 +133,5 @@ fn check_output(output: &Path, component: &Path, force: bool) -> Result<(), Fail
             "it is the component the policy is written for",
         ));
     }
-    Ok(())
-}
-
-/// Writes a new file atomically, never replacing one that exists (also one that appeared since
-/// [`check_output`] looked).
-fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let fail = |e: std::io::Error| output_error(path, virtc::io_error_text(&e));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".virtc-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    // Temporary files are private; a policy gets the usual permissions of a new file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(fail)?;
-    }
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist_noclobber(path).map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            exists_error(path)
-        } else {
-            fail(e.error)
-        }
-    })?;
     Ok(())
 }

@@ -70,14 +70,12 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 
 impl RunCommand {
     pub fn exec(self, reporter: &Reporter) -> ExitCode {
-        let inputs = super::Inputs::read(&self.policy, Some(&self.component));
-        let fallback = Database::default();
-        let db = inputs.as_ref().map_or(&fallback, |i| i.policy.database());
-        match inputs
-            .as_ref()
-            .map_err(Clone::clone)
-            .and_then(|inputs| self.run(inputs, db, reporter))
-        {
+        let inputs = match super::Inputs::read(&self.policy, Some(&self.component)) {
+            Ok(inputs) => inputs,
+            Err(failure) => return reporter.finish(&Database::default(), Err(failure)),
+        };
+        let db = inputs.policy.database();
+        match self.run(&inputs, db, reporter) {
             Ok(code) => code,
             Err(failure) => reporter.finish(db, Err(failure)),
         }

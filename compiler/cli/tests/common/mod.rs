@@ -1,7 +1,22 @@
 //! What the CLI tests share: one run of the real `virtc` binary and the checks every test makes
 //! on it (never a panic, the exit code, one `error[CODE]` line).
 
-use std::process::Output;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// Runs `virtc` in `dir` with `env` added, no stdin and no colors.
+pub fn virtc(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    Run::from(
+        Command::new(env!("CARGO_BIN_EXE_virtc"))
+            .args(args)
+            .args(["--color", "never"])
+            .envs(env.iter().copied())
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("virtc starts"),
+    )
+}
 
 /// What a run of `virtc` produced.
 pub struct Run {
@@ -35,6 +50,12 @@ impl Run {
             self.stdout,
             self.stderr
         );
+        self
+    }
+
+    /// Asserts that nothing went to stderr (the machine formats' promise).
+    pub fn quiet(self) -> Run {
+        assert_eq!(self.stderr, "", "nothing may go to stderr");
         self
     }
 
