@@ -143,11 +143,10 @@ impl Policy {
         wasi_version: Option<semver::Version>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Output, Failure> {
-        let input = component;
         let compiled = driver::compile_with_progress(
             &self.db,
             self.root,
-            input.as_ref(),
+            component.as_ref(),
             wasi_version,
             progress,
         )?;
