@@ -29,21 +29,25 @@ pub fn datetime_to_host(t: wall_clock::Datetime) -> host_wall::Datetime {
 
 impl monotonic_clock::Guest for Adapter {
     fn now() -> monotonic_clock::Instant {
+        trace!("wasi:clocks/monotonic-clock#now()");
         require();
         host_monotonic::now()
     }
 
     fn resolution() -> monotonic_clock::Duration {
+        trace!("wasi:clocks/monotonic-clock#resolution()");
         require();
         host_monotonic::resolution()
     }
 
     fn subscribe_instant(when: monotonic_clock::Instant) -> Pollable {
+        trace!("wasi:clocks/monotonic-clock#subscribe-instant({when})");
         require();
         poll::from_host(host_monotonic::subscribe_instant(when))
     }
 
     fn subscribe_duration(when: monotonic_clock::Duration) -> Pollable {
+        trace!("wasi:clocks/monotonic-clock#subscribe-duration({when})");
         require();
         poll::from_host(host_monotonic::subscribe_duration(when))
     }
@@ -51,11 +55,13 @@ impl monotonic_clock::Guest for Adapter {
 
 impl wall_clock::Guest for Adapter {
     fn now() -> wall_clock::Datetime {
+        trace!("wasi:clocks/wall-clock#now()");
         require();
         datetime_from_host(host_wall::now())
     }
 
     fn resolution() -> wall_clock::Datetime {
+        trace!("wasi:clocks/wall-clock#resolution()");
         require();
         datetime_from_host(host_wall::resolution())
     }

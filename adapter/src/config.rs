@@ -8,6 +8,7 @@ use crate::bindings::wasi::config::store as host;
 
 impl api::Guest for Adapter {
     fn get(key: String) -> Result<Option<String>, Error> {
+        trace!("wasi:config/store#get({key:?})");
         let config = crate::policy::config();
         if let Some(value) = config.value(&key) {
             return Ok(Some(value.to_owned()));
@@ -19,6 +20,7 @@ impl api::Guest for Adapter {
     }
 
     fn get_all() -> Result<Vec<(String, String)>, Error> {
+        trace!("wasi:config/store#get-all()");
         let config = crate::policy::config();
         // The virtual values are sorted by key, each key once; host keys are inserted in place
         // (byte order), skipping keys already present, so a virtual value wins. (Inserting

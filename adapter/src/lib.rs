@@ -11,6 +11,16 @@
 
 use core::cell::UnsafeCell;
 
+/// Traces a call (`trace!("wasi:cli/exit#exit({})", code)`): a line in the tracing adapter,
+/// nothing at all in the plain one (the arguments are type-checked, never evaluated).
+macro_rules! trace {
+    ($($arg:tt)*) => {
+        if $crate::trace::ON {
+            $crate::trace::line(format_args!($($arg)*))
+        }
+    };
+}
+
 mod bindings;
 mod cli;
 mod clocks;
@@ -22,6 +32,7 @@ mod policy;
 mod random;
 mod serve;
 mod sockets;
+mod trace;
 
 /// The type every exported interface is implemented on.
 struct Adapter;

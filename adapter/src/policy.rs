@@ -18,7 +18,7 @@ pub use virtc_policy::image::{Image, Kind, Node};
 use virtc_policy::net::Network;
 pub use virtc_policy::{
     Access, Args, Config, HostFile, HttpAccess, HttpPolicy, Policy, PreopenSource, Sections,
-    StreamMode,
+    StreamMode, Trace,
 };
 
 use crate::Once;

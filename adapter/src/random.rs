@@ -13,11 +13,13 @@ fn require() {
 
 impl random::Guest for Adapter {
     fn get_random_bytes(len: u64) -> Vec<u8> {
+        trace!("wasi:random/random#get-random-bytes({len})");
         require();
         host_random::get_random_bytes(len)
     }
 
     fn get_random_u64() -> u64 {
+        trace!("wasi:random/random#get-random-u64()");
         require();
         host_random::get_random_u64()
     }
@@ -25,11 +27,13 @@ impl random::Guest for Adapter {
 
 impl insecure::Guest for Adapter {
     fn get_insecure_random_bytes(len: u64) -> Vec<u8> {
+        trace!("wasi:random/insecure#get-insecure-random-bytes({len})");
         require();
         host_insecure::get_insecure_random_bytes(len)
     }
 
     fn get_insecure_random_u64() -> u64 {
+        trace!("wasi:random/insecure#get-insecure-random-u64()");
         require();
         host_insecure::get_insecure_random_u64()
     }
@@ -37,6 +41,7 @@ impl insecure::Guest for Adapter {
 
 impl insecure_seed::Guest for Adapter {
     fn insecure_seed() -> (u64, u64) {
+        trace!("wasi:random/insecure-seed#insecure-seed()");
         require();
         host_insecure_seed::insecure_seed()
     }

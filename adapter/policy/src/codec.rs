@@ -7,7 +7,7 @@ use crate::http::HttpRules;
 use crate::net::{AddrPattern, HostPattern, NetAccess, Network, Ports};
 use crate::{
     Access, Args, Config, Embedding, Environment, FORMAT_VERSION, Files, HostFile, HttpAccess,
-    HttpPolicy, MAGIC, Origin, Policy, Preopen, PreopenSource, Stdio, StreamMode,
+    HttpPolicy, MAGIC, Origin, Policy, Preopen, PreopenSource, Stdio, StreamMode, Trace,
 };
 use core::fmt;
 use core::ops::Range;
@@ -69,6 +69,11 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
     for access in [policy.random, policy.clocks, policy.exit, policy.fs] {
         w.access(access);
     }
+    w.u8(match policy.trace {
+        Trace::Off => 0,
+        Trace::Stderr => 1,
+        Trace::Sink => 2,
+    });
     w.u32(policy.files.preopens.len() as u32);
     for p in &policy.files.preopens {
         w.str(&p.guest);
@@ -195,6 +200,12 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
     for a in &mut access {
         *a = r.access()?;
     }
+    let trace = match r.u8()? {
+        0 => Trace::Off,
+        1 => Trace::Stderr,
+        2 => Trace::Sink,
+        t => return Err(DecodeError::BadTag(t)),
+    };
     let n = r.u32()?;
     let mut preopens = Vec::new();
     for _ in 0..n {
@@ -259,6 +270,7 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
         http: HttpPolicy::default(),
         config: Config::default(),
         origin: Origin::default(),
+        trace,
     };
     let sections = Sections {
         net,
@@ -713,6 +725,7 @@ mod tests {
                     },
                 ],
             },
+            trace: Trace::Sink,
         }
     }
 
@@ -725,6 +738,7 @@ mod tests {
         let mut h = sample();
         h.env.args = Args::Host;
         h.env.cwd = None;
+        h.trace = Trace::Stderr;
         assert_eq!(Policy::decode(&h.encode()).unwrap(), h);
     }
 

@@ -21,7 +21,7 @@ pub use glob::{expand_alternatives, glob_match};
 /// Magic bytes at the start of an encoded policy.
 pub const MAGIC: &[u8; 4] = b"VPOL";
 /// Version of the encoding; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 
 /// What the adapter does for one subsystem it implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -31,6 +31,19 @@ pub enum Access {
     Deny,
     /// Forward to the host's own implementation (imported by the adapter).
     Host,
+}
+
+/// Where a traced adapter (`virtc compile --trace`) writes its line per WASI call. An adapter
+/// built without tracing ignores it; the compiler sets it only for the tracing adapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Trace {
+    /// No tracing.
+    #[default]
+    Off,
+    /// To the host's `wasi:cli/stderr`, whatever the component's own stderr is.
+    Stderr,
+    /// To `virtc:adapter/trace`, which `virtc run` implements (to its stderr or a file).
+    Sink,
 }
 
 /// What happens to one standard stream.
@@ -121,6 +134,8 @@ pub struct Policy {
     /// What the statements said where the run-time data cannot tell, for `virtc inspect`. The
     /// adapter never reads it.
     pub origin: Origin,
+    /// Whether and where the adapter traces its calls.
+    pub trace: Trace,
 }
 
 /// The parts of a policy that the run-time data does not keep, recorded so that `virtc inspect`

@@ -18,18 +18,29 @@ impl api::Guest for Adapter {
                 }
             }
         }
+        trace!(
+            "wasi:cli/environment#get-environment() -> [{}]",
+            crate::trace::names(vars.iter().map(|(n, _)| n.as_str()))
+        );
         vars
     }
 
     fn get_arguments() -> Vec<String> {
-        match &policy::get().env.args {
+        let args = match &policy::get().env.args {
             Args::Host => host::get_arguments(),
             Args::Fixed(args) => args.clone(),
-        }
+        };
+        trace!(
+            "wasi:cli/environment#get-arguments() -> [{}]",
+            crate::trace::names(args.iter().map(String::as_str))
+        );
+        args
     }
 
     fn initial_cwd() -> Option<String> {
         // Never the host's: the component's file system view is the policy's.
-        policy::get().env.cwd.clone()
+        let cwd = policy::get().env.cwd.clone();
+        trace!("wasi:cli/environment#initial-cwd() -> {cwd:?}");
+        cwd
     }
 }

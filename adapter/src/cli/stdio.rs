@@ -21,7 +21,9 @@ fn output(mode: StreamMode, host: fn() -> host_streams::OutputStream) -> api::Ou
 
 impl stdin::Guest for Adapter {
     fn get_stdin() -> api::InputStream {
-        match policy::get().stdio.stdin {
+        let mode = policy::get().stdio.stdin;
+        trace!("wasi:cli/stdin#get-stdin() -> {}", crate::trace::mode(mode));
+        match mode {
             StreamMode::Host => input_from_host(host_stdin::get_stdin()),
             // Ignored input is empty; denied input is closed too: both read as end of stream.
             StreamMode::Ignore | StreamMode::Deny => api::InputStream::new(InputStream::Closed),
@@ -31,12 +33,16 @@ impl stdin::Guest for Adapter {
 
 impl stdout::Guest for Adapter {
     fn get_stdout() -> api::OutputStream {
-        output(policy::get().stdio.stdout, host_stdout::get_stdout)
+        let mode = policy::get().stdio.stdout;
+        trace!("wasi:cli/stdout#get-stdout() -> {}", crate::trace::mode(mode));
+        output(mode, host_stdout::get_stdout)
     }
 }
 
 impl stderr::Guest for Adapter {
     fn get_stderr() -> api::OutputStream {
-        output(policy::get().stdio.stderr, host_stderr::get_stderr)
+        let mode = policy::get().stdio.stderr;
+        trace!("wasi:cli/stderr#get-stderr() -> {}", crate::trace::mode(mode));
+        output(mode, host_stderr::get_stderr)
     }
 }

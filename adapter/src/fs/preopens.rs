@@ -48,6 +48,13 @@ impl api::Guest for Adapter {
                     .map(|(d, path)| (Descriptor::host(d, false), path)),
             );
         }
+        for (d, path) in &out {
+            crate::trace::name(crate::trace::addr(d.get::<Descriptor>()), path.clone());
+        }
+        trace!(
+            "wasi:filesystem/preopens#get-directories() -> [{}]",
+            crate::trace::names(out.iter().map(|(_, p)| p.as_str()))
+        );
         out
     }
 }
