@@ -11,7 +11,7 @@ pub use crate::analyse::settings::Subsystem;
 use crate::codegen::embed::{Progress, ReportEntry};
 use crate::db::{Database, SourceFile};
 use crate::diagnostic::Diagnostic;
-use crate::driver::{self, Failure, Input};
+use crate::driver::{self, Failure, Input, Trace};
 use crate::ir::PolicyIr;
 
 /// What messages call the component.
@@ -35,6 +35,7 @@ const COMPONENT: &str = "component.wasm";
 pub struct Policy {
     db: Database,
     root: SourceFile,
+    trace: Trace,
 }
 
 /// What compiling gave.
@@ -57,7 +58,11 @@ impl Policy {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, Failure> {
         let db = Database::default();
         let root = driver::load_policy(&db, path.as_ref())?;
-        Ok(Policy { db, root })
+        Ok(Policy {
+            db,
+            root,
+            trace: Trace::Off,
+        })
     }
 
     /// A policy from `text`, as if it were the file `policy.virt` in `dir` (relative paths and
@@ -80,7 +85,11 @@ impl Policy {
         let mut db = Database::default();
         let path = absolute(dir.as_ref()).join("policy.virt");
         let root = db.set_file(&path, text.into());
-        Policy { db, root }
+        Policy {
+            db,
+            root,
+            trace: Trace::Off,
+        }
     }
 
     /// A policy built in code: [`PolicyBuilder`].
@@ -128,6 +137,15 @@ impl Policy {
         self.compile_with(Some(input), None, &mut |_| {})
     }
 
+    /// The same policy compiled with the tracing adapter (`virtc compile --trace`): every WASI
+    /// call the component makes goes through the adapter, which writes a line for it to the
+    /// host's stderr ([`Trace::Stderr`]) or to `virtc:adapter/trace` ([`Trace::Sink`], which
+    /// `virtc-run` implements). [`Trace::Off`], the default, is the plain adapter.
+    pub fn with_trace(mut self, trace: Trace) -> Policy {
+        self.trace = trace;
+        self
+    }
+
     /// The adapter alone, exporting every interface the policy virtualizes at `wasi_version`
     /// (0.2.6 when `None`), for composing later.
     pub fn adapter(&self, wasi_version: Option<semver::Version>) -> Result<Output, Failure> {
@@ -148,6 +166,7 @@ impl Policy {
             self.root,
             component.as_ref(),
             wasi_version,
+            self.trace,
             progress,
         )?;
         Ok(Output {

@@ -17,6 +17,7 @@ use crate::diagnostic::Diagnostic;
 pub use crate::error::InputError;
 use crate::ir::PolicyIr;
 use crate::plan::{self, Target};
+pub use virtc_policy::Trace;
 
 /// A component given to the compiler: its name for messages and its bytes.
 pub struct Input<'a> {
@@ -132,18 +133,23 @@ pub fn compile(
     component: Option<&Input<'_>>,
     version: Option<semver::Version>,
 ) -> Result<Compiled, Failure> {
-    compile_with_progress(db, root, component, version, &mut |_| {})
+    compile_with_progress(db, root, component, version, Trace::Off, &mut |_| {})
 }
 
-/// [`compile`], reporting progress while files are embedded.
+/// [`compile`], reporting progress while files are embedded, with the tracing adapter unless
+/// `trace` is [`Trace::Off`].
 pub fn compile_with_progress(
     db: &Database,
     root: SourceFile,
     component: Option<&Input<'_>>,
     version: Option<semver::Version>,
+    trace: Trace,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Compiled, Failure> {
-    let checked = check_with_progress(db, root, component, progress)?;
+    let mut checked = check_with_progress(db, root, component, progress)?;
+    if trace != Trace::Off {
+        traced(&mut checked.ir, trace);
+    }
     let target = checked
         .target
         .clone()
@@ -215,4 +221,15 @@ pub fn compile_with_progress(
         diagnostics: checked.diagnostics,
         ir: checked.ir,
     })
+}
+
+/// The policy as the tracing adapter runs it: the same grants, and where to write the trace.
+/// Every interface the adapter implements goes through it (see `plan::select`), so `allow env;`,
+/// which otherwise leaves the host's interface alone, becomes every host variable.
+fn traced(ir: &mut PolicyIr, trace: Trace) {
+    ir.runtime.trace = trace;
+    if ir.env_host {
+        ir.runtime.env.allow = vec!["*".to_owned()];
+        ir.runtime.env.deny.clear();
+    }
 }

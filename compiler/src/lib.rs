@@ -22,7 +22,7 @@ pub mod versions;
 pub use api::{Output, Policy, PolicyBuilder, Stream, StreamMode, Subsystem};
 pub use codegen::embed::{Progress, ReportEntry};
 pub use diagnostic::{Diagnostic, Severity};
-pub use driver::{Failure, Input, InputError};
+pub use driver::{Failure, Input, InputError, Trace};
 
 /// An I/O error as the end of a sentence ("cannot read x: no such file or directory").
 pub fn io_error_text(e: &std::io::Error) -> String {

@@ -117,9 +117,12 @@ fn select_with(
 ) -> Result<Selection, PlanError> {
     let supported: BTreeSet<InterfaceKey> = adapter_exports().collect();
     // What the policy says, where the adapter can do it: an interface the policy virtualizes
-    // that the adapter does not implement yet (`wasi:config/store`) cannot be served.
+    // that the adapter does not implement yet cannot be served. A traced output wraps every
+    // interface the adapter implements, passed through or not, so that every call is seen.
+    let traced = policy.runtime.trace != virtc_policy::Trace::Off;
     let treatment = |key: &InterfaceKey| match policy.treatment(&key.0, &key.1) {
         Treatment::Virtualize if !supported.contains(key) => Treatment::Unsupported,
+        Treatment::PassThrough if traced && supported.contains(key) => Treatment::Virtualize,
         treatment => treatment,
     };
     let mut exports: BTreeSet<InterfaceKey> = BTreeSet::new();

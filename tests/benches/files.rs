@@ -150,6 +150,7 @@ fn throughput(work: &Path) {
                 host_env: vec![],
                 host_config: Vec::new(),
                 stdio: virtc_run::Stdio::Capture { stdin: vec![] },
+                trace: None,
             },
         )
         .unwrap();

@@ -119,6 +119,7 @@ fn loopback(label: &str, compiled: &virtc::driver::Compiled) {
             host_env: vec![("GREETING".into(), "host".into())],
             host_config: Vec::new(),
             stdio: virtc_run::Stdio::Inherit,
+            trace: None,
         };
         virtc_run::serve_until(
             &ir,

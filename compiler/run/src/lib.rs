@@ -155,6 +155,25 @@ pub struct RunOptions {
     /// policy passes config keys through).
     pub host_config: Vec<(String, String)>,
     pub stdio: Stdio,
+    /// Where the lines of a component compiled with [`virtc::Trace::Sink`] go: they come
+    /// through `virtc:adapter/trace`, which is linked only when this is set.
+    pub trace: Option<TraceSink>,
+}
+
+/// Receives each line (without its newline) a traced adapter writes to `virtc:adapter/trace`.
+#[derive(Clone)]
+pub struct TraceSink(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl TraceSink {
+    pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> TraceSink {
+        TraceSink(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for TraceSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TraceSink")
+    }
 }
 
 /// How the component ended.
@@ -238,7 +257,7 @@ pub fn run(
     let ctx = wasi_ctx(policy, options, streams)?;
     let mut store = Store::new(engine(), host_state(policy, options, ctx));
     let mut linker: Linker<Host> = Linker::new(engine());
-    link(&mut linker, policy, Calls::Sync)?;
+    link(&mut linker, policy, Calls::Sync, options.trace.as_ref())?;
     let command =
         wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &linker)
             .map_err(|e| RunError::Instantiate {
@@ -400,9 +419,30 @@ enum Calls {
     Async,
 }
 
-/// Links WASI, the host's config store where keys pass through, and outgoing HTTP only by
-/// `allow http` or URL rules.
-fn link(linker: &mut Linker<Host>, policy: &PolicyIr, calls: Calls) -> Result<(), RunError> {
+/// Links WASI, the host's config store where keys pass through, outgoing HTTP only by
+/// `allow http` or URL rules, and the trace sink when there is one.
+fn link(
+    linker: &mut Linker<Host>,
+    policy: &PolicyIr,
+    calls: Calls,
+    trace: Option<&TraceSink>,
+) -> Result<(), RunError> {
+    if let Some(sink) = trace {
+        let sink = sink.clone();
+        linker
+            .root()
+            .instance("virtc:adapter/trace")
+            .and_then(|mut instance| {
+                instance.func_wrap("line", move |_, (text,): (String,)| {
+                    (sink.0)(&text);
+                    Ok(())
+                })
+            })
+            .map_err(|e| RunError::Link {
+                what: "virtc:adapter/trace",
+                why: format!("{e:#}"),
+            })?;
+    }
     let wasi = match calls {
         Calls::Sync => wasmtime_wasi::p2::add_to_linker_sync(linker),
         Calls::Async => wasmtime_wasi::p2::add_to_linker_async(linker),

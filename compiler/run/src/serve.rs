@@ -173,7 +173,7 @@ impl Served {
             why: format!("{e:#}"),
         })?;
         let mut linker: Linker<Host> = Linker::new(engine);
-        link(&mut linker, policy, Calls::Async)?;
+        link(&mut linker, policy, Calls::Async, options.trace.as_ref())?;
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| RunError::Serve {

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use super::error::{AdapterError, why};
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor};
-use virtc_policy::{Access, HttpAccess, StreamMode};
+use virtc_policy::{Access, HttpAccess, StreamMode, Trace};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 
 use super::module_rewrite::{self, ImportAction, ModuleInfo, Plan};
@@ -20,10 +20,24 @@ use crate::plan::{InterfaceKey, Selection};
 /// The generic adapter, built from `adapter/` for `wasm32-unknown-unknown`.
 pub static PREBUILT: &[u8] = include_bytes!("../../prebuilt/virtc_adapter.wasm");
 
-fn prebuilt_info() -> &'static ModuleInfo {
-    static INFO: OnceLock<ModuleInfo> = OnceLock::new();
-    INFO.get_or_init(|| ModuleInfo::parse(PREBUILT).expect("the prebuilt adapter parses"))
+/// The same built with its `trace` feature: a line per WASI call (`virtc compile --trace`).
+pub static PREBUILT_TRACE: &[u8] = include_bytes!("../../prebuilt/virtc_adapter_trace.wasm");
+
+/// A prebuilt module and what it imports and exports.
+fn prebuilt(trace: bool) -> (&'static [u8], &'static ModuleInfo) {
+    static PLAIN: OnceLock<ModuleInfo> = OnceLock::new();
+    static TRACE: OnceLock<ModuleInfo> = OnceLock::new();
+    let (bytes, info) = if trace {
+        (PREBUILT_TRACE, &TRACE)
+    } else {
+        (PREBUILT, &PLAIN)
+    };
+    let info = info.get_or_init(|| ModuleInfo::parse(bytes).expect("the prebuilt adapter parses"));
+    (bytes, info)
 }
+
+/// The interface a traced adapter writes to under [`Trace::Sink`].
+pub const TRACE_SINK: &str = "virtc:adapter/trace";
 
 /// An adapter component and what it exports and imports.
 #[derive(Debug, Clone)]
@@ -44,6 +58,14 @@ pub fn host_allowed(policy: &PolicyIr, serving: bool, package: &str, interface: 
         return false;
     };
     let runtime = &policy.runtime;
+    // The tracing adapter writes to the host's stderr whatever the component's stderr is.
+    if runtime.trace == Trace::Stderr
+        && matches!(entry.governor, Governor::Io)
+        && ["error", "streams", "poll"].contains(&interface)
+        || runtime.trace == Trace::Stderr && package == "cli" && interface == "stderr"
+    {
+        return true;
+    }
     let files_host = runtime.fs == Access::Host || runtime.files.needs_host();
     let sends_http = runtime.http.access != HttpAccess::Deny;
     let http_types = sends_http || serving;
@@ -116,6 +138,9 @@ pub fn build(
         if module == MAILBOX {
             return selection.serve_http;
         }
+        if module == TRACE_SINK {
+            return policy.runtime.trace == Trace::Sink;
+        }
         if let Some(export) = module.strip_prefix("[export]") {
             return match interface_of(export) {
                 Some(key) => exported(&key),
@@ -144,6 +169,7 @@ pub fn build(
     let data = runtime.encode();
     build_role(
         Role::Adapter,
+        policy.runtime.trace != Trace::Off,
         &data,
         &import,
         &keep_export,
@@ -167,6 +193,7 @@ pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
     };
     let mailbox = build_role(
         Role::Mailbox,
+        false,
         &[],
         &host_http,
         &|name| interface_name(name) == MAILBOX,
@@ -176,6 +203,7 @@ pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
     let handler = format!("wasi:http/incoming-handler@{http}");
     let server = build_role(
         Role::Server,
+        false,
         &[],
         &|module| {
             host_http(module)
@@ -192,13 +220,14 @@ pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
 /// `keep_export` which exports) and encodes it as a component exporting `exports`.
 fn build_role(
     role: Role,
+    trace: bool,
     data: &[u8],
     keep_import: &dyn Fn(&str) -> bool,
     keep_export: &dyn Fn(&str) -> bool,
     exports: BTreeSet<String>,
     versions: &Versions,
 ) -> Result<Adapter, AdapterError> {
-    let info = prebuilt_info();
+    let (module_bytes, info) = prebuilt(trace);
     let import = |module: &str, name: &str| -> ImportAction {
         if module == "virtc:policy" {
             return match (role, name) {
@@ -216,7 +245,7 @@ fn build_role(
     let keep_export = |name: &str| name == "cabi_realloc" || keep_export(name);
     let rename = |name: &str| wasi_wit::retarget(name, versions);
     let rewritten = module_rewrite::rewrite(
-        PREBUILT,
+        module_bytes,
         info,
         &Plan {
             import: &import,

@@ -9,7 +9,7 @@ use virtc_grammar::lexer::quote;
 use virtc_policy::image::{Image, Kind};
 use virtc_policy::net::NetAccess;
 use virtc_policy::{
-    Access, Args, Embedding, FORMAT_VERSION, HttpAccess, Policy, PreopenSource, StreamMode,
+    Access, Args, Embedding, FORMAT_VERSION, HttpAccess, Policy, PreopenSource, StreamMode, Trace,
 };
 
 use super::{Entry, Inspection};
@@ -23,6 +23,17 @@ pub(super) fn policy_text(inspection: &Inspection) -> String {
         "Policy format {FORMAT_VERSION}, {} bytes. What is not granted here is denied.",
         inspection.policy_bytes
     ));
+    match p.trace {
+        Trace::Off => {}
+        Trace::Stderr => out.comment(
+            "Traced (virtc compile --trace): every WASI call is written to the host's \
+             stderr, which the output imports for the trace whatever the component's stderr is.",
+        ),
+        Trace::Sink => out.comment(
+            "Traced for virtc run: every WASI call is written to virtc:adapter/trace, which \
+             the output imports.",
+        ),
+    }
     out.group("Environment and arguments");
     environment(p, &mut out);
     out.group("Standard streams");

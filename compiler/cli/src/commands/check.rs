@@ -38,10 +38,11 @@ pub struct CheckCommand {
 impl CheckCommand {
     pub fn exec(self, reporter: &Reporter) -> ExitCode {
         let mut emitter = Emitter::new(reporter, self.message_format);
-        let inputs = match super::Inputs::read(&self.policy, self.component.as_deref()) {
-            Ok(inputs) => inputs,
-            Err(failure) => return emitter.finish(&Database::default(), Err(failure)),
-        };
+        let inputs =
+            match super::Inputs::read(&self.policy, self.component.as_deref(), virtc::Trace::Off) {
+                Ok(inputs) => inputs,
+                Err(failure) => return emitter.finish(&Database::default(), Err(failure)),
+            };
         let db = inputs.policy.database();
         // With a component, everything `compile` does but writing: what compile would reject (a
         // composition that does not fit, say), check rejects with the same error.

@@ -20,11 +20,16 @@ Without --component, writes the adapter alone (at --wasi-version), which `wac pl
 composed in: it imports only what the policy passes through and keeps the component's own WASI
 versions. The output is written atomically and is byte-identical for identical inputs.
 
+With --trace, the tracing adapter is composed instead: it wraps every WASI interface the
+component imports and writes one line per call to the host's stderr, on any host. Without it,
+the output carries no tracing code.
+
 With --message-format json or sarif, diagnostics go to stdout as `virtc check` writes them, and
 nothing to stderr; --report cannot be combined with them.
 
-Example:
-  virtc compile pong.virt --component pong.wasm -o pong.virt.wasm")]
+Examples:
+  virtc compile pong.virt --component pong.wasm -o pong.virt.wasm
+  virtc compile pong.virt --component pong.wasm -o pong.traced.wasm --trace")]
 pub struct CompileCommand {
     /// The policy file.
     policy: PathBuf,
@@ -43,6 +48,11 @@ pub struct CompileCommand {
     /// How to write diagnostics: rendered on stderr, or JSON lines or SARIF on stdout.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
+    /// Compose the tracing adapter: every WASI call the component makes goes through it and is
+    /// written to the host's stderr as `virtc-trace: INTERFACE#FUNCTION(ARGUMENTS) -> RESULT`
+    /// (the output then imports the host's stderr, whatever the policy says of the component's).
+    #[arg(long)]
+    trace: bool,
 }
 
 impl CompileCommand {
@@ -60,7 +70,12 @@ impl CompileCommand {
             return ExitCode::from(2);
         }
         let mut emitter = Emitter::new(reporter, self.message_format);
-        let inputs = match super::Inputs::read(&self.policy, self.component.as_deref()) {
+        let trace = if self.trace {
+            virtc::Trace::Stderr
+        } else {
+            virtc::Trace::Off
+        };
+        let inputs = match super::Inputs::read(&self.policy, self.component.as_deref(), trace) {
             Ok(inputs) => inputs,
             Err(failure) => return emitter.finish(&Database::default(), Err(failure)),
         };

@@ -99,6 +99,11 @@ fn document(inspection: &Inspection, file_name: &str) -> serde_json::Value {
         "policy": inspection.to_virt(),
         "policy_format": virtc::inspect::FORMAT_VERSION,
         "policy_bytes": inspection.policy_bytes,
+        "trace": match inspection.policy.trace {
+            virtc::Trace::Off => None,
+            virtc::Trace::Stderr => Some("stderr"),
+            virtc::Trace::Sink => Some("virtc:adapter/trace"),
+        },
         "files": files,
         "imports": inspection.imports,
         "exports": inspection.exports,

@@ -22,9 +22,14 @@ pub(crate) struct Inputs {
 }
 
 impl Inputs {
-    /// Reads the policy and the component, if one is named.
-    pub fn read(policy: &Path, component: Option<&Path>) -> Result<Inputs, Failure> {
-        let policy = virtc::Policy::from_file(policy)?;
+    /// Reads the policy and the component, if one is named; the policy compiles with the
+    /// tracing adapter unless `trace` is off.
+    pub fn read(
+        policy: &Path,
+        component: Option<&Path>,
+        trace: virtc::Trace,
+    ) -> Result<Inputs, Failure> {
+        let policy = virtc::Policy::from_file(policy)?.with_trace(trace);
         let bytes = component.map(read_component).transpose()?;
         let name = component
             .map(|p| p.display().to_string())

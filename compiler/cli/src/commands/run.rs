@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use std::sync::Mutex;
 use virtc::db::Database;
 use virtc::driver::{Failure, InputError};
-use virtc_run::{RunOptions, Status, Stdio};
+
+use virtc_run::{RunOptions, Status, Stdio, TraceSink};
 
 use crate::report::Reporter;
 
@@ -35,8 +37,13 @@ with `allow sockets` or its rules, outgoing HTTP only with `allow http` or its U
 again by the host), the host's config store (--config) only through `config allow` or `allow
 config`, directories only by `preopen`.
 
+With --trace, every WASI call the component makes is written to stderr as a line
+`virtc-trace: INTERFACE#FUNCTION(ARGUMENTS) -> RESULT`, or to --trace-file. The lines come through
+virtc's own channel, never the component's stderr, which they cannot mix with.
+
 Examples:
   virtc run examples/pong/pong.virt pong.wasm -- first second
+  virtc run examples/pong/pong.virt pong.wasm --trace-file pong.trace
   virtc run service.virt server.wasm --config log-level=debug    # on 127.0.0.1:8080
   curl 'http://127.0.0.1:8080/hello?name=world'
   virtc run service.virt server.wasm --addr 127.0.0.1:0          # on a free port, printed")]
@@ -54,9 +61,42 @@ pub struct RunCommand {
     /// policy passes it through.
     #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     config: Vec<(String, String)>,
+    /// Trace every WASI call the component makes, a line each (`virtc-trace: …`), on stderr.
+    #[arg(long)]
+    trace: bool,
+    /// Write the trace to this file instead of stderr (implies --trace; the file is replaced).
+    #[arg(long, value_name = "FILE")]
+    trace_file: Option<PathBuf>,
     /// Arguments for the component (seen only with `args allow;`).
     #[arg(last = true)]
     args: Vec<String>,
+}
+
+impl RunCommand {
+    /// Where `--trace` lines go: virtc's stderr, or `--trace-file` (created or truncated now).
+    fn trace_sink(&self) -> Result<Option<TraceSink>, String> {
+        if let Some(path) = &self.trace_file {
+            let file = std::fs::File::create(path).map_err(|e| {
+                format!(
+                    "cannot write the trace file `{}`: {}",
+                    path.display(),
+                    virtc::io_error_text(&e)
+                )
+            })?;
+            let file = Mutex::new(std::io::LineWriter::new(file));
+            return Ok(Some(TraceSink::new(move |line| {
+                if let Ok(mut file) = file.lock() {
+                    let _ = writeln!(file, "{line}");
+                }
+            })));
+        }
+        if self.trace {
+            return Ok(Some(TraceSink::new(|line| {
+                let _ = writeln!(std::io::stderr().lock(), "{line}");
+            })));
+        }
+        Ok(None)
+    }
 }
 
 /// Parses `KEY=VALUE` (the value may hold `=`; the key must not be empty).
@@ -70,7 +110,12 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 
 impl RunCommand {
     pub fn exec(self, reporter: &Reporter) -> ExitCode {
-        let inputs = match super::Inputs::read(&self.policy, Some(&self.component)) {
+        let trace = if self.trace || self.trace_file.is_some() {
+            virtc::Trace::Sink
+        } else {
+            virtc::Trace::Off
+        };
+        let inputs = match super::Inputs::read(&self.policy, Some(&self.component), trace) {
             Ok(inputs) => inputs,
             Err(failure) => return reporter.finish(&Database::default(), Err(failure)),
         };
@@ -118,6 +163,7 @@ impl RunCommand {
             host_env: std::env::vars().collect(),
             host_config: self.config.clone(),
             stdio: Stdio::Inherit,
+            trace: self.trace_sink().map_err(run_failed)?,
         };
 
         if exports.http_handler {
