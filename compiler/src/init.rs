@@ -388,7 +388,26 @@ fn blocks(imports: &Imports<'_>, info: &ComponentInfo) -> Vec<Block> {
         ],
     );
 
-    // Outside the registry.
+    blocks.extend(import_blocks(imports));
+    blocks
+}
+
+/// The `deny import` and `allow import` statements for the interfaces outside the registry, each
+/// with its comment, as text (for `virtc init --observe`, which writes them the same way).
+pub(crate) fn import_statements(info: &ComponentInfo) -> String {
+    let mut out = String::new();
+    for block in import_blocks(&Imports::of(info)) {
+        out.push('\n');
+        comment(&mut out, &block.comment);
+        out.push_str(&block.statement);
+        out.push('\n');
+    }
+    out
+}
+
+/// The statements for the interfaces outside the registry.
+fn import_blocks(imports: &Imports<'_>) -> Vec<Block> {
+    let mut blocks = Vec::new();
     for (pattern, names) in &imports.outside {
         blocks.push(Block {
             comment: format!(
@@ -430,7 +449,7 @@ fn list(names: &[impl AsRef<str>]) -> String {
 
 /// Appends `text` as `//` lines wrapped to [`WIDTH`] columns; a `` `code span` `` is never
 /// broken.
-fn comment(out: &mut String, text: &str) {
+pub(crate) fn comment(out: &mut String, text: &str) {
     let mut line = String::from("//");
     for word in words(text) {
         if line.len() > 2 && line.len() + 1 + word.len() > WIDTH {

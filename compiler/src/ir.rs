@@ -120,7 +120,7 @@ impl PolicyIr {
 
 /// `to` relative to the directory `from` (both absolute and normalized), as a policy writes a
 /// relative path: `./dir`, `../assets`.
-fn relative_path(from: &Path, to: &Path) -> String {
+pub(crate) fn relative_path(from: &Path, to: &Path) -> String {
     let from: Vec<Component> = from.components().collect();
     let to: Vec<Component> = to.components().collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();

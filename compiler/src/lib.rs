@@ -15,6 +15,7 @@ pub mod format;
 pub mod init;
 pub mod inspect;
 pub mod ir;
+pub mod observe;
 pub mod plan;
 pub mod stdlib;
 pub mod versions;

@@ -272,6 +272,7 @@ pub fn run_with_config(
             stdio: Stdio::Capture {
                 stdin: stdin.as_bytes().to_vec(),
             },
+            trace: None,
         },
     )
     .expect("the run completes")

@@ -1,5 +1,8 @@
 //! `virtc init --from app.wasm`: a starting policy from a component's imports (the policy is
-//! written by `virtc::init`), on stdout or into a new file, written atomically.
+//! written by `virtc::init`), on stdout or into a new file, written atomically; with `--observe`,
+//! the policy of what one run used (`virtc::observe`, run by [`observe`]).
+
+mod observe;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,10 +28,22 @@ through (`allow import`). A comment on every statement names the imports it is f
 Without -o the policy goes to stdout. With -o it is written atomically, and an existing file is
 left alone unless --force is given.
 
+With --observe (and -o), the component (a command) runs instead, in virtc's embedded wasmtime,
+under a recording adapter that grants what the host has: the variables named with --env and no
+others, the arguments after --, the working directory read-only at `/`, the loopback network
+(names: `localhost` only), outgoing HTTP. Its output is printed as usual and virtc exits with
+its status. The policy written grants what the run used and nothing more: `env` for the --env
+variables if it read its environment, `args allow;` if it read its arguments, the files and
+directories it opened as `file` and `mount` statements (paths relative to the policy), the
+addresses and names it used as `tcp`/`udp`/`dns` rules, its requests as `http allow` rules, the
+streams it used, random, clocks and exit if called; a comment on each says what was seen. Run
+it again under the policy (`virtc run app.virt app.wasm -- ARGS`) for the same output.
+
 Examples:
   virtc init --from app.wasm                 # the policy on stdout
   virtc init --from app.wasm -o app.virt
-  virtc check app.virt --component app.wasm  # after granting what it needs")]
+  virtc check app.virt --component app.wasm  # after granting what it needs
+  virtc init --from app.wasm --observe --env HOME --env MODE=test -o app.virt -- input.txt")]
 pub struct InitCommand {
     /// The component to write a policy for.
     #[arg(long, value_name = "IN.wasm")]
@@ -39,10 +54,26 @@ pub struct InitCommand {
     /// Replace the output file if it exists.
     #[arg(long, requires = "output")]
     force: bool,
+    /// Run the component and write the policy of what it used (needs -o).
+    #[arg(long, requires = "output")]
+    observe: bool,
+    /// With --observe: a host variable the run may see (NAME), or a value for it (NAME=VALUE).
+    /// Repeatable.
+    #[arg(long, value_name = "NAME[=VALUE]", requires = "observe")]
+    env: Vec<String>,
+    /// With --observe: the component's arguments.
+    #[arg(last = true, requires = "observe")]
+    args: Vec<String>,
 }
 
 impl InitCommand {
     pub fn exec(self, reporter: &Reporter) -> ExitCode {
+        if self.observe {
+            return match observe::observe(&self) {
+                Ok(code) => code,
+                Err(failure) => reporter.finish(&Database::default(), Err(failure)),
+            };
+        }
         let result = self.init();
         reporter.finish(&Database::default(), result)
     }
@@ -58,6 +89,11 @@ impl InitCommand {
             bytes: &bytes,
         })
         .map_err(Failure::Input)?;
+        self.write(&policy)
+    }
+
+    /// Writes `policy` to stdout or -o (a new file unless --force).
+    fn write(&self, policy: &str) -> Result<(), Failure> {
         match &self.output {
             None => {
                 let mut out = std::io::stdout().lock();
