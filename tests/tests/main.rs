@@ -15,5 +15,6 @@ mod python;
 mod sandbox;
 mod sockets;
 mod stdio;
+mod trace;
 mod traps;
 mod versions;

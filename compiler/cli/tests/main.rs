@@ -9,5 +9,6 @@ mod init;
 mod inspect;
 mod lsp;
 mod message_format;
+mod observe;
 mod rendered;
 mod serve;

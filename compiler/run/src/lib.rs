@@ -311,7 +311,11 @@ fn wasi_ctx(
             builder.arg(arg);
         }
     }
-    let stdio = &runtime.stdio;
+    let mut stdio = runtime.stdio;
+    // A traced output (`virtc compile --trace`) writes its trace to the host's stderr.
+    if runtime.trace == virtc_policy::Trace::Stderr {
+        stdio.stderr = StreamMode::Host;
+    }
     // Streams not set here are wasmtime's defaults: an empty stdin, outputs that discard.
     match streams {
         Streams::Inherit { stdin } => {

@@ -2,7 +2,7 @@
 //! its adapter's memory image (the bytes the adapter decodes at run time, not a side copy), and
 //! prints it as a `.virt` file an auditor can read and recompile.
 
-mod print;
+pub(crate) mod print;
 
 use std::fmt;
 

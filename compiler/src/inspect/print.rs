@@ -120,7 +120,7 @@ fn environment(p: &Policy, out: &mut Text) {
 }
 
 /// A variable's name as a word where it is one (`PATH`), else quoted.
-fn env_name(name: &str) -> String {
+pub(crate) fn env_name(name: &str) -> String {
     let word = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if word { name.to_owned() } else { quote(name) }

@@ -14,6 +14,7 @@ use virtc_grammar::lexer::quote;
 use crate::codegen::component_info::ComponentInfo;
 use crate::driver::{Input, InputError};
 use crate::init::{comment, import_statements};
+use crate::inspect::print::env_name;
 use crate::ir::relative_path;
 
 /// What the user lets the observed run have.
@@ -39,7 +40,7 @@ pub fn recording_policy(request: &Request) -> String {
     }
     for (name, value) in &request.env {
         if let Some(value) = value {
-            let _ = writeln!(out, "env {} = {};", quote(name), quote(value));
+            let _ = writeln!(out, "env {} = {};", env_name(name), quote(value));
         }
     }
     let root = request.root.display().to_string();
@@ -351,7 +352,7 @@ pub fn observed_policy(
                 block(
                     &mut out,
                     &format!("It read its environment: {name} as given with --env."),
-                    &format!("env {} = {};", quote(name), quote(value)),
+                    &format!("env {} = {};", env_name(name), quote(value)),
                 );
             }
         }

@@ -1,0 +1,290 @@
+//! `virtc init --observe`: the policy written from one run grants what the run used and nothing
+//! more, and a second run under it (`virtc run`) prints the same output. Each test runs a guest
+//! of `tests/guests` in a fresh directory, its servers on 127.0.0.1 stopped by their handles.
+
+use std::path::{Path, PathBuf};
+
+use virtc_tests::net::LineServer;
+use virtc_tests::origin::Origin;
+
+use crate::common::{Run, virtc};
+
+/// A directory holding a copy of the guest `name`.
+struct Observed {
+    dir: tempfile::TempDir,
+    component: PathBuf,
+}
+
+impl Observed {
+    fn new(name: &str) -> Observed {
+        let dir = tempfile::tempdir().unwrap();
+        let component = dir.path().join(format!("{name}.wasm"));
+        std::fs::copy(virtc_tests::guest_path(name), &component).unwrap();
+        Observed { dir, component }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `virtc init --observe` in `cwd` (relative to the directory), writing `policy` (relative to
+    /// `cwd`).
+    fn observe(
+        &self,
+        cwd: &str,
+        policy: &str,
+        flags: &[&str],
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Run {
+        let component = self.component.display().to_string();
+        let mut argv = vec!["init", "--from", &component, "--observe", "-o", policy];
+        argv.extend(flags);
+        if !args.is_empty() {
+            argv.push("--");
+            argv.extend(args);
+        }
+        virtc(&self.path().join(cwd), &argv, env)
+    }
+
+    /// `virtc run POLICY COMPONENT -- ARGS` in `cwd`.
+    fn run(&self, cwd: &str, policy: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let component = self.component.display().to_string();
+        let mut argv = vec!["run", policy, &component];
+        if !args.is_empty() {
+            argv.push("--");
+            argv.extend(args);
+        }
+        virtc(&self.path().join(cwd), &argv, env)
+    }
+
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.path().join(path)).unwrap()
+    }
+
+    /// The written policy checks against the component and is in canonical layout.
+    fn check(&self, policy: &str) {
+        let component = self.component.display().to_string();
+        let policy = self.path().join(policy).display().to_string();
+        virtc(
+            self.path(),
+            &["check", &policy, "--component", &component],
+            &[],
+        )
+        .expect(0);
+        let fmt = virtc(self.path(), &["fmt", "--check", &policy], &[]).expect(0);
+        assert_eq!(fmt.stdout, "");
+    }
+}
+
+/// The lines of a policy that are not comments (observe writes no comment after a statement).
+fn statements(policy: &str) -> Vec<String> {
+    policy
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn environment_arguments_and_streams() {
+    let o = Observed::new("probe");
+    let env = [("KEEP", "kept"), ("SECRET", "hidden"), ("PROBE", "env")];
+    let first = o
+        .observe(
+            ".",
+            "probe.virt",
+            &["--env", "KEEP", "--env", "PROBE", "--env", "MODE=test"],
+            &["one", "two words"],
+            &env,
+        )
+        .expect(0);
+    assert!(
+        first.stdout.contains("var: KEEP=kept\n"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("var: MODE=test\n"),
+        "{}",
+        first.stdout
+    );
+    assert!(!first.stdout.contains("SECRET"), "{}", first.stdout);
+    assert!(
+        first.stderr.contains("virtc: wrote probe.virt"),
+        "{}",
+        first.stderr
+    );
+    let policy = o.read("probe.virt");
+    let s = statements(&policy);
+    for want in [
+        "env allow \"KEEP\", \"PROBE\";",
+        "env MODE = \"test\";",
+        "args allow;",
+        "stdout allow;",
+        "stdin deny;",
+        "deny sockets;",
+        "deny http;",
+        "deny config;",
+        "deny fs;",
+    ] {
+        assert!(s.contains(&want.to_owned()), "no `{want}` in\n{policy}");
+    }
+    o.check("probe.virt");
+    let second = o
+        .run(".", "probe.virt", &["one", "two words"], &env)
+        .expect(0);
+    assert_eq!(second.stdout, first.stdout);
+}
+
+#[test]
+fn files_it_opened_and_directories_it_listed() {
+    let o = Observed::new("probe");
+    let root = o.path().join("root");
+    std::fs::create_dir_all(root.join("data/sub")).unwrap();
+    std::fs::create_dir_all(root.join("private")).unwrap();
+    std::fs::write(root.join("data/hello.txt"), "hello world, from a file").unwrap();
+    std::fs::write(root.join("data/sub/x.txt"), "x").unwrap();
+    std::fs::write(root.join("private/secret.txt"), "secret").unwrap();
+    std::fs::write(root.join("notes.txt"), "notes").unwrap();
+    std::fs::create_dir(o.path().join("policies")).unwrap();
+    let env = [("PROBE", "files"), ("FILES_ROOT", "/data")];
+    let flags = ["--env", "PROBE", "--env", "FILES_ROOT"];
+    let first = o
+        .observe("root", "../policies/files.virt", &flags, &[], &env)
+        .expect(0);
+    assert!(
+        first
+            .stdout
+            .contains("read /data/hello.txt: \"hello world, from a file\""),
+        "{}",
+        first.stdout
+    );
+    let policy = o.read("policies/files.virt");
+    let s = statements(&policy);
+    assert!(
+        s.contains(&"mount \"/data\" from \"../root/data\";".to_owned()),
+        "{policy}"
+    );
+    for never in ["private", "notes", "secret", "preopen", "allow fs"] {
+        assert!(!policy.contains(never), "`{never}` in\n{policy}");
+    }
+    o.check("policies/files.virt");
+    // From elsewhere: the policy's paths are relative to the policy, not the working directory.
+    let second = o.run(".", "policies/files.virt", &[], &env).expect(0);
+    assert_eq!(second.stdout, first.stdout);
+}
+
+#[test]
+fn one_file_is_embedded_alone() {
+    let o = Observed::new("probe");
+    std::fs::create_dir_all(o.path().join("conf")).unwrap();
+    std::fs::write(o.path().join("conf/app.txt"), "0123456789abcdef").unwrap();
+    std::fs::write(o.path().join("conf/other.txt"), "other").unwrap();
+    let env = [
+        ("PROBE", "files"),
+        ("FILES_ROOT", "/nowhere"),
+        ("FILES_READ", "/conf/app.txt"),
+    ];
+    let flags = [
+        "--env",
+        "PROBE",
+        "--env",
+        "FILES_ROOT",
+        "--env",
+        "FILES_READ",
+    ];
+    let first = o.observe(".", "app.virt", &flags, &[], &env).expect(0);
+    assert!(
+        first.stdout.contains("read at 6: \"6789a\""),
+        "{}",
+        first.stdout
+    );
+    let policy = o.read("app.virt");
+    let s = statements(&policy);
+    assert!(
+        s.contains(&"file \"/conf/app.txt\" from \"./conf/app.txt\";".to_owned()),
+        "{policy}"
+    );
+    assert!(!policy.contains("other.txt"), "{policy}");
+    o.check("app.virt");
+    let second = o.run(".", "app.virt", &[], &env).expect(0);
+    assert_eq!(second.stdout, first.stdout);
+}
+
+#[test]
+fn loopback_connections_become_rules() {
+    let server = LineServer::start();
+    let a = server.addr;
+    let o = Observed::new("net-probe");
+    let steps = format!("connect {a}; resolve localhost");
+    let env = [("STEPS", steps.as_str())];
+    let first = o
+        .observe(".", "net.virt", &["--env", "STEPS"], &[], &env)
+        .expect(0);
+    assert!(
+        first.stdout.contains(&format!("connect {a}: ok pong")),
+        "{}",
+        first.stdout
+    );
+    let policy = o.read("net.virt");
+    let s = statements(&policy);
+    assert!(s.contains(&format!("tcp connect \"{a}\";")), "{policy}");
+    assert!(
+        s.contains(&"dns resolve \"localhost\";".to_owned()),
+        "{policy}"
+    );
+    for never in ["tcp listen", "udp", "http allow"] {
+        assert!(!policy.contains(never), "`{never}` in\n{policy}");
+    }
+    o.check("net.virt");
+    let second = o.run(".", "net.virt", &[], &env).expect(0);
+    assert_eq!(second.stdout, first.stdout);
+    drop(server);
+}
+
+#[test]
+fn http_requests_become_url_rules() {
+    let origin = Origin::start();
+    let url = format!("http://{}/items/7?full=1", origin.addr);
+    let o = Observed::new("http-client");
+    let env = [("URL", url.as_str())];
+    let first = o
+        .observe(".", "http.virt", &["--env", "URL"], &[], &env)
+        .expect(0);
+    assert!(first.stdout.contains("status: 200"), "{}", first.stdout);
+    let policy = o.read("http.virt");
+    let s = statements(&policy);
+    assert!(
+        s.contains(&format!(
+            "http allow \"GET http://{}/items/7\";",
+            origin.addr
+        )),
+        "{policy}"
+    );
+    assert!(s.contains(&"deny sockets;".to_owned()), "{policy}");
+    o.check("http.virt");
+    let second = o.run(".", "http.virt", &[], &env).expect(0);
+    assert_eq!(second.stdout, first.stdout);
+    let seen = origin.finish();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+}
+
+#[test]
+fn an_existing_policy_is_left_alone() {
+    let o = Observed::new("probe");
+    std::fs::write(o.path().join("app.virt"), "// mine\n").unwrap();
+    let run = o.observe(".", "app.virt", &[], &[], &[]).expect(1);
+    assert!(run.one_error_line().contains("exists"), "{}", run.stderr);
+    assert_eq!(run.stdout, "", "the component must not run");
+    assert_eq!(o.read("app.virt"), "// mine\n");
+}
+
+#[test]
+fn observe_needs_an_output_file() {
+    let o = Observed::new("probe");
+    let component = o.component.display().to_string();
+    let run = virtc(o.path(), &["init", "--from", &component, "--observe"], &[]).expect(2);
+    assert!(run.stderr.contains("--output"), "{}", run.stderr);
+}
