@@ -5,7 +5,8 @@
 //! the plain adapter carries no tracing code.
 //!
 //! Descriptors are traced by their guest path, which the adapter does not otherwise keep: a side
-//! table maps each descriptor's address to the path it was opened at.
+//! table maps each descriptor's address to the path it was opened at (and each directory entry
+//! stream's to its directory's).
 
 use core::cell::RefCell;
 use core::fmt::{self, Write as _};
@@ -17,7 +18,7 @@ use crate::policy::{self, Trace};
 
 struct Log {
     stderr: Option<host_streams::OutputStream>,
-    /// Descriptor address → guest path.
+    /// Descriptor (or directory entry stream) address → guest path.
     paths: Vec<(usize, String)>,
 }
 
@@ -76,6 +77,63 @@ pub fn names<'a>(items: impl Iterator<Item = &'a str>) -> String {
     out
 }
 
+/// Values as a trace lists them: comma-separated.
+pub fn list<T: fmt::Display>(items: impl Iterator<Item = T>) -> String {
+    let mut out = String::new();
+    if !ON {
+        return out;
+    }
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{item}");
+    }
+    out
+}
+
+/// Flags as a trace shows them (`iter_names()` of a flags value): their WIT names joined by `|`,
+/// `create|truncate`; `-` for none.
+pub fn flags<F>(names: impl Iterator<Item = (&'static str, F)>) -> String {
+    let mut out = String::new();
+    if !ON {
+        return out;
+    }
+    for (name, _) in names {
+        if !out.is_empty() {
+            out.push('|');
+        }
+        out.extend(name.chars().map(|c| match c {
+            '_' => '-',
+            c => c.to_ascii_lowercase(),
+        }));
+    }
+    if out.is_empty() {
+        out.push('-');
+    }
+    out
+}
+
+/// A case of a WIT enum or variant (by its `Debug`, `Name::Case(...)`) in WIT's spelling:
+/// `regular-file`.
+pub fn case(value: &impl fmt::Debug) -> String {
+    if !ON {
+        return String::new();
+    }
+    let mut debug = String::new();
+    let _ = write!(debug, "{value:?}");
+    let name = debug.split(['(', ' ', '{']).next().unwrap_or("");
+    kebab(name)
+}
+
+/// An optional string as a trace shows it: quoted, or `none`.
+pub fn quoted(value: Option<&str>) -> String {
+    if !ON {
+        return String::new();
+    }
+    value.map_or_else(|| "none".into(), |s| format!("{s:?}"))
+}
+
 /// A stream mode as a trace shows where a standard stream goes.
 pub fn mode(mode: crate::policy::StreamMode) -> &'static str {
     use crate::policy::StreamMode;
@@ -106,6 +164,9 @@ pub fn name(addr: usize, path: String) {
 
 /// The guest path the descriptor at `addr` was opened at (`?` if unknown).
 pub fn path(addr: usize) -> String {
+    if !ON {
+        return String::new();
+    }
     LOG.0
         .try_borrow()
         .ok()
@@ -120,6 +181,9 @@ pub fn path(addr: usize) -> String {
 
 /// `base` joined with `path` as the guest sees it (`path` absolute: itself).
 pub fn join(base: &str, path: &str) -> String {
+    if !ON {
+        return String::new();
+    }
     if path.starts_with('/') || base.is_empty() {
         return path.into();
     }
@@ -163,26 +227,52 @@ impl Code for crate::bindings::exports::wasi::io::streams::StreamError {
 
 impl Code for crate::bindings::exports::wasi::http::types::ErrorCode {
     fn code(&self) -> String {
-        let mut debug = String::new();
-        let _ = write!(debug, "{self:?}");
-        let name = debug.split(['(', ' ', '{']).next().unwrap_or("");
-        kebab(name)
+        case(self)
     }
 }
 
 impl Code for crate::bindings::exports::wasi::http::types::HeaderError {
     fn code(&self) -> String {
-        let mut debug = String::new();
-        let _ = write!(debug, "{self:?}");
-        kebab(&debug)
+        case(self)
     }
 }
 
-/// A result as its trace: `ok`, or `error(CODE)`.
+/// WIT's `result<T>` without an error type: just `error`.
+impl Code for () {
+    fn code(&self) -> String {
+        String::new()
+    }
+}
+
+/// A result as its trace: `ok`, or `error(CODE)` (`error` without a code).
 pub fn outcome<T, E: Code>(result: &Result<T, E>) -> String {
     match result {
         Ok(_) => "ok".into(),
-        Err(e) => format!("error({})", e.code()),
+        Err(e) => error(e),
+    }
+}
+
+/// A result as its trace, with what `show` makes of its value: `ok(12 bytes)`, or
+/// `error(CODE)`.
+pub fn outcome_with<T, E: Code, D: fmt::Display>(
+    result: &Result<T, E>,
+    show: impl FnOnce(&T) -> D,
+) -> String {
+    match result {
+        Ok(value) => format!("ok({})", show(value)),
+        Err(e) => error(e),
+    }
+}
+
+/// A result as its trace, with its value: `ok(VALUE)`, or `error(CODE)`.
+pub fn value<T: fmt::Display, E: Code>(result: &Result<T, E>) -> String {
+    outcome_with(result, T::to_string)
+}
+
+fn error(e: &impl Code) -> String {
+    match e.code() {
+        code if code.is_empty() => "error".into(),
+        code => format!("error({code})"),
     }
 }
 

@@ -34,7 +34,10 @@ impl stdin::Guest for Adapter {
 impl stdout::Guest for Adapter {
     fn get_stdout() -> api::OutputStream {
         let mode = policy::get().stdio.stdout;
-        trace!("wasi:cli/stdout#get-stdout() -> {}", crate::trace::mode(mode));
+        trace!(
+            "wasi:cli/stdout#get-stdout() -> {}",
+            crate::trace::mode(mode)
+        );
         output(mode, host_stdout::get_stdout)
     }
 }
@@ -42,7 +45,10 @@ impl stdout::Guest for Adapter {
 impl stderr::Guest for Adapter {
     fn get_stderr() -> api::OutputStream {
         let mode = policy::get().stdio.stderr;
-        trace!("wasi:cli/stderr#get-stderr() -> {}", crate::trace::mode(mode));
+        trace!(
+            "wasi:cli/stderr#get-stderr() -> {}",
+            crate::trace::mode(mode)
+        );
         output(mode, host_stderr::get_stderr)
     }
 }

@@ -45,23 +45,45 @@ fn output(
     host().map(|t| api_output::TerminalOutput::new(TerminalOutput(t)))
 }
 
+/// Whether a terminal was found, as a trace shows it.
+fn found<T>(terminal: &Option<T>) -> &'static str {
+    if terminal.is_some() { "some" } else { "none" }
+}
+
 impl terminal_stdin::Guest for Adapter {
     fn get_terminal_stdin() -> Option<api_input::TerminalInput> {
-        if policy::get().stdio.stdin != StreamMode::Host {
-            return None;
-        }
-        host_stdin::get_terminal_stdin().map(|t| api_input::TerminalInput::new(TerminalInput(t)))
+        let terminal = if policy::get().stdio.stdin == StreamMode::Host {
+            host_stdin::get_terminal_stdin()
+                .map(|t| api_input::TerminalInput::new(TerminalInput(t)))
+        } else {
+            None
+        };
+        trace!(
+            "wasi:cli/terminal-stdin#get-terminal-stdin() -> {}",
+            found(&terminal)
+        );
+        terminal
     }
 }
 
 impl terminal_stdout::Guest for Adapter {
     fn get_terminal_stdout() -> Option<api_output::TerminalOutput> {
-        output(policy::get().stdio.stdout, host_stdout::get_terminal_stdout)
+        let terminal = output(policy::get().stdio.stdout, host_stdout::get_terminal_stdout);
+        trace!(
+            "wasi:cli/terminal-stdout#get-terminal-stdout() -> {}",
+            found(&terminal)
+        );
+        terminal
     }
 }
 
 impl terminal_stderr::Guest for Adapter {
     fn get_terminal_stderr() -> Option<api_output::TerminalOutput> {
-        output(policy::get().stdio.stderr, host_stderr::get_terminal_stderr)
+        let terminal = output(policy::get().stdio.stderr, host_stderr::get_terminal_stderr);
+        trace!(
+            "wasi:cli/terminal-stderr#get-terminal-stderr() -> {}",
+            found(&terminal)
+        );
+        terminal
     }
 }

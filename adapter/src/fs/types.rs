@@ -64,138 +64,47 @@ impl Descriptor {
             _ => Err(ErrorCode::ReadOnly),
         }
     }
-}
 
-impl api::Guest for Adapter {
-    type Descriptor = Descriptor;
-    type DirectoryEntryStream = DirectoryEntryStream;
-
-    fn filesystem_error_code(err: api::ErrorBorrow<'_>) -> Option<ErrorCode> {
-        match err.get::<Error>() {
-            // A host stream error may come from a host file; only ask when the host's file
-            // system is imported at all (host stdio errors exist without it). Virtual streams'
-            // errors are never file system errors.
-            Error::Host(e) if policy::fs_host() => host::filesystem_error_code(e).map(error_code),
-            _ => None,
-        }
-    }
-}
-
-impl api::GuestDescriptor for Descriptor {
-    fn read_via_stream(&self, offset: Filesize) -> Result<api::InputStream, ErrorCode> {
-        match self {
-            Descriptor::Host { d, .. } => d
-                .read_via_stream(offset)
-                .map(input_from_host)
-                .map_err(error_code),
-            Descriptor::Virtual { node } => {
-                let bytes = embedded::contents(embedded::node(*node))?;
-                let pos = usize::try_from(offset).unwrap_or(usize::MAX);
-                Ok(api::InputStream::new(InputStream::Memory(
-                    MemorySource::new(bytes, pos),
-                )))
-            }
-        }
+    /// The guest path this descriptor was opened at, for traces.
+    fn path(&self) -> String {
+        crate::trace::path(crate::trace::addr(self))
     }
 
-    fn write_via_stream(&self, offset: Filesize) -> Result<api::OutputStream, ErrorCode> {
-        self.writable()?
-            .write_via_stream(offset)
-            .map(output_from_host)
-            .map_err(error_code)
-    }
-
-    fn append_via_stream(&self) -> Result<api::OutputStream, ErrorCode> {
-        self.writable()?
-            .append_via_stream()
-            .map(output_from_host)
-            .map_err(error_code)
-    }
-
-    fn advise(
+    /// `open-at`, untraced.
+    fn open(
         &self,
-        offset: Filesize,
-        length: Filesize,
-        advice: api::Advice,
-    ) -> Result<(), ErrorCode> {
-        match self {
-            Descriptor::Host { d, .. } => d
-                .advise(offset, length, convert::advice(advice))
-                .map_err(error_code),
-            // Like wasmtime: advice is for files.
-            Descriptor::Virtual { node } => match embedded::node(*node).kind {
-                Kind::File => Ok(()),
-                _ => Err(ErrorCode::BadDescriptor),
-            },
-        }
-    }
-
-    fn sync_data(&self) -> Result<(), ErrorCode> {
-        match self {
-            Descriptor::Host { d, .. } => d.sync_data().map_err(error_code),
-            Descriptor::Virtual { .. } => Ok(()),
-        }
-    }
-
-    fn get_flags(&self) -> Result<DescriptorFlags, ErrorCode> {
+        path_flags: PathFlags,
+        path: &str,
+        open_flags: OpenFlags,
+        flags: DescriptorFlags,
+    ) -> Result<api::Descriptor, ErrorCode> {
         match self {
             Descriptor::Host { d, readonly } => {
-                let flags = d
-                    .get_flags()
-                    .map(convert::descriptor_flags_from_host)
-                    .map_err(error_code)?;
-                Ok(if *readonly {
-                    flags - (DescriptorFlags::WRITE | DescriptorFlags::MUTATE_DIRECTORY)
-                } else {
-                    flags
-                })
+                if *readonly && opens_for_change(open_flags, flags) {
+                    return Err(ErrorCode::ReadOnly);
+                }
+                d.open_at(
+                    convert::path_flags(path_flags),
+                    path,
+                    convert::open_flags(open_flags),
+                    convert::descriptor_flags(flags),
+                )
+                .map(|d| Descriptor::host(d, *readonly))
+                .map_err(error_code)
             }
-            Descriptor::Virtual { .. } => Ok(DescriptorFlags::READ),
-        }
-    }
-
-    fn get_type(&self) -> Result<DescriptorType, ErrorCode> {
-        match self {
-            Descriptor::Host { d, .. } => d
-                .get_type()
-                .map(convert::descriptor_type)
-                .map_err(error_code),
             Descriptor::Virtual { node } => {
-                Ok(embedded::descriptor_type(embedded::node(*node).kind))
+                let node = embedded::open(*node, path_flags, path, open_flags, flags)?;
+                match policy::image().host_file(&node) {
+                    Some(file) => host_files::open(file, path_flags, open_flags, flags),
+                    None => Ok(Descriptor::virtual_(node.index)),
+                }
             }
         }
     }
 
-    fn set_size(&self, size: Filesize) -> Result<(), ErrorCode> {
-        self.writable()?.set_size(size).map_err(error_code)
-    }
-
-    fn set_times(
-        &self,
-        data_access_timestamp: NewTimestamp,
-        data_modification_timestamp: NewTimestamp,
-    ) -> Result<(), ErrorCode> {
-        self.writable()?
-            .set_times(
-                convert::new_timestamp(data_access_timestamp),
-                convert::new_timestamp(data_modification_timestamp),
-            )
-            .map_err(error_code)
-    }
-
-    fn read(&self, length: Filesize, offset: Filesize) -> Result<(Vec<u8>, bool), ErrorCode> {
-        match self {
-            Descriptor::Host { d, .. } => d.read(length, offset).map_err(error_code),
-            Descriptor::Virtual { node } => embedded::read(embedded::node(*node), length, offset),
-        }
-    }
-
-    fn write(&self, buffer: Vec<u8>, offset: Filesize) -> Result<Filesize, ErrorCode> {
-        self.writable()?.write(&buffer, offset).map_err(error_code)
-    }
-
-    fn read_directory(&self) -> Result<api::DirectoryEntryStream, ErrorCode> {
-        let stream = match self {
+    /// `read-directory`, untraced.
+    fn entries(&self) -> Result<DirectoryEntryStream, ErrorCode> {
+        Ok(match self {
             Descriptor::Host { d, .. } => {
                 DirectoryEntryStream::Host(d.read_directory().map_err(error_code)?)
             }
@@ -212,45 +121,300 @@ impl api::GuestDescriptor for Descriptor {
                     end: next + dir.size() as u32,
                 }
             }
+        })
+    }
+}
+
+/// A descriptor type as a trace shows it: `regular-file`.
+fn type_name(t: &DescriptorType) -> String {
+    crate::trace::case(t)
+}
+
+impl api::Guest for Adapter {
+    type Descriptor = Descriptor;
+    type DirectoryEntryStream = DirectoryEntryStream;
+
+    fn filesystem_error_code(err: api::ErrorBorrow<'_>) -> Option<ErrorCode> {
+        let code = match err.get::<Error>() {
+            // A host stream error may come from a host file; only ask when the host's file
+            // system is imported at all (host stdio errors exist without it). Virtual streams'
+            // errors are never file system errors.
+            Error::Host(e) if policy::fs_host() => host::filesystem_error_code(e).map(error_code),
+            _ => None,
         };
-        Ok(api::DirectoryEntryStream::new(stream))
+        trace!(
+            "wasi:filesystem/types#filesystem-error-code() -> {}",
+            code.map_or("none".into(), |c| format!("some({})", c.name()))
+        );
+        code
+    }
+}
+
+impl api::GuestDescriptor for Descriptor {
+    fn read_via_stream(&self, offset: Filesize) -> Result<api::InputStream, ErrorCode> {
+        let result = match self {
+            Descriptor::Host { d, .. } => d
+                .read_via_stream(offset)
+                .map(input_from_host)
+                .map_err(error_code),
+            Descriptor::Virtual { node } => {
+                embedded::contents(embedded::node(*node)).map(|bytes| {
+                    let pos = usize::try_from(offset).unwrap_or(usize::MAX);
+                    api::InputStream::new(InputStream::Memory(MemorySource::new(bytes, pos)))
+                })
+            }
+        };
+        trace!(
+            "wasi:filesystem/types#read-via-stream({:?}, {offset}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
+    }
+
+    fn write_via_stream(&self, offset: Filesize) -> Result<api::OutputStream, ErrorCode> {
+        let result = self.writable().and_then(|d| {
+            d.write_via_stream(offset)
+                .map(output_from_host)
+                .map_err(error_code)
+        });
+        trace!(
+            "wasi:filesystem/types#write-via-stream({:?}, {offset}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
+    }
+
+    fn append_via_stream(&self) -> Result<api::OutputStream, ErrorCode> {
+        let result = self.writable().and_then(|d| {
+            d.append_via_stream()
+                .map(output_from_host)
+                .map_err(error_code)
+        });
+        trace!(
+            "wasi:filesystem/types#append-via-stream({:?}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
+    }
+
+    fn advise(
+        &self,
+        offset: Filesize,
+        length: Filesize,
+        advice: api::Advice,
+    ) -> Result<(), ErrorCode> {
+        let result = match self {
+            Descriptor::Host { d, .. } => d
+                .advise(offset, length, convert::advice(advice))
+                .map_err(error_code),
+            // Like wasmtime: advice is for files.
+            Descriptor::Virtual { node } => match embedded::node(*node).kind {
+                Kind::File => Ok(()),
+                _ => Err(ErrorCode::BadDescriptor),
+            },
+        };
+        trace!(
+            "wasi:filesystem/types#advise({:?}, {offset}, {length}, {}) -> {}",
+            self.path(),
+            crate::trace::case(&advice),
+            crate::trace::outcome(&result)
+        );
+        result
+    }
+
+    fn sync_data(&self) -> Result<(), ErrorCode> {
+        let result = match self {
+            Descriptor::Host { d, .. } => d.sync_data().map_err(error_code),
+            Descriptor::Virtual { .. } => Ok(()),
+        };
+        trace!(
+            "wasi:filesystem/types#sync-data({:?}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
+    }
+
+    fn get_flags(&self) -> Result<DescriptorFlags, ErrorCode> {
+        let result = match self {
+            Descriptor::Host { d, readonly } => d
+                .get_flags()
+                .map(convert::descriptor_flags_from_host)
+                .map_err(error_code)
+                .map(|flags| {
+                    if *readonly {
+                        flags - (DescriptorFlags::WRITE | DescriptorFlags::MUTATE_DIRECTORY)
+                    } else {
+                        flags
+                    }
+                }),
+            Descriptor::Virtual { .. } => Ok(DescriptorFlags::READ),
+        };
+        trace!(
+            "wasi:filesystem/types#get-flags({:?}) -> {}",
+            self.path(),
+            crate::trace::outcome_with(&result, |f| crate::trace::flags(f.iter_names()))
+        );
+        result
+    }
+
+    fn get_type(&self) -> Result<DescriptorType, ErrorCode> {
+        let result = match self {
+            Descriptor::Host { d, .. } => d
+                .get_type()
+                .map(convert::descriptor_type)
+                .map_err(error_code),
+            Descriptor::Virtual { node } => {
+                Ok(embedded::descriptor_type(embedded::node(*node).kind))
+            }
+        };
+        trace!(
+            "wasi:filesystem/types#get-type({:?}) -> {}",
+            self.path(),
+            crate::trace::outcome_with(&result, type_name)
+        );
+        result
+    }
+
+    fn set_size(&self, size: Filesize) -> Result<(), ErrorCode> {
+        let result = self
+            .writable()
+            .and_then(|d| d.set_size(size).map_err(error_code));
+        trace!(
+            "wasi:filesystem/types#set-size({:?}, {size}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
+    }
+
+    fn set_times(
+        &self,
+        data_access_timestamp: NewTimestamp,
+        data_modification_timestamp: NewTimestamp,
+    ) -> Result<(), ErrorCode> {
+        let result = self.writable().and_then(|d| {
+            d.set_times(
+                convert::new_timestamp(data_access_timestamp),
+                convert::new_timestamp(data_modification_timestamp),
+            )
+            .map_err(error_code)
+        });
+        trace!(
+            "wasi:filesystem/types#set-times({:?}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
+    }
+
+    fn read(&self, length: Filesize, offset: Filesize) -> Result<(Vec<u8>, bool), ErrorCode> {
+        let result = match self {
+            Descriptor::Host { d, .. } => d.read(length, offset).map_err(error_code),
+            Descriptor::Virtual { node } => embedded::read(embedded::node(*node), length, offset),
+        };
+        trace!(
+            "wasi:filesystem/types#read({:?}, {length}, {offset}) -> {}",
+            self.path(),
+            crate::trace::outcome_with(&result, |(data, end)| {
+                format!("{} bytes{}", data.len(), if *end { ", end" } else { "" })
+            })
+        );
+        result
+    }
+
+    fn write(&self, buffer: Vec<u8>, offset: Filesize) -> Result<Filesize, ErrorCode> {
+        let result = self
+            .writable()
+            .and_then(|d| d.write(&buffer, offset).map_err(error_code));
+        trace!(
+            "wasi:filesystem/types#write({:?}, {} bytes, {offset}) -> {}",
+            self.path(),
+            buffer.len(),
+            crate::trace::outcome_with(&result, |n| format!("{n} bytes"))
+        );
+        result
+    }
+
+    fn read_directory(&self) -> Result<api::DirectoryEntryStream, ErrorCode> {
+        let result = self.entries().map(api::DirectoryEntryStream::new);
+        if crate::trace::ON {
+            let path = self.path();
+            if let Ok(stream) = &result {
+                let stream = stream.get::<DirectoryEntryStream>();
+                crate::trace::name(crate::trace::addr(stream), path.clone());
+            }
+            trace!(
+                "wasi:filesystem/types#read-directory({path:?}) -> {}",
+                crate::trace::outcome(&result)
+            );
+        }
+        result
     }
 
     fn sync(&self) -> Result<(), ErrorCode> {
-        match self {
+        let result = match self {
             Descriptor::Host { d, .. } => d.sync().map_err(error_code),
             Descriptor::Virtual { .. } => Ok(()),
-        }
+        };
+        trace!(
+            "wasi:filesystem/types#sync({:?}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn create_directory_at(&self, path: String) -> Result<(), ErrorCode> {
-        self.writable()?
-            .create_directory_at(&path)
-            .map_err(error_code)
+        let result = self
+            .writable()
+            .and_then(|d| d.create_directory_at(&path).map_err(error_code));
+        trace!(
+            "wasi:filesystem/types#create-directory-at({:?}, {path:?}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn stat(&self) -> Result<DescriptorStat, ErrorCode> {
-        match self {
+        let result = match self {
             Descriptor::Host { d, .. } => d.stat().map(convert::stat).map_err(error_code),
             Descriptor::Virtual { node } => Ok(embedded::stat(embedded::node(*node))),
-        }
+        };
+        trace!(
+            "wasi:filesystem/types#stat({:?}) -> {}",
+            self.path(),
+            crate::trace::outcome_with(&result, |s| type_name(&s.type_))
+        );
+        result
     }
 
     fn stat_at(&self, path_flags: PathFlags, path: String) -> Result<DescriptorStat, ErrorCode> {
-        match self {
+        let result = match self {
             Descriptor::Host { d, .. } => d
                 .stat_at(convert::path_flags(path_flags), &path)
                 .map(convert::stat)
                 .map_err(error_code),
             Descriptor::Virtual { node } => {
                 let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
-                let node = embedded::resolve(*node, &path, follow)?;
-                match policy::image().host_file(&node) {
-                    Some(file) => host_files::stat(file, path_flags),
-                    None => Ok(embedded::stat(node)),
-                }
+                embedded::resolve(*node, &path, follow).and_then(|node| {
+                    match policy::image().host_file(&node) {
+                        Some(file) => host_files::stat(file, path_flags),
+                        None => Ok(embedded::stat(node)),
+                    }
+                })
             }
-        }
+        };
+        trace!(
+            "wasi:filesystem/types#stat-at({:?}, {path:?}) -> {}",
+            self.path(),
+            crate::trace::outcome_with(&result, |s| type_name(&s.type_))
+        );
+        result
     }
 
     fn set_times_at(
@@ -260,14 +424,21 @@ impl api::GuestDescriptor for Descriptor {
         data_access_timestamp: NewTimestamp,
         data_modification_timestamp: NewTimestamp,
     ) -> Result<(), ErrorCode> {
-        self.writable()?
-            .set_times_at(
+        let result = self.writable().and_then(|d| {
+            d.set_times_at(
                 convert::path_flags(path_flags),
                 &path,
                 convert::new_timestamp(data_access_timestamp),
                 convert::new_timestamp(data_modification_timestamp),
             )
             .map_err(error_code)
+        });
+        trace!(
+            "wasi:filesystem/types#set-times-at({:?}, {path:?}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn link_at(
@@ -277,16 +448,25 @@ impl api::GuestDescriptor for Descriptor {
         new_descriptor: api::DescriptorBorrow<'_>,
         new_path: String,
     ) -> Result<(), ErrorCode> {
+        let new_descriptor = new_descriptor.get::<Descriptor>();
         // Both sides: a link into a writable directory would make a read-only file writable.
-        let new = new_descriptor.get::<Descriptor>().writable()?;
-        self.writable()?
-            .link_at(
-                convert::path_flags(old_path_flags),
-                &old_path,
-                new,
-                &new_path,
-            )
-            .map_err(error_code)
+        let result = new_descriptor.writable().and_then(|new| {
+            self.writable()?
+                .link_at(
+                    convert::path_flags(old_path_flags),
+                    &old_path,
+                    new,
+                    &new_path,
+                )
+                .map_err(error_code)
+        });
+        trace!(
+            "wasi:filesystem/types#link-at({:?}, {old_path:?}, {:?}, {new_path:?}) -> {}",
+            self.path(),
+            new_descriptor.path(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn open_at(
@@ -296,41 +476,46 @@ impl api::GuestDescriptor for Descriptor {
         open_flags: OpenFlags,
         flags: DescriptorFlags,
     ) -> Result<api::Descriptor, ErrorCode> {
-        match self {
-            Descriptor::Host { d, readonly } => {
-                if *readonly && opens_for_change(open_flags, flags) {
-                    return Err(ErrorCode::ReadOnly);
-                }
-                d.open_at(
-                    convert::path_flags(path_flags),
-                    &path,
-                    convert::open_flags(open_flags),
-                    convert::descriptor_flags(flags),
-                )
-                .map(|d| Descriptor::host(d, *readonly))
-                .map_err(error_code)
+        let result = self.open(path_flags, &path, open_flags, flags);
+        if crate::trace::ON {
+            let base = self.path();
+            if let Ok(new) = &result {
+                let new = new.get::<Descriptor>();
+                crate::trace::name(crate::trace::addr(new), crate::trace::join(&base, &path));
             }
-            Descriptor::Virtual { node } => {
-                let node = embedded::open(*node, path_flags, &path, open_flags, flags)?;
-                match policy::image().host_file(&node) {
-                    Some(file) => host_files::open(file, path_flags, open_flags, flags),
-                    None => Ok(Descriptor::virtual_(node.index)),
-                }
-            }
+            trace!(
+                "wasi:filesystem/types#open-at({base:?}, {path:?}, {}, {}) -> {}",
+                crate::trace::flags(open_flags.iter_names()),
+                crate::trace::flags(flags.iter_names()),
+                crate::trace::outcome(&result)
+            );
         }
+        result
     }
 
     fn readlink_at(&self, path: String) -> Result<String, ErrorCode> {
-        match self {
+        let result = match self {
             Descriptor::Host { d, .. } => d.readlink_at(&path).map_err(error_code),
             Descriptor::Virtual { node } => embedded::readlink(*node, &path),
-        }
+        };
+        trace!(
+            "wasi:filesystem/types#readlink-at({:?}, {path:?}) -> {}",
+            self.path(),
+            crate::trace::outcome_with(&result, |target| format!("{target:?}"))
+        );
+        result
     }
 
     fn remove_directory_at(&self, path: String) -> Result<(), ErrorCode> {
-        self.writable()?
-            .remove_directory_at(&path)
-            .map_err(error_code)
+        let result = self
+            .writable()
+            .and_then(|d| d.remove_directory_at(&path).map_err(error_code));
+        trace!(
+            "wasi:filesystem/types#remove-directory-at({:?}, {path:?}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn rename_at(
@@ -339,40 +524,77 @@ impl api::GuestDescriptor for Descriptor {
         new_descriptor: api::DescriptorBorrow<'_>,
         new_path: String,
     ) -> Result<(), ErrorCode> {
-        let new = new_descriptor.get::<Descriptor>().writable()?;
-        self.writable()?
-            .rename_at(&old_path, new, &new_path)
-            .map_err(error_code)
+        let new_descriptor = new_descriptor.get::<Descriptor>();
+        let result = new_descriptor.writable().and_then(|new| {
+            self.writable()?
+                .rename_at(&old_path, new, &new_path)
+                .map_err(error_code)
+        });
+        trace!(
+            "wasi:filesystem/types#rename-at({:?}, {old_path:?}, {:?}, {new_path:?}) -> {}",
+            self.path(),
+            new_descriptor.path(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn symlink_at(&self, old_path: String, new_path: String) -> Result<(), ErrorCode> {
-        self.writable()?
-            .symlink_at(&old_path, &new_path)
-            .map_err(error_code)
+        let result = self
+            .writable()
+            .and_then(|d| d.symlink_at(&old_path, &new_path).map_err(error_code));
+        // The link's own path first, as every path-taking call shows it; then its target.
+        trace!(
+            "wasi:filesystem/types#symlink-at({:?}, {new_path:?}, {old_path:?}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn unlink_file_at(&self, path: String) -> Result<(), ErrorCode> {
-        self.writable()?.unlink_file_at(&path).map_err(error_code)
+        let result = self
+            .writable()
+            .and_then(|d| d.unlink_file_at(&path).map_err(error_code));
+        trace!(
+            "wasi:filesystem/types#unlink-file-at({:?}, {path:?}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn is_same_object(&self, other: api::DescriptorBorrow<'_>) -> bool {
-        match (self, other.get::<Descriptor>()) {
+        let other = other.get::<Descriptor>();
+        let same = match (self, other) {
             (Descriptor::Host { d, .. }, Descriptor::Host { d: other, .. }) => {
                 d.is_same_object(other)
             }
             (Descriptor::Virtual { node }, Descriptor::Virtual { node: other }) => node == other,
             _ => false,
-        }
+        };
+        trace!(
+            "wasi:filesystem/types#is-same-object({:?}, {:?}) -> {same}",
+            self.path(),
+            other.path()
+        );
+        same
     }
 
     fn metadata_hash(&self) -> Result<MetadataHashValue, ErrorCode> {
-        match self {
+        let result = match self {
             Descriptor::Host { d, .. } => d
                 .metadata_hash()
                 .map(convert::metadata_hash)
                 .map_err(error_code),
             Descriptor::Virtual { node } => Ok(embedded::metadata_hash(embedded::node(*node))),
-        }
+        };
+        trace!(
+            "wasi:filesystem/types#metadata-hash({:?}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn metadata_hash_at(
@@ -380,25 +602,33 @@ impl api::GuestDescriptor for Descriptor {
         path_flags: PathFlags,
         path: String,
     ) -> Result<MetadataHashValue, ErrorCode> {
-        match self {
+        let result = match self {
             Descriptor::Host { d, .. } => d
                 .metadata_hash_at(convert::path_flags(path_flags), &path)
                 .map(convert::metadata_hash)
                 .map_err(error_code),
             Descriptor::Virtual { node } => {
                 let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
-                let node = embedded::resolve(*node, &path, follow)?;
-                match policy::image().host_file(&node) {
-                    Some(file) => host_files::metadata_hash(file, path_flags),
-                    None => Ok(embedded::metadata_hash(node)),
-                }
+                embedded::resolve(*node, &path, follow).and_then(|node| {
+                    match policy::image().host_file(&node) {
+                        Some(file) => host_files::metadata_hash(file, path_flags),
+                        None => Ok(embedded::metadata_hash(node)),
+                    }
+                })
             }
-        }
+        };
+        trace!(
+            "wasi:filesystem/types#metadata-hash-at({:?}, {path:?}) -> {}",
+            self.path(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 }
 
-impl api::GuestDirectoryEntryStream for DirectoryEntryStream {
-    fn read_directory_entry(&self) -> Result<Option<api::DirectoryEntry>, ErrorCode> {
+impl DirectoryEntryStream {
+    /// `read-directory-entry`, untraced.
+    fn next(&self) -> Result<Option<api::DirectoryEntry>, ErrorCode> {
         match self {
             DirectoryEntryStream::Host(s) => s
                 .read_directory_entry()
@@ -419,5 +649,19 @@ impl api::GuestDirectoryEntryStream for DirectoryEntryStream {
                 }))
             }
         }
+    }
+}
+
+impl api::GuestDirectoryEntryStream for DirectoryEntryStream {
+    fn read_directory_entry(&self) -> Result<Option<api::DirectoryEntry>, ErrorCode> {
+        let result = self.next();
+        trace!(
+            "wasi:filesystem/types#read-directory-entry({:?}) -> {}",
+            crate::trace::path(crate::trace::addr(self)),
+            crate::trace::outcome_with(&result, |e| crate::trace::quoted(
+                e.as_ref().map(|e| e.name.as_str())
+            ))
+        );
+        result
     }
 }

@@ -25,10 +25,16 @@ impl IncomingBody {
 
 impl api::GuestIncomingBody for IncomingBody {
     fn stream(&self) -> Result<api::InputStream, ()> {
-        self.host.stream().map(streams::input_from_host)
+        let result = self.host.stream().map(streams::input_from_host);
+        trace!(
+            "wasi:http/types#incoming-body.stream() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn finish(this: api::IncomingBody) -> api::FutureTrailers {
+        trace!("wasi:http/types#incoming-body.finish()");
         let host = host::IncomingBody::finish(this.into_inner::<IncomingBody>().host);
         api::FutureTrailers::new(FutureTrailers { host })
     }
@@ -41,16 +47,22 @@ pub struct FutureTrailers {
 
 impl api::GuestFutureTrailers for FutureTrailers {
     fn subscribe(&self) -> api::Pollable {
+        trace!("wasi:http/types#future-trailers.subscribe()");
         poll::from_host(self.host.subscribe())
     }
 
     fn get(&self) -> Option<Result<Result<Option<api::Trailers>, ErrorCode>, ()>> {
-        self.host.get().map(|r| {
+        let trailers = self.host.get().map(|r| {
             r.map(|r| {
                 r.map(|trailers| trailers.map(Fields::wrap))
                     .map_err(from_host::error_code)
             })
-        })
+        });
+        trace!(
+            "wasi:http/types#future-trailers.get() -> {}",
+            super::future_outcome(&trailers)
+        );
+        trailers
     }
 }
 
@@ -80,22 +92,33 @@ impl OutgoingBody {
 
 impl api::GuestOutgoingBody for OutgoingBody {
     fn write(&self) -> Result<api::OutputStream, ()> {
-        match self {
+        let result = match self {
             OutgoingBody::Host(h) => h.write().map(streams::output_from_host),
             OutgoingBody::Virtual { stream_taken } => {
                 if stream_taken.replace(true) {
-                    return Err(());
+                    Err(())
+                } else {
+                    Ok(api::OutputStream::new(streams::OutputStream::Discard))
                 }
-                Ok(api::OutputStream::new(streams::OutputStream::Discard))
             }
-        }
+        };
+        trace!(
+            "wasi:http/types#outgoing-body.write() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn finish(this: api::OutgoingBody, trailers: Option<api::Trailers>) -> Result<(), ErrorCode> {
-        match this.into_inner::<OutgoingBody>() {
+        let result = match this.into_inner::<OutgoingBody>() {
             OutgoingBody::Host(h) => host::OutgoingBody::finish(h, trailers.map(Fields::into_host))
                 .map_err(from_host::error_code),
             OutgoingBody::Virtual { .. } => Ok(()),
-        }
+        };
+        trace!(
+            "wasi:http/types#outgoing-body.finish() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 }

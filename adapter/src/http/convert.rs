@@ -108,3 +108,34 @@ pub fn header_error(value: host::HeaderError) -> api::HeaderError {
         host::HeaderError::Immutable => api::HeaderError::Immutable,
     }
 }
+
+/// A method as sent: `GET`, or the string of `other`.
+pub fn method_name(method: &host::Method) -> &str {
+    match method {
+        host::Method::Get => "GET",
+        host::Method::Head => "HEAD",
+        host::Method::Post => "POST",
+        host::Method::Put => "PUT",
+        host::Method::Delete => "DELETE",
+        host::Method::Connect => "CONNECT",
+        host::Method::Options => "OPTIONS",
+        host::Method::Trace => "TRACE",
+        host::Method::Patch => "PATCH",
+        host::Method::Other(other) => other,
+    }
+}
+
+/// An adapter method as a trace shows it: `GET`.
+pub fn api_method_name(method: &api::Method) -> String {
+    method_name(&to_host::method(method.clone())).into()
+}
+
+/// A scheme as a trace shows it: `http`, `https`, or the string of `other`; `none`.
+pub fn scheme_name(scheme: Option<&api::Scheme>) -> &str {
+    match scheme {
+        Some(api::Scheme::Http) => "http",
+        Some(api::Scheme::Https) => "https",
+        Some(api::Scheme::Other(other)) => other,
+        None => "none",
+    }
+}

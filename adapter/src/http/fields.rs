@@ -80,8 +80,60 @@ impl Fields {
     }
 }
 
+impl VirtualFields {
+    /// `from-list`, with no host HTTP.
+    fn from_list(entries: Vec<(FieldName, FieldValue)>) -> Result<api::Fields, HeaderError> {
+        let mut list = Vec::with_capacity(entries.len());
+        for (name, value) in entries {
+            list.push((checked(&name, &value)?, value));
+        }
+        Ok(api::Fields::new(Fields::Virtual(VirtualFields {
+            entries: RefCell::new(list),
+            mutable: true,
+        })))
+    }
+
+    fn set(&self, name: &str, value: Vec<FieldValue>) -> Result<(), HeaderError> {
+        self.check()?;
+        let name = syntax::field_name(name).map_err(name_error)?;
+        if !value.iter().all(|v| syntax::is_field_value(v)) {
+            return Err(HeaderError::InvalidSyntax);
+        }
+        let mut entries = self.entries.borrow_mut();
+        // The new values take the place of the first old one, as `HeaderMap` does.
+        let at = entries.iter().position(|(n, _)| *n == name);
+        entries.retain(|(n, _)| *n != name);
+        let at = at.unwrap_or(entries.len()).min(entries.len());
+        for (i, value) in value.into_iter().enumerate() {
+            entries.insert(at + i, (name.clone(), value));
+        }
+        Ok(())
+    }
+
+    fn delete(&self, name: &str) -> Result<(), HeaderError> {
+        self.check()?;
+        let name = syntax::field_name(name).map_err(name_error)?;
+        self.entries.borrow_mut().retain(|(n, _)| *n != name);
+        Ok(())
+    }
+
+    fn append(&self, name: &str, value: FieldValue) -> Result<(), HeaderError> {
+        self.check()?;
+        let name = checked(name, &value)?;
+        let mut entries = self.entries.borrow_mut();
+        // Values of one name stay together, as `HeaderMap` keeps them.
+        let at = entries
+            .iter()
+            .rposition(|(n, _)| *n == name)
+            .map_or(entries.len(), |i| i + 1);
+        entries.insert(at, (name, value));
+        Ok(())
+    }
+}
+
 impl api::GuestFields for Fields {
     fn new() -> Self {
+        trace!("wasi:http/types#fields.new()");
         if super::virtual_mode() {
             Fields::Virtual(VirtualFields {
                 entries: RefCell::new(Vec::new()),
@@ -93,23 +145,23 @@ impl api::GuestFields for Fields {
     }
 
     fn from_list(entries: Vec<(FieldName, FieldValue)>) -> Result<api::Fields, HeaderError> {
-        if !super::virtual_mode() {
-            return host::Fields::from_list(&entries)
+        let names = crate::trace::names(entries.iter().map(|(n, _)| n.as_str()));
+        let result = if super::virtual_mode() {
+            VirtualFields::from_list(entries)
+        } else {
+            host::Fields::from_list(&entries)
                 .map(Fields::wrap)
-                .map_err(header_error);
-        }
-        let mut list = Vec::with_capacity(entries.len());
-        for (name, value) in entries {
-            list.push((checked(&name, &value)?, value));
-        }
-        Ok(api::Fields::new(Fields::Virtual(VirtualFields {
-            entries: RefCell::new(list),
-            mutable: true,
-        })))
+                .map_err(header_error)
+        };
+        trace!(
+            "wasi:http/types#fields.from-list([{names}]) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn get(&self, name: FieldName) -> Vec<FieldValue> {
-        match self {
+        let values: Vec<FieldValue> = match self {
             Fields::Host(h) => h.get(&name),
             Fields::Virtual(v) => v
                 .entries
@@ -118,80 +170,78 @@ impl api::GuestFields for Fields {
                 .filter(|(n, _)| n.eq_ignore_ascii_case(&name))
                 .map(|(_, value)| value.clone())
                 .collect(),
-        }
+        };
+        trace!(
+            "wasi:http/types#fields.get({name:?}) -> {} values",
+            values.len()
+        );
+        values
     }
 
     fn has(&self, name: FieldName) -> bool {
-        match self {
+        let has = match self {
             Fields::Host(h) => h.has(&name),
             Fields::Virtual(v) => v
                 .entries
                 .borrow()
                 .iter()
                 .any(|(n, _)| n.eq_ignore_ascii_case(&name)),
-        }
+        };
+        trace!("wasi:http/types#fields.has({name:?}) -> {has}");
+        has
     }
 
     fn set(&self, name: FieldName, value: Vec<FieldValue>) -> Result<(), HeaderError> {
-        match self {
+        let count = value.len();
+        let result = match self {
             Fields::Host(h) => h.set(&name, &value).map_err(header_error),
-            Fields::Virtual(v) => {
-                v.check()?;
-                let name = syntax::field_name(&name).map_err(name_error)?;
-                if !value.iter().all(|v| syntax::is_field_value(v)) {
-                    return Err(HeaderError::InvalidSyntax);
-                }
-                let mut entries = v.entries.borrow_mut();
-                // The new values take the place of the first old one, as `HeaderMap` does.
-                let at = entries.iter().position(|(n, _)| *n == name);
-                entries.retain(|(n, _)| *n != name);
-                let at = at.unwrap_or(entries.len()).min(entries.len());
-                for (i, value) in value.into_iter().enumerate() {
-                    entries.insert(at + i, (name.clone(), value));
-                }
-                Ok(())
-            }
-        }
+            Fields::Virtual(v) => v.set(&name, value),
+        };
+        trace!(
+            "wasi:http/types#fields.set({name:?}, {count} values) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn delete(&self, name: FieldName) -> Result<(), HeaderError> {
-        match self {
+        let result = match self {
             Fields::Host(h) => h.delete(&name).map_err(header_error),
-            Fields::Virtual(v) => {
-                v.check()?;
-                let name = syntax::field_name(&name).map_err(name_error)?;
-                v.entries.borrow_mut().retain(|(n, _)| *n != name);
-                Ok(())
-            }
-        }
+            Fields::Virtual(v) => v.delete(&name),
+        };
+        trace!(
+            "wasi:http/types#fields.delete({name:?}) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn append(&self, name: FieldName, value: FieldValue) -> Result<(), HeaderError> {
-        match self {
+        let result = match self {
             Fields::Host(h) => h.append(&name, &value).map_err(header_error),
-            Fields::Virtual(v) => {
-                v.check()?;
-                let name = checked(&name, &value)?;
-                let mut entries = v.entries.borrow_mut();
-                // Values of one name stay together, as `HeaderMap` keeps them.
-                let at = entries
-                    .iter()
-                    .rposition(|(n, _)| *n == name)
-                    .map_or(entries.len(), |i| i + 1);
-                entries.insert(at, (name, value));
-                Ok(())
-            }
-        }
+            Fields::Virtual(v) => v.append(&name, value),
+        };
+        trace!(
+            "wasi:http/types#fields.append({name:?}) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn entries(&self) -> Vec<(FieldName, FieldValue)> {
-        match self {
+        let entries = match self {
             Fields::Host(h) => h.entries(),
             Fields::Virtual(v) => v.entries.borrow().clone(),
-        }
+        };
+        trace!(
+            "wasi:http/types#fields.entries() -> [{}]",
+            crate::trace::names(entries.iter().map(|(n, _)| n.as_str()))
+        );
+        entries
     }
 
     fn clone(&self) -> api::Fields {
+        trace!("wasi:http/types#fields.clone()");
         match self {
             Fields::Host(h) => Fields::wrap(h.clone()),
             Fields::Virtual(v) => api::Fields::new(Fields::Virtual(VirtualFields {

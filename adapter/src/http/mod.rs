@@ -16,6 +16,7 @@ use crate::Adapter;
 use crate::bindings::exports::wasi::http::types::{self as api, ErrorCode};
 use crate::bindings::wasi::http::types as host;
 use crate::io::error::Error;
+use crate::trace::Code;
 
 /// Whether the host's `wasi:http/types` is missing, so every HTTP resource is the adapter's own.
 pub fn virtual_mode() -> bool {
@@ -37,9 +38,28 @@ impl api::Guest for Adapter {
 
     fn http_error_code(err: api::IoErrorBorrow<'_>) -> Option<ErrorCode> {
         // Only a host error can carry an HTTP error code; the adapter's own never do.
-        err.get::<Error>()
+        let code = err
+            .get::<Error>()
             .host()
             .and_then(host::http_error_code)
-            .map(convert::from_host::error_code)
+            .map(convert::from_host::error_code);
+        trace!(
+            "wasi:http/types#http-error-code() -> {}",
+            code.as_ref()
+                .map_or("none".into(), |c| format!("some({})", c.code()))
+        );
+        code
+    }
+}
+
+/// A future's `get` as a trace shows it: `none` (not ready yet), `some(error)` (taken before),
+/// `some(ok(ok))` or `some(ok(error(CODE)))`.
+fn future_outcome<T>(value: &Option<Result<Result<T, ErrorCode>, ()>>) -> String {
+    match value {
+        None => "none".into(),
+        Some(r) => format!(
+            "some({})",
+            crate::trace::outcome_with(r, crate::trace::outcome)
+        ),
     }
 }

@@ -3,7 +3,7 @@
 //! rules refuse, or any request when the policy allows none, is answered `HTTP-request-denied`
 //! at once and never reaches the host.
 
-use super::convert::from_host;
+use super::convert::{from_host, method_name};
 use super::request::{OutgoingRequest, RequestOptions};
 use super::response::FutureIncomingResponse;
 use crate::Adapter;
@@ -20,28 +20,42 @@ impl api::Guest for Adapter {
         request: api::OutgoingRequest,
         options: Option<api::RequestOptions>,
     ) -> Result<ApiFuture, ErrorCode> {
-        let http = crate::policy::http();
-        // A request without an authority is invalid whatever the policy (wasmtime answers
-        // the same for a request it would send).
-        if !request.get::<OutgoingRequest>().has_authority() {
-            return Err(ErrorCode::HttpRequestUriInvalid);
-        }
-        match http.access {
-            // Nothing is sent; the request (the host's or the adapter's own) is dropped.
-            HttpAccess::Deny => return Err(ErrorCode::HttpRequestDenied),
-            HttpAccess::Rules => match request.get::<OutgoingRequest>().host() {
-                Some(host_request) => check(&http.rules, host_request)?,
-                None => crate::trap(),
-            },
-            HttpAccess::Host => {}
-        }
-        host::handle(
-            OutgoingRequest::into_host(request),
-            options.map(RequestOptions::into_host),
-        )
-        .map(FutureIncomingResponse::wrap)
-        .map_err(from_host::error_code)
+        let target = request.get::<OutgoingRequest>().target();
+        let result = send(request, options);
+        trace!(
+            "wasi:http/outgoing-handler#handle({target}) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
+}
+
+/// `handle`, untraced.
+fn send(
+    request: api::OutgoingRequest,
+    options: Option<api::RequestOptions>,
+) -> Result<ApiFuture, ErrorCode> {
+    let http = crate::policy::http();
+    // A request without an authority is invalid whatever the policy (wasmtime answers
+    // the same for a request it would send).
+    if !request.get::<OutgoingRequest>().has_authority() {
+        return Err(ErrorCode::HttpRequestUriInvalid);
+    }
+    match http.access {
+        // Nothing is sent; the request (the host's or the adapter's own) is dropped.
+        HttpAccess::Deny => return Err(ErrorCode::HttpRequestDenied),
+        HttpAccess::Rules => match request.get::<OutgoingRequest>().host() {
+            Some(host_request) => check(&http.rules, host_request)?,
+            None => crate::trap(),
+        },
+        HttpAccess::Host => {}
+    }
+    host::handle(
+        OutgoingRequest::into_host(request),
+        options.map(RequestOptions::into_host),
+    )
+    .map(FutureIncomingResponse::wrap)
+    .map_err(from_host::error_code)
 }
 
 /// Whether the rules allow `request`, as the component set it: `HTTP-request-URI-invalid` when
@@ -52,18 +66,7 @@ fn check(
     request: &host_types::OutgoingRequest,
 ) -> Result<(), ErrorCode> {
     let method = request.method();
-    let method = match &method {
-        host_types::Method::Get => "GET",
-        host_types::Method::Head => "HEAD",
-        host_types::Method::Post => "POST",
-        host_types::Method::Put => "PUT",
-        host_types::Method::Delete => "DELETE",
-        host_types::Method::Connect => "CONNECT",
-        host_types::Method::Options => "OPTIONS",
-        host_types::Method::Trace => "TRACE",
-        host_types::Method::Patch => "PATCH",
-        host_types::Method::Other(other) => other.as_str(),
-    };
+    let method = method_name(&method);
     let scheme = request.scheme();
     let scheme = scheme.as_ref().map(|s| match s {
         host_types::Scheme::Http => Scheme::Http,

@@ -6,7 +6,7 @@
 use core::cell::{Cell, RefCell};
 
 use super::body::{IncomingBody, OutgoingBody};
-use super::convert::{from_host, to_host};
+use super::convert::{api_method_name, from_host, method_name, scheme_name, to_host};
 use super::fields::{Fields, VirtualFields};
 use crate::bindings::exports::wasi::http::types::{self as api, Duration, Method, Scheme};
 use crate::bindings::wasi::http::types as host;
@@ -26,27 +26,53 @@ impl IncomingRequest {
 
 impl api::GuestIncomingRequest for IncomingRequest {
     fn method(&self) -> Method {
-        from_host::method(self.host.method())
+        let method = self.host.method();
+        trace!(
+            "wasi:http/types#incoming-request.method() -> {}",
+            method_name(&method)
+        );
+        from_host::method(method)
     }
 
     fn path_with_query(&self) -> Option<String> {
-        self.host.path_with_query()
+        let path = self.host.path_with_query();
+        trace!(
+            "wasi:http/types#incoming-request.path-with-query() -> {}",
+            crate::trace::quoted(path.as_deref())
+        );
+        path
     }
 
     fn scheme(&self) -> Option<Scheme> {
-        self.host.scheme().map(from_host::scheme)
+        let scheme = self.host.scheme().map(from_host::scheme);
+        trace!(
+            "wasi:http/types#incoming-request.scheme() -> {}",
+            scheme_name(scheme.as_ref())
+        );
+        scheme
     }
 
     fn authority(&self) -> Option<String> {
-        self.host.authority()
+        let authority = self.host.authority();
+        trace!(
+            "wasi:http/types#incoming-request.authority() -> {}",
+            crate::trace::quoted(authority.as_deref())
+        );
+        authority
     }
 
     fn headers(&self) -> api::Headers {
+        trace!("wasi:http/types#incoming-request.headers()");
         Fields::wrap(self.host.headers())
     }
 
     fn consume(&self) -> Result<api::IncomingBody, ()> {
-        self.host.consume().map(IncomingBody::wrap)
+        let result = self.host.consume().map(IncomingBody::wrap);
+        trace!(
+            "wasi:http/types#incoming-request.consume() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 }
 
@@ -83,6 +109,33 @@ impl OutgoingRequest {
         }
     }
 
+    /// The request as a trace of `handle` shows it: `GET https://example.com/x?y` (no scheme:
+    /// `https`, as the rules take it).
+    pub fn target(&self) -> String {
+        if !crate::trace::ON {
+            return String::new();
+        }
+        let (method, scheme, authority, path) = match self {
+            OutgoingRequest::Host(h) => {
+                (h.method(), h.scheme(), h.authority(), h.path_with_query())
+            }
+            OutgoingRequest::Virtual(v) => (
+                to_host::method(v.method.borrow().clone()),
+                v.scheme.borrow().clone().map(to_host::scheme),
+                v.authority.borrow().clone(),
+                v.path_with_query.borrow().clone(),
+            ),
+        };
+        let scheme = scheme.map_or(Scheme::Https, from_host::scheme);
+        format!(
+            "{} {}://{}{}",
+            method_name(&method),
+            scheme_name(Some(&scheme)),
+            authority.unwrap_or_default(),
+            path.unwrap_or_default()
+        )
+    }
+
     /// The host request of an owned resource, for sending it.
     pub fn into_host(request: api::OutgoingRequest) -> host::OutgoingRequest {
         match request.into_inner::<OutgoingRequest>() {
@@ -94,6 +147,7 @@ impl OutgoingRequest {
 
 impl api::GuestOutgoingRequest for OutgoingRequest {
     fn new(headers: api::Headers) -> Self {
+        trace!("wasi:http/types#outgoing-request.new()");
         if super::virtual_mode() {
             OutgoingRequest::Virtual(VirtualRequest {
                 method: RefCell::new(Method::Get),
@@ -109,108 +163,165 @@ impl api::GuestOutgoingRequest for OutgoingRequest {
     }
 
     fn body(&self) -> Result<api::OutgoingBody, ()> {
-        match self {
+        let result = match self {
             OutgoingRequest::Host(h) => h.body().map(OutgoingBody::wrap),
             OutgoingRequest::Virtual(v) => {
                 if v.body_taken.replace(true) {
-                    return Err(());
+                    Err(())
+                } else {
+                    Ok(OutgoingBody::virtual_body())
                 }
-                Ok(OutgoingBody::virtual_body())
             }
-        }
+        };
+        trace!(
+            "wasi:http/types#outgoing-request.body() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn method(&self) -> Method {
-        match self {
+        let method = match self {
             OutgoingRequest::Host(h) => from_host::method(h.method()),
             OutgoingRequest::Virtual(v) => v.method.borrow().clone(),
-        }
+        };
+        trace!(
+            "wasi:http/types#outgoing-request.method() -> {}",
+            api_method_name(&method)
+        );
+        method
     }
 
     fn set_method(&self, method: Method) -> Result<(), ()> {
-        match self {
+        let name = if crate::trace::ON {
+            api_method_name(&method)
+        } else {
+            String::new()
+        };
+        let result = match self {
             OutgoingRequest::Host(h) => h.set_method(&to_host::method(method)),
-            OutgoingRequest::Virtual(v) => {
-                if let Method::Other(name) = &method
-                    && !syntax::is_token(name)
-                {
-                    return Err(());
+            OutgoingRequest::Virtual(v) => match &method {
+                Method::Other(name) if !syntax::is_token(name) => Err(()),
+                _ => {
+                    *v.method.borrow_mut() = method;
+                    Ok(())
                 }
-                *v.method.borrow_mut() = method;
-                Ok(())
-            }
-        }
+            },
+        };
+        trace!(
+            "wasi:http/types#outgoing-request.set-method({name}) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn path_with_query(&self) -> Option<String> {
-        match self {
+        let path = match self {
             OutgoingRequest::Host(h) => h.path_with_query(),
             OutgoingRequest::Virtual(v) => v.path_with_query.borrow().clone(),
-        }
+        };
+        trace!(
+            "wasi:http/types#outgoing-request.path-with-query() -> {}",
+            crate::trace::quoted(path.as_deref())
+        );
+        path
     }
 
     fn set_path_with_query(&self, path_with_query: Option<String>) -> Result<(), ()> {
-        match self {
+        let shown = crate::trace::quoted(path_with_query.as_deref());
+        let result = match self {
             OutgoingRequest::Host(h) => h.set_path_with_query(path_with_query.as_deref()),
             OutgoingRequest::Virtual(v) => {
                 if path_with_query
                     .as_deref()
                     .is_some_and(|p| !syntax::is_path_with_query(p))
                 {
-                    return Err(());
+                    Err(())
+                } else {
+                    *v.path_with_query.borrow_mut() = path_with_query;
+                    Ok(())
                 }
-                *v.path_with_query.borrow_mut() = path_with_query;
-                Ok(())
             }
-        }
+        };
+        trace!(
+            "wasi:http/types#outgoing-request.set-path-with-query({shown}) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn scheme(&self) -> Option<Scheme> {
-        match self {
+        let scheme = match self {
             OutgoingRequest::Host(h) => h.scheme().map(from_host::scheme),
             OutgoingRequest::Virtual(v) => v.scheme.borrow().clone(),
-        }
+        };
+        trace!(
+            "wasi:http/types#outgoing-request.scheme() -> {}",
+            scheme_name(scheme.as_ref())
+        );
+        scheme
     }
 
     fn set_scheme(&self, scheme: Option<Scheme>) -> Result<(), ()> {
-        match self {
+        let shown = if crate::trace::ON {
+            scheme_name(scheme.as_ref()).to_owned()
+        } else {
+            String::new()
+        };
+        let result = match self {
             OutgoingRequest::Host(h) => h.set_scheme(scheme.map(to_host::scheme).as_ref()),
-            OutgoingRequest::Virtual(v) => {
-                if let Some(Scheme::Other(name)) = &scheme
-                    && !syntax::is_scheme(name)
-                {
-                    return Err(());
+            OutgoingRequest::Virtual(v) => match &scheme {
+                Some(Scheme::Other(name)) if !syntax::is_scheme(name) => Err(()),
+                _ => {
+                    *v.scheme.borrow_mut() = scheme;
+                    Ok(())
                 }
-                *v.scheme.borrow_mut() = scheme;
-                Ok(())
-            }
-        }
+            },
+        };
+        trace!(
+            "wasi:http/types#outgoing-request.set-scheme({shown}) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn authority(&self) -> Option<String> {
-        match self {
+        let authority = match self {
             OutgoingRequest::Host(h) => h.authority(),
             OutgoingRequest::Virtual(v) => v.authority.borrow().clone(),
-        }
+        };
+        trace!(
+            "wasi:http/types#outgoing-request.authority() -> {}",
+            crate::trace::quoted(authority.as_deref())
+        );
+        authority
     }
 
     fn set_authority(&self, authority: Option<String>) -> Result<(), ()> {
-        match self {
+        let shown = crate::trace::quoted(authority.as_deref());
+        let result = match self {
             OutgoingRequest::Host(h) => h.set_authority(authority.as_deref()),
             OutgoingRequest::Virtual(v) => {
                 if authority
                     .as_deref()
                     .is_some_and(|a| !syntax::is_authority(a))
                 {
-                    return Err(());
+                    Err(())
+                } else {
+                    *v.authority.borrow_mut() = authority;
+                    Ok(())
                 }
-                *v.authority.borrow_mut() = authority;
-                Ok(())
             }
-        }
+        };
+        trace!(
+            "wasi:http/types#outgoing-request.set-authority({shown}) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn headers(&self) -> api::Headers {
+        trace!("wasi:http/types#outgoing-request.headers()");
         match self {
             OutgoingRequest::Host(h) => Fields::wrap(h.headers()),
             OutgoingRequest::Virtual(v) => VirtualFields::frozen(v.headers.clone()),
@@ -261,8 +372,14 @@ impl RequestOptions {
     }
 }
 
+/// A timeout as a trace shows it: nanoseconds, or `none`.
+fn timeout(duration: Option<Duration>) -> String {
+    duration.map_or_else(|| "none".into(), |d| d.to_string())
+}
+
 impl api::GuestRequestOptions for RequestOptions {
     fn new() -> Self {
+        trace!("wasi:http/types#request-options.new()");
         if super::virtual_mode() {
             RequestOptions::Virtual(Default::default())
         } else {
@@ -271,26 +388,59 @@ impl api::GuestRequestOptions for RequestOptions {
     }
 
     fn connect_timeout(&self) -> Option<Duration> {
-        self.get(0, host::RequestOptions::connect_timeout)
+        let duration = self.get(0, host::RequestOptions::connect_timeout);
+        trace!(
+            "wasi:http/types#request-options.connect-timeout() -> {}",
+            timeout(duration)
+        );
+        duration
     }
 
     fn set_connect_timeout(&self, duration: Option<Duration>) -> Result<(), ()> {
-        self.set(0, duration, host::RequestOptions::set_connect_timeout)
+        let result = self.set(0, duration, host::RequestOptions::set_connect_timeout);
+        trace!(
+            "wasi:http/types#request-options.set-connect-timeout({}) -> {}",
+            timeout(duration),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn first_byte_timeout(&self) -> Option<Duration> {
-        self.get(1, host::RequestOptions::first_byte_timeout)
+        let duration = self.get(1, host::RequestOptions::first_byte_timeout);
+        trace!(
+            "wasi:http/types#request-options.first-byte-timeout() -> {}",
+            timeout(duration)
+        );
+        duration
     }
 
     fn set_first_byte_timeout(&self, duration: Option<Duration>) -> Result<(), ()> {
-        self.set(1, duration, host::RequestOptions::set_first_byte_timeout)
+        let result = self.set(1, duration, host::RequestOptions::set_first_byte_timeout);
+        trace!(
+            "wasi:http/types#request-options.set-first-byte-timeout({}) -> {}",
+            timeout(duration),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn between_bytes_timeout(&self) -> Option<Duration> {
-        self.get(2, host::RequestOptions::between_bytes_timeout)
+        let duration = self.get(2, host::RequestOptions::between_bytes_timeout);
+        trace!(
+            "wasi:http/types#request-options.between-bytes-timeout() -> {}",
+            timeout(duration)
+        );
+        duration
     }
 
     fn set_between_bytes_timeout(&self, duration: Option<Duration>) -> Result<(), ()> {
-        self.set(2, duration, host::RequestOptions::set_between_bytes_timeout)
+        let result = self.set(2, duration, host::RequestOptions::set_between_bytes_timeout);
+        trace!(
+            "wasi:http/types#request-options.set-between-bytes-timeout({}) -> {}",
+            timeout(duration),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 }

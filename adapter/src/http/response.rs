@@ -26,6 +26,10 @@ impl ResponseOutparam {
 
 impl api::GuestResponseOutparam for ResponseOutparam {
     fn set(param: api::ResponseOutparam, response: Result<api::OutgoingResponse, ErrorCode>) {
+        trace!(
+            "wasi:http/types#response-outparam.set({})",
+            crate::trace::outcome_with(&response, |r| r.get::<OutgoingResponse>().status())
+        );
         host::ResponseOutparam::set(
             param.into_inner::<ResponseOutparam>().host,
             response
@@ -51,8 +55,19 @@ pub struct VirtualResponse {
     body_taken: Cell<bool>,
 }
 
+impl OutgoingResponse {
+    /// `status-code`, untraced.
+    fn status(&self) -> StatusCode {
+        match self {
+            OutgoingResponse::Host(h) => h.status_code(),
+            OutgoingResponse::Virtual(v) => v.status.get(),
+        }
+    }
+}
+
 impl api::GuestOutgoingResponse for OutgoingResponse {
     fn new(headers: api::Headers) -> Self {
+        trace!("wasi:http/types#outgoing-response.new()");
         if super::virtual_mode() {
             OutgoingResponse::Virtual(VirtualResponse {
                 status: Cell::new(200),
@@ -65,26 +80,32 @@ impl api::GuestOutgoingResponse for OutgoingResponse {
     }
 
     fn status_code(&self) -> StatusCode {
-        match self {
-            OutgoingResponse::Host(h) => h.status_code(),
-            OutgoingResponse::Virtual(v) => v.status.get(),
-        }
+        let status = self.status();
+        trace!("wasi:http/types#outgoing-response.status-code() -> {status}");
+        status
     }
 
     fn set_status_code(&self, status_code: StatusCode) -> Result<(), ()> {
-        match self {
+        let result = match self {
             OutgoingResponse::Host(h) => h.set_status_code(status_code),
             OutgoingResponse::Virtual(v) => {
-                if !syntax::is_status(status_code) {
-                    return Err(());
+                if syntax::is_status(status_code) {
+                    v.status.set(status_code);
+                    Ok(())
+                } else {
+                    Err(())
                 }
-                v.status.set(status_code);
-                Ok(())
             }
-        }
+        };
+        trace!(
+            "wasi:http/types#outgoing-response.set-status-code({status_code}) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn headers(&self) -> api::Headers {
+        trace!("wasi:http/types#outgoing-response.headers()");
         match self {
             OutgoingResponse::Host(h) => Fields::wrap(h.headers()),
             OutgoingResponse::Virtual(v) => VirtualFields::frozen(v.headers.clone()),
@@ -92,15 +113,21 @@ impl api::GuestOutgoingResponse for OutgoingResponse {
     }
 
     fn body(&self) -> Result<api::OutgoingBody, ()> {
-        match self {
+        let result = match self {
             OutgoingResponse::Host(h) => h.body().map(OutgoingBody::wrap),
             OutgoingResponse::Virtual(v) => {
                 if v.body_taken.replace(true) {
-                    return Err(());
+                    Err(())
+                } else {
+                    Ok(OutgoingBody::virtual_body())
                 }
-                Ok(OutgoingBody::virtual_body())
             }
-        }
+        };
+        trace!(
+            "wasi:http/types#outgoing-response.body() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 }
 
@@ -118,16 +145,22 @@ impl FutureIncomingResponse {
 
 impl api::GuestFutureIncomingResponse for FutureIncomingResponse {
     fn subscribe(&self) -> api::Pollable {
+        trace!("wasi:http/types#future-incoming-response.subscribe()");
         poll::from_host(self.host.subscribe())
     }
 
     fn get(&self) -> Option<Result<Result<api::IncomingResponse, ErrorCode>, ()>> {
-        self.host.get().map(|r| {
+        let response = self.host.get().map(|r| {
             r.map(|r| {
                 r.map(|host| api::IncomingResponse::new(IncomingResponse { host }))
                     .map_err(from_host::error_code)
             })
-        })
+        });
+        trace!(
+            "wasi:http/types#future-incoming-response.get() -> {}",
+            super::future_outcome(&response)
+        );
+        response
     }
 }
 
@@ -138,14 +171,22 @@ pub struct IncomingResponse {
 
 impl api::GuestIncomingResponse for IncomingResponse {
     fn status(&self) -> StatusCode {
-        self.host.status()
+        let status = self.host.status();
+        trace!("wasi:http/types#incoming-response.status() -> {status}");
+        status
     }
 
     fn headers(&self) -> api::Headers {
+        trace!("wasi:http/types#incoming-response.headers()");
         Fields::wrap(self.host.headers())
     }
 
     fn consume(&self) -> Result<api::IncomingBody, ()> {
-        self.host.consume().map(IncomingBody::wrap)
+        let result = self.host.consume().map(IncomingBody::wrap);
+        trace!(
+            "wasi:http/types#incoming-response.consume() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 }

@@ -37,9 +37,11 @@ impl api::Guest for Adapter {
 
 impl api::GuestError for Error {
     fn to_debug_string(&self) -> String {
-        match self {
+        let text = match self {
             Error::Host(err) => err.to_debug_string(),
             Error::Message(msg) => msg.clone(),
-        }
+        };
+        trace!("wasi:io/error#to-debug-string() -> {text:?}");
+        text
     }
 }

@@ -29,49 +29,62 @@ impl api::Guest for Adapter {
     fn poll(list: Vec<api::PollableBorrow<'_>>) -> Vec<u32> {
         // Like hosts: an empty list, or one whose indices do not fit in u32, traps.
         if list.is_empty() || u32::try_from(list.len()).is_err() {
+            trace!("wasi:io/poll#poll({} pollables) -> trap", list.len());
             trap();
         }
         let list: Vec<&Pollable> = list.iter().map(|p| p.get::<Pollable>()).collect();
         let any_ready = list.iter().any(|p| matches!(p, Pollable::Ready));
-        if any_ready {
+        let ready: Vec<u32> = if any_ready {
             // Do not block: report the virtual ones and the host ones that are ready already.
-            return (0u32..)
+            (0u32..)
                 .zip(&list)
                 .filter(|(_, p)| match p {
                     Pollable::Ready => true,
                     Pollable::Host(h) => h.ready(),
                 })
                 .map(|(i, _)| i)
-                .collect();
-        }
-        let mut host_list: Vec<&host::Pollable> = Vec::with_capacity(list.len());
-        let mut host_index: Vec<u32> = Vec::with_capacity(list.len());
-        for (i, p) in (0u32..).zip(&list) {
-            if let Pollable::Host(h) = p {
-                host_list.push(h);
-                host_index.push(i);
+                .collect()
+        } else {
+            let mut host_list: Vec<&host::Pollable> = Vec::with_capacity(list.len());
+            let mut host_index: Vec<u32> = Vec::with_capacity(list.len());
+            for (i, p) in (0u32..).zip(&list) {
+                if let Pollable::Host(h) = p {
+                    host_list.push(h);
+                    host_index.push(i);
+                }
             }
-        }
-        if host_list.is_empty() {
-            // Nothing could ever become ready.
-            trap();
-        }
-        host::poll(&host_list)
-            .into_iter()
-            .map(|j| *host_index.get(j as usize).unwrap_or_else(|| trap()))
-            .collect()
+            if host_list.is_empty() {
+                // Nothing could ever become ready.
+                trace!("wasi:io/poll#poll({} pollables) -> trap", list.len());
+                trap();
+            }
+            host::poll(&host_list)
+                .into_iter()
+                .map(|j| *host_index.get(j as usize).unwrap_or_else(|| trap()))
+                .collect()
+        };
+        trace!(
+            "wasi:io/poll#poll({} pollables) -> [{}]",
+            list.len(),
+            crate::trace::list(ready.iter())
+        );
+        ready
     }
 }
 
 impl api::GuestPollable for Pollable {
     fn ready(&self) -> bool {
-        match self {
+        let ready = match self {
             Pollable::Ready => true,
             Pollable::Host(p) => p.ready(),
-        }
+        };
+        trace!("wasi:io/poll#ready() -> {ready}");
+        ready
     }
 
     fn block(&self) {
+        // Traced before it blocks: there is no result to wait for.
+        trace!("wasi:io/poll#block()");
         match self {
             Pollable::Ready => {}
             Pollable::Host(p) => p.block(),

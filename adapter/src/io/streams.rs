@@ -93,8 +93,9 @@ impl api::Guest for Adapter {
     type OutputStream = OutputStream;
 }
 
-impl GuestInputStream for InputStream {
-    fn read(&self, len: u64) -> Result<Vec<u8>, StreamError> {
+impl InputStream {
+    /// `read` (and `blocking-read` of virtual streams), untraced.
+    fn read_bytes(&self, len: u64) -> Result<Vec<u8>, StreamError> {
         match self {
             InputStream::Host(s) => s.read(len).map_err(error_from_host),
             InputStream::Closed => Err(StreamError::Closed),
@@ -102,29 +103,70 @@ impl GuestInputStream for InputStream {
         }
     }
 
-    fn blocking_read(&self, len: u64) -> Result<Vec<u8>, StreamError> {
+    /// `blocking-read`, untraced.
+    fn blocking_read_bytes(&self, len: u64) -> Result<Vec<u8>, StreamError> {
         match self {
             InputStream::Host(s) => s.blocking_read(len).map_err(error_from_host),
-            InputStream::Closed | InputStream::Memory(_) => self.read(len),
+            InputStream::Closed | InputStream::Memory(_) => self.read_bytes(len),
         }
     }
 
-    fn skip(&self, len: u64) -> Result<u64, StreamError> {
+    /// `skip` (and `blocking-skip` of virtual streams), untraced.
+    fn skip_bytes(&self, len: u64) -> Result<u64, StreamError> {
         match self {
             InputStream::Host(s) => s.skip(len).map_err(error_from_host),
             InputStream::Closed => Err(StreamError::Closed),
             InputStream::Memory(m) => m.take(len, usize::MAX).map(|b| b.len() as u64),
         }
     }
+}
+
+/// A read's result as a trace shows it: `ok(12 bytes)`.
+fn read_outcome(result: &Result<Vec<u8>, StreamError>) -> String {
+    crate::trace::outcome_with(result, |data| format!("{} bytes", data.len()))
+}
+
+/// A skip's or splice's result as a trace shows it: `ok(12 bytes)`.
+fn count_outcome(result: &Result<u64, StreamError>) -> String {
+    crate::trace::outcome_with(result, |n| format!("{n} bytes"))
+}
+
+impl GuestInputStream for InputStream {
+    fn read(&self, len: u64) -> Result<Vec<u8>, StreamError> {
+        let result = self.read_bytes(len);
+        trace!("wasi:io/streams#read({len}) -> {}", read_outcome(&result));
+        result
+    }
+
+    fn blocking_read(&self, len: u64) -> Result<Vec<u8>, StreamError> {
+        let result = self.blocking_read_bytes(len);
+        trace!(
+            "wasi:io/streams#blocking-read({len}) -> {}",
+            read_outcome(&result)
+        );
+        result
+    }
+
+    fn skip(&self, len: u64) -> Result<u64, StreamError> {
+        let result = self.skip_bytes(len);
+        trace!("wasi:io/streams#skip({len}) -> {}", count_outcome(&result));
+        result
+    }
 
     fn blocking_skip(&self, len: u64) -> Result<u64, StreamError> {
-        match self {
+        let result = match self {
             InputStream::Host(s) => s.blocking_skip(len).map_err(error_from_host),
-            InputStream::Closed | InputStream::Memory(_) => self.skip(len),
-        }
+            InputStream::Closed | InputStream::Memory(_) => self.skip_bytes(len),
+        };
+        trace!(
+            "wasi:io/streams#blocking-skip({len}) -> {}",
+            count_outcome(&result)
+        );
+        result
     }
 
     fn subscribe(&self) -> api::Pollable {
+        trace!("wasi:io/streams#subscribe()");
         match self {
             InputStream::Host(s) => poll::from_host(s.subscribe()),
             InputStream::Closed | InputStream::Memory(_) => poll::ready(),
@@ -133,8 +175,17 @@ impl GuestInputStream for InputStream {
 }
 
 impl OutputStream {
+    /// `check-write`, untraced.
+    fn permit(&self) -> Result<u64, StreamError> {
+        match self {
+            OutputStream::Host(s) => s.check_write().map_err(error_from_host),
+            OutputStream::Discard => Ok(DISCARD_BUDGET),
+            OutputStream::Closed => Err(StreamError::Closed),
+        }
+    }
+
     /// `check-write`, blocking until the stream accepts at least one byte.
-    fn blocking_check_write(&self) -> Result<u64, StreamError> {
+    fn blocking_permit(&self) -> Result<u64, StreamError> {
         match self {
             OutputStream::Host(s) => loop {
                 let n = s.check_write().map_err(error_from_host)?;
@@ -143,7 +194,15 @@ impl OutputStream {
                 }
                 s.subscribe().block();
             },
-            OutputStream::Discard | OutputStream::Closed => self.check_write(),
+            OutputStream::Discard | OutputStream::Closed => self.permit(),
+        }
+    }
+
+    /// `write`, untraced.
+    fn put(&self, contents: &[u8]) -> Result<(), StreamError> {
+        match self {
+            OutputStream::Host(s) => s.write(contents).map_err(error_from_host),
+            _ => self.virtual_result(),
         }
     }
 
@@ -154,48 +213,91 @@ impl OutputStream {
             _ => Ok(()),
         }
     }
+
+    /// `splice` and `blocking-splice` (`blocking`), untraced.
+    fn splice_from(&self, src: &InputStream, len: u64, blocking: bool) -> Result<u64, StreamError> {
+        if let (OutputStream::Host(out), InputStream::Host(input)) = (self, src) {
+            return if blocking {
+                out.blocking_splice(input, len)
+            } else {
+                out.splice(input, len)
+            }
+            .map_err(error_from_host);
+        }
+        // check-write, read at most that much, write it: what splice is specified to do.
+        let data = if blocking {
+            let permit = self.blocking_permit()?;
+            src.blocking_read_bytes(len.min(permit))?
+        } else {
+            let permit = self.permit()?;
+            src.read_bytes(len.min(permit))?
+        };
+        self.put(&data)?;
+        Ok(data.len() as u64)
+    }
 }
 
 impl GuestOutputStream for OutputStream {
     fn check_write(&self) -> Result<u64, StreamError> {
-        match self {
-            OutputStream::Host(s) => s.check_write().map_err(error_from_host),
-            OutputStream::Discard => Ok(DISCARD_BUDGET),
-            OutputStream::Closed => Err(StreamError::Closed),
-        }
+        let result = self.permit();
+        trace!(
+            "wasi:io/streams#check-write() -> {}",
+            crate::trace::value(&result)
+        );
+        result
     }
 
     fn write(&self, contents: Vec<u8>) -> Result<(), StreamError> {
-        match self {
-            OutputStream::Host(s) => s.write(&contents).map_err(error_from_host),
-            _ => self.virtual_result(),
-        }
+        let result = self.put(&contents);
+        trace!(
+            "wasi:io/streams#write({} bytes) -> {}",
+            contents.len(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn blocking_write_and_flush(&self, contents: Vec<u8>) -> Result<(), StreamError> {
-        match self {
+        let result = match self {
             OutputStream::Host(s) => s
                 .blocking_write_and_flush(&contents)
                 .map_err(error_from_host),
             _ => self.virtual_result(),
-        }
+        };
+        trace!(
+            "wasi:io/streams#blocking-write-and-flush({} bytes) -> {}",
+            contents.len(),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn flush(&self) -> Result<(), StreamError> {
-        match self {
+        let result = match self {
             OutputStream::Host(s) => s.flush().map_err(error_from_host),
             _ => self.virtual_result(),
-        }
+        };
+        trace!(
+            "wasi:io/streams#flush() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn blocking_flush(&self) -> Result<(), StreamError> {
-        match self {
+        let result = match self {
             OutputStream::Host(s) => s.blocking_flush().map_err(error_from_host),
             _ => self.virtual_result(),
-        }
+        };
+        trace!(
+            "wasi:io/streams#blocking-flush() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn subscribe(&self) -> api::Pollable {
+        trace!("wasi:io/streams#subscribe()");
         match self {
             OutputStream::Host(s) => poll::from_host(s.subscribe()),
             // A closed stream's pollable is ready immediately, as WASI requires.
@@ -204,32 +306,38 @@ impl GuestOutputStream for OutputStream {
     }
 
     fn write_zeroes(&self, len: u64) -> Result<(), StreamError> {
-        match self {
+        let result = match self {
             OutputStream::Host(s) => s.write_zeroes(len).map_err(error_from_host),
             _ => self.virtual_result(),
-        }
+        };
+        trace!(
+            "wasi:io/streams#write-zeroes({len}) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn blocking_write_zeroes_and_flush(&self, len: u64) -> Result<(), StreamError> {
-        match self {
+        let result = match self {
             OutputStream::Host(s) => s
                 .blocking_write_zeroes_and_flush(len)
                 .map_err(error_from_host),
             _ => self.virtual_result(),
-        }
+        };
+        trace!(
+            "wasi:io/streams#blocking-write-zeroes-and-flush({len}) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn splice(&self, src: api::InputStreamBorrow<'_>, len: u64) -> Result<u64, StreamError> {
-        let src = src.get::<InputStream>();
-        if let (OutputStream::Host(out), InputStream::Host(input)) = (self, src) {
-            return out.splice(input, len).map_err(error_from_host);
-        }
-        // check-write, read at most that much, write it: what splice is specified to do.
-        let permit = self.check_write()?;
-        let data = src.read(len.min(permit))?;
-        let n = data.len() as u64;
-        self.write(data)?;
-        Ok(n)
+        let result = self.splice_from(src.get::<InputStream>(), len, false);
+        trace!(
+            "wasi:io/streams#splice({len}) -> {}",
+            crate::trace::value(&result)
+        );
+        result
     }
 
     fn blocking_splice(
@@ -237,14 +345,11 @@ impl GuestOutputStream for OutputStream {
         src: api::InputStreamBorrow<'_>,
         len: u64,
     ) -> Result<u64, StreamError> {
-        let src = src.get::<InputStream>();
-        if let (OutputStream::Host(out), InputStream::Host(input)) = (self, src) {
-            return out.blocking_splice(input, len).map_err(error_from_host);
-        }
-        let permit = self.blocking_check_write()?;
-        let data = src.blocking_read(len.min(permit))?;
-        let n = data.len() as u64;
-        self.write(data)?;
-        Ok(n)
+        let result = self.splice_from(src.get::<InputStream>(), len, true);
+        trace!(
+            "wasi:io/streams#blocking-splice({len}) -> {}",
+            crate::trace::value(&result)
+        );
+        result
     }
 }

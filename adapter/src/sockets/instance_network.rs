@@ -9,6 +9,7 @@ use virtc_policy::net::NetAccess;
 
 impl api::Guest for Adapter {
     fn instance_network() -> api_network::Network {
+        trace!("wasi:sockets/instance-network#instance-network()");
         match super::rules().access {
             NetAccess::Deny => Network::virtual_network(),
             NetAccess::Host | NetAccess::Rules => Network::from_host(host::instance_network()),

@@ -30,6 +30,36 @@ pub enum ResolveAddressStream {
     Literal(Cell<Option<IpAddr>>),
 }
 
+/// `resolve-addresses`, untraced.
+fn resolve(network: NetworkBorrow<'_>, name: &str) -> Result<api::ResolveAddressStream, ErrorCode> {
+    let rules = super::rules();
+    let pin_to = match rules.access {
+        NetAccess::Deny => return Err(ErrorCode::AccessDenied),
+        NetAccess::Host => None,
+        NetAccess::Rules => match literal::classify(name) {
+            // No lookup: the address is checked where it is used.
+            Host::Address(ip) => {
+                Network::host(network)?;
+                let stream = ResolveAddressStream::Literal(Cell::new(Some(ip)));
+                return Ok(api::ResolveAddressStream::new(stream));
+            }
+            Host::BadAddress => return Err(ErrorCode::InvalidArgument),
+            Host::Name => {
+                let normalized = normalize_name(name);
+                if !rules.may_resolve(&normalized) {
+                    return Err(ErrorCode::AccessDenied);
+                }
+                Some(normalized)
+            }
+        },
+    };
+    let host = host::resolve_addresses(Network::host(network)?, name)?;
+    Ok(api::ResolveAddressStream::new(ResolveAddressStream::Host {
+        host,
+        pin_to,
+    }))
+}
+
 impl api::Guest for Adapter {
     type ResolveAddressStream = ResolveAddressStream;
 
@@ -37,37 +67,18 @@ impl api::Guest for Adapter {
         network: NetworkBorrow<'_>,
         name: String,
     ) -> Result<api::ResolveAddressStream, ErrorCode> {
-        let rules = super::rules();
-        let pin_to = match rules.access {
-            NetAccess::Deny => return Err(ErrorCode::AccessDenied),
-            NetAccess::Host => None,
-            NetAccess::Rules => match literal::classify(&name) {
-                // No lookup: the address is checked where it is used.
-                Host::Address(ip) => {
-                    Network::host(network)?;
-                    let stream = ResolveAddressStream::Literal(Cell::new(Some(ip)));
-                    return Ok(api::ResolveAddressStream::new(stream));
-                }
-                Host::BadAddress => return Err(ErrorCode::InvalidArgument),
-                Host::Name => {
-                    let normalized = normalize_name(&name);
-                    if !rules.may_resolve(&normalized) {
-                        return Err(ErrorCode::AccessDenied);
-                    }
-                    Some(normalized)
-                }
-            },
-        };
-        let host = host::resolve_addresses(Network::host(network)?, &name)?;
-        Ok(api::ResolveAddressStream::new(ResolveAddressStream::Host {
-            host,
-            pin_to,
-        }))
+        let result = resolve(network, &name);
+        trace!(
+            "wasi:sockets/ip-name-lookup#resolve-addresses({name:?}) -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 }
 
-impl api::GuestResolveAddressStream for ResolveAddressStream {
-    fn resolve_next_address(&self) -> Result<Option<IpAddress>, ErrorCode> {
+impl ResolveAddressStream {
+    /// `resolve-next-address`, untraced.
+    fn next(&self) -> Result<Option<IpAddress>, ErrorCode> {
         let (host, pin_to) = match self {
             ResolveAddressStream::Literal(ip) => return Ok(ip.take().map(super::wasi_ip)),
             ResolveAddressStream::Host { host, pin_to } => (host, pin_to),
@@ -80,8 +91,23 @@ impl api::GuestResolveAddressStream for ResolveAddressStream {
         }
         Ok(next)
     }
+}
+
+impl api::GuestResolveAddressStream for ResolveAddressStream {
+    fn resolve_next_address(&self) -> Result<Option<IpAddress>, ErrorCode> {
+        let result = self.next();
+        trace!(
+            "wasi:sockets/ip-name-lookup#resolve-next-address() -> {}",
+            crate::trace::outcome_with(&result, |next| match next {
+                Some(address) => super::ip(address).to_string(),
+                None => "none".into(),
+            })
+        );
+        result
+    }
 
     fn subscribe(&self) -> Pollable {
+        trace!("wasi:sockets/ip-name-lookup#subscribe()");
         match self {
             ResolveAddressStream::Literal(_) => poll::ready(),
             ResolveAddressStream::Host { host, .. } => poll::from_host(host.subscribe()),

@@ -10,6 +10,37 @@
 //!   `access-denied` where the call can fail, and a datagram from a sender no rule allows is
 //!   dropped. Names are pinned to the addresses their lookups returned ([`pins`]).
 
+/// `fn $name(&self) -> Result<$ty, ErrorCode>`, forwarded to `self.host`; traced as
+/// `wasi:sockets/$iface#$wit() -> ok(VALUE)`.
+macro_rules! getter {
+    ($iface:literal: $name:ident $wit:literal -> $ty:ty) => {
+        fn $name(&self) -> Result<$ty, ErrorCode> {
+            let result = self.host.$name().map_err(ErrorCode::from);
+            trace!(
+                concat!("wasi:sockets/", $iface, "#", $wit, "() -> {}"),
+                crate::trace::value(&result)
+            );
+            result
+        }
+    };
+}
+
+/// `fn $name(&self, value: $ty) -> Result<(), ErrorCode>`, forwarded to `self.host`; traced as
+/// `wasi:sockets/$iface#$wit(VALUE) -> ok`.
+macro_rules! setter {
+    ($iface:literal: $name:ident $wit:literal ($ty:ty)) => {
+        fn $name(&self, value: $ty) -> Result<(), ErrorCode> {
+            let result = self.host.$name(value).map_err(ErrorCode::from);
+            trace!(
+                concat!("wasi:sockets/", $iface, "#", $wit, "({}) -> {}"),
+                value,
+                crate::trace::outcome(&result)
+            );
+            result
+        }
+    };
+}
+
 mod instance_network;
 mod ip_name_lookup;
 mod network;
@@ -19,7 +50,7 @@ mod udp;
 mod udp_create_socket;
 
 use core::cell::UnsafeCell;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 
 use virtc_policy::net::{NetAccess, Network};
 use virtc_policy::pins::Pins;
@@ -91,4 +122,24 @@ fn ip_port(address: &IpSocketAddress) -> (IpAddr, u16) {
         IpSocketAddress::Ipv4(a) => (ip(&IpAddress::Ipv4(a.address)), a.port),
         IpSocketAddress::Ipv6(a) => (ip(&IpAddress::Ipv6(a.address)), a.port),
     }
+}
+
+/// A socket address as traces show it, `SocketAddr`'s way: `127.0.0.1:80`, `[::1]:443`.
+fn socket_addr(address: &IpSocketAddress) -> SocketAddr {
+    match *address {
+        IpSocketAddress::Ipv6(a) => {
+            let (s0, s1, s2, s3, s4, s5, s6, s7) = a.address;
+            let ip = Ipv6Addr::new(s0, s1, s2, s3, s4, s5, s6, s7);
+            SocketAddr::V6(SocketAddrV6::new(ip, a.port, a.flow_info, a.scope_id))
+        }
+        IpSocketAddress::Ipv4(_) => {
+            let (ip, port) = ip_port(address);
+            SocketAddr::new(ip, port)
+        }
+    }
+}
+
+/// An optional socket address as traces show it: the address, or `none`.
+fn socket_addr_or_none(address: Option<&IpSocketAddress>) -> String {
+    address.map_or_else(|| "none".into(), |a| socket_addr(a).to_string())
 }

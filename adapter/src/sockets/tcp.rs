@@ -38,8 +38,9 @@ impl api::Guest for Adapter {
     type TcpSocket = TcpSocket;
 }
 
-impl api::GuestTcpSocket for TcpSocket {
-    fn start_bind(
+impl TcpSocket {
+    /// `start-bind`, untraced.
+    fn bind(
         &self,
         network: NetworkBorrow<'_>,
         local_address: IpSocketAddress,
@@ -58,11 +59,8 @@ impl api::GuestTcpSocket for TcpSocket {
         Ok(())
     }
 
-    fn finish_bind(&self) -> Result<(), ErrorCode> {
-        Ok(self.host.finish_bind()?)
-    }
-
-    fn start_connect(
+    /// `start-connect`, untraced.
+    fn connect(
         &self,
         network: NetworkBorrow<'_>,
         remote_address: IpSocketAddress,
@@ -77,119 +75,175 @@ impl api::GuestTcpSocket for TcpSocket {
             .host
             .start_connect(Network::host(network)?, remote_address.into())?)
     }
+}
+
+impl api::GuestTcpSocket for TcpSocket {
+    fn start_bind(
+        &self,
+        network: NetworkBorrow<'_>,
+        local_address: IpSocketAddress,
+    ) -> Result<(), ErrorCode> {
+        let result = self.bind(network, local_address);
+        trace!(
+            "wasi:sockets/tcp#start-bind({}) -> {}",
+            super::socket_addr(&local_address),
+            crate::trace::outcome(&result)
+        );
+        result
+    }
+
+    fn finish_bind(&self) -> Result<(), ErrorCode> {
+        let result = self.host.finish_bind().map_err(ErrorCode::from);
+        trace!(
+            "wasi:sockets/tcp#finish-bind() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
+    }
+
+    fn start_connect(
+        &self,
+        network: NetworkBorrow<'_>,
+        remote_address: IpSocketAddress,
+    ) -> Result<(), ErrorCode> {
+        let result = self.connect(network, remote_address);
+        trace!(
+            "wasi:sockets/tcp#start-connect({}) -> {}",
+            super::socket_addr(&remote_address),
+            crate::trace::outcome(&result)
+        );
+        result
+    }
 
     fn finish_connect(&self) -> Result<(InputStream, OutputStream), ErrorCode> {
-        let (input, output) = self.host.finish_connect()?;
-        Ok((input_from_host(input), output_from_host(output)))
+        let result = self
+            .host
+            .finish_connect()
+            .map(|(input, output)| (input_from_host(input), output_from_host(output)))
+            .map_err(ErrorCode::from);
+        trace!(
+            "wasi:sockets/tcp#finish-connect() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn start_listen(&self) -> Result<(), ErrorCode> {
         // Unbound, the host would bind an ephemeral address implicitly: no rule names that.
-        if super::filtered() && !self.may_listen.get() {
-            return Err(ErrorCode::AccessDenied);
-        }
-        Ok(self.host.start_listen()?)
+        let result = if super::filtered() && !self.may_listen.get() {
+            Err(ErrorCode::AccessDenied)
+        } else {
+            self.host.start_listen().map_err(ErrorCode::from)
+        };
+        trace!(
+            "wasi:sockets/tcp#start-listen() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn finish_listen(&self) -> Result<(), ErrorCode> {
-        Ok(self.host.finish_listen()?)
+        let result = self.host.finish_listen().map_err(ErrorCode::from);
+        trace!(
+            "wasi:sockets/tcp#finish-listen() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn accept(&self) -> Result<(api::TcpSocket, InputStream, OutputStream), ErrorCode> {
-        let (socket, input, output) = self.host.accept()?;
-        Ok((
-            TcpSocket::from_host(socket),
-            input_from_host(input),
-            output_from_host(output),
-        ))
+        let result = self
+            .host
+            .accept()
+            .map(|(socket, input, output)| {
+                (
+                    TcpSocket::from_host(socket),
+                    input_from_host(input),
+                    output_from_host(output),
+                )
+            })
+            .map_err(ErrorCode::from);
+        trace!(
+            "wasi:sockets/tcp#accept() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
     }
 
     fn local_address(&self) -> Result<IpSocketAddress, ErrorCode> {
-        Ok(self.host.local_address()?.into())
+        let result = self
+            .host
+            .local_address()
+            .map(IpSocketAddress::from)
+            .map_err(ErrorCode::from);
+        trace!(
+            "wasi:sockets/tcp#local-address() -> {}",
+            crate::trace::outcome_with(&result, super::socket_addr)
+        );
+        result
     }
 
     fn remote_address(&self) -> Result<IpSocketAddress, ErrorCode> {
-        Ok(self.host.remote_address()?.into())
+        let result = self
+            .host
+            .remote_address()
+            .map(IpSocketAddress::from)
+            .map_err(ErrorCode::from);
+        trace!(
+            "wasi:sockets/tcp#remote-address() -> {}",
+            crate::trace::outcome_with(&result, super::socket_addr)
+        );
+        result
     }
 
     fn is_listening(&self) -> bool {
-        self.host.is_listening()
+        let listening = self.host.is_listening();
+        trace!("wasi:sockets/tcp#is-listening() -> {listening}");
+        listening
     }
 
     fn address_family(&self) -> IpAddressFamily {
-        self.host.address_family().into()
+        let family = self.host.address_family().into();
+        trace!(
+            "wasi:sockets/tcp#address-family() -> {}",
+            crate::trace::case(&family)
+        );
+        family
     }
 
-    fn set_listen_backlog_size(&self, value: u64) -> Result<(), ErrorCode> {
-        Ok(self.host.set_listen_backlog_size(value)?)
-    }
-
-    fn keep_alive_enabled(&self) -> Result<bool, ErrorCode> {
-        Ok(self.host.keep_alive_enabled()?)
-    }
-
-    fn set_keep_alive_enabled(&self, value: bool) -> Result<(), ErrorCode> {
-        Ok(self.host.set_keep_alive_enabled(value)?)
-    }
-
-    fn keep_alive_idle_time(&self) -> Result<Duration, ErrorCode> {
-        Ok(self.host.keep_alive_idle_time()?)
-    }
-
-    fn set_keep_alive_idle_time(&self, value: Duration) -> Result<(), ErrorCode> {
-        Ok(self.host.set_keep_alive_idle_time(value)?)
-    }
-
-    fn keep_alive_interval(&self) -> Result<Duration, ErrorCode> {
-        Ok(self.host.keep_alive_interval()?)
-    }
-
-    fn set_keep_alive_interval(&self, value: Duration) -> Result<(), ErrorCode> {
-        Ok(self.host.set_keep_alive_interval(value)?)
-    }
-
-    fn keep_alive_count(&self) -> Result<u32, ErrorCode> {
-        Ok(self.host.keep_alive_count()?)
-    }
-
-    fn set_keep_alive_count(&self, value: u32) -> Result<(), ErrorCode> {
-        Ok(self.host.set_keep_alive_count(value)?)
-    }
-
-    fn hop_limit(&self) -> Result<u8, ErrorCode> {
-        Ok(self.host.hop_limit()?)
-    }
-
-    fn set_hop_limit(&self, value: u8) -> Result<(), ErrorCode> {
-        Ok(self.host.set_hop_limit(value)?)
-    }
-
-    fn receive_buffer_size(&self) -> Result<u64, ErrorCode> {
-        Ok(self.host.receive_buffer_size()?)
-    }
-
-    fn set_receive_buffer_size(&self, value: u64) -> Result<(), ErrorCode> {
-        Ok(self.host.set_receive_buffer_size(value)?)
-    }
-
-    fn send_buffer_size(&self) -> Result<u64, ErrorCode> {
-        Ok(self.host.send_buffer_size()?)
-    }
-
-    fn set_send_buffer_size(&self, value: u64) -> Result<(), ErrorCode> {
-        Ok(self.host.set_send_buffer_size(value)?)
-    }
+    setter!("tcp": set_listen_backlog_size "set-listen-backlog-size" (u64));
+    getter!("tcp": keep_alive_enabled "keep-alive-enabled" -> bool);
+    setter!("tcp": set_keep_alive_enabled "set-keep-alive-enabled" (bool));
+    getter!("tcp": keep_alive_idle_time "keep-alive-idle-time" -> Duration);
+    setter!("tcp": set_keep_alive_idle_time "set-keep-alive-idle-time" (Duration));
+    getter!("tcp": keep_alive_interval "keep-alive-interval" -> Duration);
+    setter!("tcp": set_keep_alive_interval "set-keep-alive-interval" (Duration));
+    getter!("tcp": keep_alive_count "keep-alive-count" -> u32);
+    setter!("tcp": set_keep_alive_count "set-keep-alive-count" (u32));
+    getter!("tcp": hop_limit "hop-limit" -> u8);
+    setter!("tcp": set_hop_limit "set-hop-limit" (u8));
+    getter!("tcp": receive_buffer_size "receive-buffer-size" -> u64);
+    setter!("tcp": set_receive_buffer_size "set-receive-buffer-size" (u64));
+    getter!("tcp": send_buffer_size "send-buffer-size" -> u64);
+    setter!("tcp": set_send_buffer_size "set-send-buffer-size" (u64));
 
     fn subscribe(&self) -> Pollable {
+        trace!("wasi:sockets/tcp#subscribe()");
         poll::from_host(self.host.subscribe())
     }
 
     fn shutdown(&self, shutdown_type: ShutdownType) -> Result<(), ErrorCode> {
-        let shutdown_type = match shutdown_type {
+        let host_type = match shutdown_type {
             ShutdownType::Receive => host::ShutdownType::Receive,
             ShutdownType::Send => host::ShutdownType::Send,
             ShutdownType::Both => host::ShutdownType::Both,
         };
-        Ok(self.host.shutdown(shutdown_type)?)
+        let result = self.host.shutdown(host_type).map_err(ErrorCode::from);
+        trace!(
+            "wasi:sockets/tcp#shutdown({}) -> {}",
+            crate::trace::case(&shutdown_type),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 }

@@ -13,13 +13,18 @@ use virtc_policy::net::NetAccess;
 impl api::Guest for Adapter {
     fn create_tcp_socket(address_family: IpAddressFamily) -> Result<api_tcp::TcpSocket, ErrorCode> {
         let rules = super::rules();
-        match rules.access {
-            NetAccess::Deny => return Err(ErrorCode::AccessDenied),
-            NetAccess::Rules if !rules.has_tcp() => return Err(ErrorCode::AccessDenied),
-            NetAccess::Host | NetAccess::Rules => {}
-        }
-        Ok(TcpSocket::from_host(host::create_tcp_socket(
-            address_family.into(),
-        )?))
+        let result = match rules.access {
+            NetAccess::Deny => Err(ErrorCode::AccessDenied),
+            NetAccess::Rules if !rules.has_tcp() => Err(ErrorCode::AccessDenied),
+            NetAccess::Host | NetAccess::Rules => host::create_tcp_socket(address_family.into())
+                .map(TcpSocket::from_host)
+                .map_err(ErrorCode::from),
+        };
+        trace!(
+            "wasi:sockets/tcp-create-socket#create-tcp-socket({}) -> {}",
+            crate::trace::case(&address_family),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 }

@@ -90,8 +90,9 @@ impl api::Guest for Adapter {
     type OutgoingDatagramStream = OutgoingDatagramStream;
 }
 
-impl api::GuestUdpSocket for UdpSocket {
-    fn start_bind(
+impl UdpSocket {
+    /// `start-bind`, untraced.
+    fn bind(
         &self,
         network: NetworkBorrow<'_>,
         local_address: IpSocketAddress,
@@ -112,11 +113,8 @@ impl api::GuestUdpSocket for UdpSocket {
         Ok(())
     }
 
-    fn finish_bind(&self) -> Result<(), ErrorCode> {
-        Ok(self.host.finish_bind()?)
-    }
-
-    fn stream(
+    /// `stream`, untraced.
+    fn streams(
         &self,
         remote_address: Option<IpSocketAddress>,
     ) -> Result<(api::IncomingDatagramStream, api::OutgoingDatagramStream), ErrorCode> {
@@ -138,78 +136,135 @@ impl api::GuestUdpSocket for UdpSocket {
             }),
         ))
     }
+}
+
+impl api::GuestUdpSocket for UdpSocket {
+    fn start_bind(
+        &self,
+        network: NetworkBorrow<'_>,
+        local_address: IpSocketAddress,
+    ) -> Result<(), ErrorCode> {
+        let result = self.bind(network, local_address);
+        trace!(
+            "wasi:sockets/udp#start-bind({}) -> {}",
+            super::socket_addr(&local_address),
+            crate::trace::outcome(&result)
+        );
+        result
+    }
+
+    fn finish_bind(&self) -> Result<(), ErrorCode> {
+        let result = self.host.finish_bind().map_err(ErrorCode::from);
+        trace!(
+            "wasi:sockets/udp#finish-bind() -> {}",
+            crate::trace::outcome(&result)
+        );
+        result
+    }
+
+    fn stream(
+        &self,
+        remote_address: Option<IpSocketAddress>,
+    ) -> Result<(api::IncomingDatagramStream, api::OutgoingDatagramStream), ErrorCode> {
+        let result = self.streams(remote_address);
+        trace!(
+            "wasi:sockets/udp#stream({}) -> {}",
+            super::socket_addr_or_none(remote_address.as_ref()),
+            crate::trace::outcome(&result)
+        );
+        result
+    }
 
     fn local_address(&self) -> Result<IpSocketAddress, ErrorCode> {
-        Ok(self.host.local_address()?.into())
+        let result = self
+            .host
+            .local_address()
+            .map(IpSocketAddress::from)
+            .map_err(ErrorCode::from);
+        trace!(
+            "wasi:sockets/udp#local-address() -> {}",
+            crate::trace::outcome_with(&result, super::socket_addr)
+        );
+        result
     }
 
     fn remote_address(&self) -> Result<IpSocketAddress, ErrorCode> {
-        Ok(self.host.remote_address()?.into())
+        let result = self
+            .host
+            .remote_address()
+            .map(IpSocketAddress::from)
+            .map_err(ErrorCode::from);
+        trace!(
+            "wasi:sockets/udp#remote-address() -> {}",
+            crate::trace::outcome_with(&result, super::socket_addr)
+        );
+        result
     }
 
     fn address_family(&self) -> IpAddressFamily {
-        self.host.address_family().into()
+        let family = self.host.address_family().into();
+        trace!(
+            "wasi:sockets/udp#address-family() -> {}",
+            crate::trace::case(&family)
+        );
+        family
     }
 
-    fn unicast_hop_limit(&self) -> Result<u8, ErrorCode> {
-        Ok(self.host.unicast_hop_limit()?)
-    }
-
-    fn set_unicast_hop_limit(&self, value: u8) -> Result<(), ErrorCode> {
-        Ok(self.host.set_unicast_hop_limit(value)?)
-    }
-
-    fn receive_buffer_size(&self) -> Result<u64, ErrorCode> {
-        Ok(self.host.receive_buffer_size()?)
-    }
-
-    fn set_receive_buffer_size(&self, value: u64) -> Result<(), ErrorCode> {
-        Ok(self.host.set_receive_buffer_size(value)?)
-    }
-
-    fn send_buffer_size(&self) -> Result<u64, ErrorCode> {
-        Ok(self.host.send_buffer_size()?)
-    }
-
-    fn set_send_buffer_size(&self, value: u64) -> Result<(), ErrorCode> {
-        Ok(self.host.set_send_buffer_size(value)?)
-    }
+    getter!("udp": unicast_hop_limit "unicast-hop-limit" -> u8);
+    setter!("udp": set_unicast_hop_limit "set-unicast-hop-limit" (u8));
+    getter!("udp": receive_buffer_size "receive-buffer-size" -> u64);
+    setter!("udp": set_receive_buffer_size "set-receive-buffer-size" (u64));
+    getter!("udp": send_buffer_size "send-buffer-size" -> u64);
+    setter!("udp": set_send_buffer_size "set-send-buffer-size" (u64));
 
     fn subscribe(&self) -> Pollable {
+        trace!("wasi:sockets/udp#subscribe()");
         poll::from_host(self.host.subscribe())
     }
 }
 
 impl api::GuestIncomingDatagramStream for IncomingDatagramStream {
     fn receive(&self, max_results: u64) -> Result<Vec<IncomingDatagram>, ErrorCode> {
-        let received = self
+        let result: Result<Vec<_>, _> = self
             .host
-            .receive(max_results)?
-            .into_iter()
-            .map(|d| IncomingDatagram {
-                data: d.data,
-                remote_address: d.remote_address.into(),
+            .receive(max_results)
+            .map_err(ErrorCode::from)
+            .map(|received| {
+                let received = received.into_iter().map(|d| IncomingDatagram {
+                    data: d.data,
+                    remote_address: d.remote_address.into(),
+                });
+                match &self.filter {
+                    None => received.collect(),
+                    // Dropped as a firewall would: the component never learns they came.
+                    Some(filter) => received
+                        .filter(|d| filter.may_receive(&d.remote_address))
+                        .collect(),
+                }
             });
-        Ok(match &self.filter {
-            None => received.collect(),
-            // Dropped as a firewall would: the component never learns they came.
-            Some(filter) => received
-                .filter(|d| filter.may_receive(&d.remote_address))
-                .collect(),
-        })
+        trace!(
+            "wasi:sockets/udp#receive({max_results}) -> {}",
+            crate::trace::outcome_with(&result, |datagrams| format!(
+                "[{}]",
+                crate::trace::list(
+                    datagrams
+                        .iter()
+                        .map(|d| super::socket_addr(&d.remote_address))
+                )
+            ))
+        );
+        result
     }
 
     fn subscribe(&self) -> Pollable {
+        trace!("wasi:sockets/udp#subscribe()");
         poll::from_host(self.host.subscribe())
     }
 }
 
-impl api::GuestOutgoingDatagramStream for OutgoingDatagramStream {
-    fn check_send(&self) -> Result<u64, ErrorCode> {
-        Ok(self.host.check_send()?)
-    }
-
-    fn send(&self, mut datagrams: Vec<OutgoingDatagram>) -> Result<u64, ErrorCode> {
+impl OutgoingDatagramStream {
+    /// `send`, untraced.
+    fn send_all(&self, mut datagrams: Vec<OutgoingDatagram>) -> Result<u64, ErrorCode> {
         if let Some(filter) = &self.filter {
             let allowed = datagrams.iter().map(|d| {
                 // Without an address (and none given to `stream`) the host refuses it.
@@ -230,8 +285,35 @@ impl api::GuestOutgoingDatagramStream for OutgoingDatagramStream {
             .collect();
         Ok(self.host.send(&datagrams)?)
     }
+}
+
+impl api::GuestOutgoingDatagramStream for OutgoingDatagramStream {
+    fn check_send(&self) -> Result<u64, ErrorCode> {
+        let result = self.host.check_send().map_err(ErrorCode::from);
+        trace!(
+            "wasi:sockets/udp#check-send() -> {}",
+            crate::trace::value(&result)
+        );
+        result
+    }
+
+    fn send(&self, datagrams: Vec<OutgoingDatagram>) -> Result<u64, ErrorCode> {
+        // Each datagram's own destination (`none`: the one given to `stream`).
+        let to = crate::trace::list(
+            datagrams
+                .iter()
+                .map(|d| super::socket_addr_or_none(d.remote_address.as_ref())),
+        );
+        let result = self.send_all(datagrams);
+        trace!(
+            "wasi:sockets/udp#send([{to}]) -> {}",
+            crate::trace::value(&result)
+        );
+        result
+    }
 
     fn subscribe(&self) -> Pollable {
+        trace!("wasi:sockets/udp#subscribe()");
         poll::from_host(self.host.subscribe())
     }
 }

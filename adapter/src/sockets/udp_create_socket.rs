@@ -13,13 +13,18 @@ use virtc_policy::net::NetAccess;
 impl api::Guest for Adapter {
     fn create_udp_socket(address_family: IpAddressFamily) -> Result<api_udp::UdpSocket, ErrorCode> {
         let rules = super::rules();
-        match rules.access {
-            NetAccess::Deny => return Err(ErrorCode::AccessDenied),
-            NetAccess::Rules if !rules.has_udp() => return Err(ErrorCode::AccessDenied),
-            NetAccess::Host | NetAccess::Rules => {}
-        }
-        Ok(UdpSocket::from_host(host::create_udp_socket(
-            address_family.into(),
-        )?))
+        let result = match rules.access {
+            NetAccess::Deny => Err(ErrorCode::AccessDenied),
+            NetAccess::Rules if !rules.has_udp() => Err(ErrorCode::AccessDenied),
+            NetAccess::Host | NetAccess::Rules => host::create_udp_socket(address_family.into())
+                .map(UdpSocket::from_host)
+                .map_err(ErrorCode::from),
+        };
+        trace!(
+            "wasi:sockets/udp-create-socket#create-udp-socket({}) -> {}",
+            crate::trace::case(&address_family),
+            crate::trace::outcome(&result)
+        );
+        result
     }
 }

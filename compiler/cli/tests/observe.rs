@@ -288,3 +288,134 @@ fn observe_needs_an_output_file() {
     let run = virtc(o.path(), &["init", "--from", &component, "--observe"], &[]).expect(2);
     assert!(run.stderr.contains("--output"), "{}", run.stderr);
 }
+
+/// The pong example in a fresh directory: its policy, its `dir/` and the component.
+fn pong() -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let example = virtc_tests::repo().join("examples/pong");
+    std::fs::copy(example.join("pong.virt"), dir.path().join("pong.virt")).unwrap();
+    std::fs::create_dir(dir.path().join("dir")).unwrap();
+    std::fs::copy(
+        example.join("dir/greeting.txt"),
+        dir.path().join("dir/greeting.txt"),
+    )
+    .unwrap();
+    let component = virtc_tests::pong_path().display().to_string();
+    (dir, "pong.virt".into(), component)
+}
+
+#[test]
+fn run_traces_to_stderr_or_a_file_never_the_components_stderr() {
+    let (dir, policy, component) = pong();
+    let plain = virtc(dir.path(), &["run", &policy, &component], &[]).expect(0);
+    assert!(!plain.stderr.contains("virtc-trace"));
+    let traced = virtc(dir.path(), &["run", &policy, &component, "--trace"], &[]).expect(0);
+    assert_eq!(traced.stdout, plain.stdout);
+    let lines: Vec<&str> = traced
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("virtc-trace: "))
+        .collect();
+    assert!(
+        lines.contains(&"virtc-trace: wasi:cli/environment#get-environment() -> [\"PONG\"]"),
+        "{}",
+        traced.stderr
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l
+                .starts_with("virtc-trace: wasi:filesystem/types#open-at(\"/\", \"greeting.txt\"")),
+        "{}",
+        traced.stderr
+    );
+    let to_file = virtc(
+        dir.path(),
+        &["run", &policy, &component, "--trace-file", "pong.trace"],
+        &[],
+    )
+    .expect(0);
+    assert_eq!(to_file.stdout, plain.stdout);
+    assert!(
+        !to_file.stderr.contains("virtc-trace"),
+        "{}",
+        to_file.stderr
+    );
+    let file = std::fs::read_to_string(dir.path().join("pong.trace")).unwrap();
+    assert_eq!(file.lines().collect::<Vec<_>>(), lines);
+}
+
+#[test]
+fn compile_trace_is_a_separate_adapter_and_inspect_says_so() {
+    let (dir, policy, component) = pong();
+    let compile = |out: &str, trace: bool| {
+        let mut args = vec!["compile", &policy, "--component", &component, "-o", out];
+        if trace {
+            args.push("--trace");
+        }
+        virtc(dir.path(), &args, &[]).expect(0);
+        std::fs::read(dir.path().join(out)).unwrap()
+    };
+    let plain = compile("plain.wasm", false);
+    let again = compile("again.wasm", false);
+    let traced = compile("traced.wasm", true);
+    assert_eq!(plain, again, "a plain compile is reproducible");
+    assert_ne!(plain, traced);
+    let has = |bytes: &[u8], needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(!has(&plain, b"virtc-trace"));
+    assert!(has(&traced, b"virtc-trace"));
+    let inspected = virtc(dir.path(), &["inspect", "traced.wasm"], &[]).expect(0);
+    assert!(
+        inspected
+            .stdout
+            .contains("// Traced (virtc compile --trace)"),
+        "{}",
+        inspected.stdout
+    );
+    assert!(inspected.stdout.contains("//   wasi:cli/stderr@"));
+    let json = virtc(
+        dir.path(),
+        &["inspect", "traced.wasm", "--format", "json"],
+        &[],
+    )
+    .expect(0);
+    assert!(
+        json.stdout.contains("\"trace\": \"stderr\""),
+        "{}",
+        json.stdout
+    );
+    let plain_json = virtc(
+        dir.path(),
+        &["inspect", "plain.wasm", "--format", "json"],
+        &[],
+    )
+    .expect(0);
+    assert!(
+        plain_json.stdout.contains("\"trace\": null"),
+        "{}",
+        plain_json.stdout
+    );
+}
+
+#[test]
+fn an_unwritable_trace_file_is_an_error_before_the_run() {
+    let (dir, policy, component) = pong();
+    let run = virtc(
+        dir.path(),
+        &[
+            "run",
+            &policy,
+            &component,
+            "--trace-file",
+            "missing/dir/t.log",
+        ],
+        &[],
+    )
+    .expect(1);
+    assert!(
+        run.one_error_line().contains("trace file"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+}

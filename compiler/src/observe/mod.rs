@@ -466,7 +466,23 @@ fn files(
     let mounted: Vec<&String> = o.listed.iter().collect();
     let inside =
         |path: &str, dir: &str| dir == "/" || path == dir || path.starts_with(&format!("{dir}/"));
-    let mut wrote = false;
+    if !o.preopens {
+        block(out, "It never used the file system.", "deny fs;");
+        return;
+    }
+    if !o.listed.contains("/") {
+        // The run saw the working directory at `/`; so does the policy, holding only what the
+        // component opened (a missing path then fails the same way, inside `/`).
+        block(
+            out,
+            "It asked for its directories: `/` is there, holding only what the statements below \
+             embed.",
+            &format!(
+                "mount \"/\" from {} {{ exclude \"**\"; }}",
+                quote(&local("/"))
+            ),
+        );
+    }
     for dir in &mounted {
         if mounted.iter().any(|d| *d != *dir && inside(dir, d)) {
             continue;
@@ -476,7 +492,6 @@ fn files(
             &format!("It listed {dir}: embedded whole, read-only."),
             &format!("mount {} from {};", quote(dir), quote(&local(dir))),
         );
-        wrote = true;
     }
     for path in &o.paths {
         if mounted.iter().any(|d| inside(path, d)) {
@@ -492,8 +507,9 @@ fn files(
                 &format!("It opened {path}: embedded, read-only."),
                 &format!("file {} from {};", quote(path), quote(&local(path))),
             );
-            wrote = true;
         } else if meta.is_dir()
+            && path != "/"
+            && !o.listed.iter().any(|d| inside(d, path))
             && !o
                 .paths
                 .iter()
@@ -509,20 +525,7 @@ fn files(
                     quote(&local(path))
                 ),
             );
-            wrote = true;
         }
-    }
-    if !wrote && o.preopens {
-        block(
-            out,
-            "It asked for its directories but opened nothing: `/` is there, empty.",
-            &format!(
-                "mount \"/\" from {} {{ exclude \"**\"; }}",
-                quote(&local("/"))
-            ),
-        );
-    } else if !wrote {
-        block(out, "It never used the file system.", "deny fs;");
     }
 }
 

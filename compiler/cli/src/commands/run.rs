@@ -115,12 +115,22 @@ impl RunCommand {
         } else {
             virtc::Trace::Off
         };
-        let inputs = match super::Inputs::read(&self.policy, Some(&self.component), trace) {
-            Ok(inputs) => inputs,
+        // The trace file is created first: a path it cannot have stops everything.
+        let sink = self.trace_sink().map_err(|detail| {
+            Failure::Input(InputError::Run {
+                name: self.component.display().to_string(),
+                detail,
+            })
+        });
+        let read = sink.and_then(|sink| {
+            super::Inputs::read(&self.policy, Some(&self.component), trace).map(|i| (i, sink))
+        });
+        let (inputs, sink) = match read {
+            Ok(read) => read,
             Err(failure) => return reporter.finish(&Database::default(), Err(failure)),
         };
         let db = inputs.policy.database();
-        match self.run(&inputs, db, reporter) {
+        match self.run(&inputs, db, reporter, sink) {
             Ok(code) => code,
             Err(failure) => reporter.finish(db, Err(failure)),
         }
@@ -131,6 +141,7 @@ impl RunCommand {
         inputs: &super::Inputs,
         db: &Database,
         reporter: &Reporter,
+        trace: Option<TraceSink>,
     ) -> Result<ExitCode, Failure> {
         let name = self.component.display().to_string();
         let compiled = inputs
@@ -163,7 +174,7 @@ impl RunCommand {
             host_env: std::env::vars().collect(),
             host_config: self.config.clone(),
             stdio: Stdio::Inherit,
-            trace: self.trace_sink().map_err(run_failed)?,
+            trace,
         };
 
         if exports.http_handler {
