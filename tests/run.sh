@@ -17,8 +17,10 @@ cargo fmt --all --check
 step "clippy (host)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "clippy (adapter, wasm)"
+step "clippy (adapter, wasm, plain and tracing)"
 cargo clippy -p virtc-adapter --target wasm32-unknown-unknown --profile adapter -- -D warnings
+cargo clippy -p virtc-adapter --target wasm32-unknown-unknown --profile adapter --features trace \
+    -- -D warnings
 
 step "the library's documentation builds without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p virtc -p virtc-policy -p virtc-grammar -p virtc-run
