@@ -64,17 +64,16 @@ pub fn line(args: fmt::Arguments<'_>) {
 
 /// Strings as a trace lists them: quoted, comma-separated.
 pub fn names<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    if !ON {
-        return out;
+    list(items.map(Quoted))
+}
+
+/// A string shown as a Rust debug literal.
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
     }
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        let _ = write!(out, "{item:?}");
-    }
-    out
 }
 
 /// Values as a trace lists them: comma-separated.

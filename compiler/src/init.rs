@@ -34,16 +34,18 @@ pub fn starting_policy(component: &Input<'_>) -> Result<String, InputError> {
     // What `virtc check` would refuse about the imports themselves (a WASI version other than
     // 0.2, one package at two versions), refused here the same way.
     info.target().map_err(not_a_component)?;
-    // (A line break in the name would end its comment.)
-    let file_name = Path::new(component.name)
-        .file_name()
-        .map_or_else(
-            || component.name.to_owned(),
-            |n| n.to_string_lossy().into_owned(),
-        )
-        .replace(char::is_control, "?");
+    let file_name = file_name(component.name);
     let text = write_policy(&file_name, &info);
     Ok(crate::format::format(&text).unwrap_or(text))
+}
+
+/// The file name of the component called `name` on the command line, as a comment names it (a
+/// control character, which could end the comment, as `?`).
+pub(crate) fn file_name(name: &str) -> String {
+    Path::new(name)
+        .file_name()
+        .map_or_else(|| name.to_owned(), |n| n.to_string_lossy().into_owned())
+        .replace(char::is_control, "?")
 }
 
 /// The imports of a component, sorted by what governs them.

@@ -13,7 +13,7 @@ use virtc_grammar::lexer::quote;
 
 use crate::codegen::component_info::ComponentInfo;
 use crate::driver::{Input, InputError};
-use crate::init::{comment, import_statements};
+use crate::init::{comment, file_name, import_statements};
 use crate::inspect::print::env_name;
 use crate::ir::relative_path;
 
@@ -304,13 +304,7 @@ pub fn observed_policy(
         why,
     })?;
     let o = observation;
-    let file_name = Path::new(component.name)
-        .file_name()
-        .map_or_else(
-            || component.name.to_owned(),
-            |n| n.to_string_lossy().into_owned(),
-        )
-        .replace(char::is_control, "?");
+    let file_name = file_name(component.name);
     let policy_dir = policy_path
         .parent()
         .map(Path::to_path_buf)
