@@ -7,7 +7,12 @@
 //! (`adapter/policy/src/registry.rs`). The code here follows it: a host import is called only
 //! where the policy grants the host (e.g. [`fs_host`] for the file system; for the network,
 //! `crate::sockets` calls the host only when the policy has rules or `allow sockets;`); HTTP is
-//! exported only when it passes through, so its wrappers always forward.
+//! exported only when it passes through, so its wrappers always forward. Under `random seed`
+//! ([`RandomSeed`]) the host's randomness is never called (`crate::random`). Under `clocks fixed`
+//! ([`ClockMode::Fixed`]) neither are the host's clocks, except the monotonic clock's `now` and
+//! `subscribe-duration` inside a `poll` that mixes virtual clocks with host pollables
+//! (`crate::io::poll`): host pollables exist only where something host-backed passes through,
+//! which is when the compiler keeps that import.
 //!
 //! The embedded image is not copied: it is read in place from the policy's bytes, which live in
 //! the module's memory for the instance's life. The network, HTTP and config parts are decoded
@@ -17,8 +22,8 @@
 pub use virtc_policy::image::{Image, Kind, Node};
 use virtc_policy::net::Network;
 pub use virtc_policy::{
-    Access, Args, Config, HostFile, HttpAccess, HttpPolicy, Policy, PreopenSource, Sections,
-    StreamMode, Trace,
+    Access, Args, ClockMode, Config, HostFile, HttpAccess, HttpPolicy, Policy, PreopenSource,
+    RandomSeed, Sections, StreamMode, Trace,
 };
 
 use crate::Once;

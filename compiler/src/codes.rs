@@ -40,6 +40,19 @@ pub const CODES: &[(&str, &str)] = &[
         "V0030",
         "note: a statement overrides one from a `use`d file",
     ),
+    ("V0031", "an unknown mode after `clocks` or `random`"),
+    (
+        "V0032",
+        "`clocks fixed` with something that is not an RFC 3339 instant",
+    ),
+    (
+        "V0033",
+        "`clocks resolution` with something that is not a duration",
+    ),
+    (
+        "V0034",
+        "`random seed` with something that is not an unsigned 64-bit number",
+    ),
     (
         "V0040",
         "warning: the component imports an interface the policy makes trap",
@@ -190,11 +203,12 @@ macro_rules! explanations {
 pub const EXPLANATIONS: &[(&str, &str)] = explanations![
     "V0001", "V0002", "V0003", "V0004", "V0005", "V0006", "V0010", "V0011", "V0012", "V0013",
     "V0014", "V0015", "V0016", "V0020", "V0021", "V0022", "V0023", "V0024", "V0025", "V0026",
-    "V0027", "V0028", "V0029", "V0030", "V0040", "V0041", "V0042", "V0043", "V0050", "V0051",
-    "V0052", "V0053", "V0054", "V0055", "V0056", "V0057", "V0058", "V0059", "V0060", "V0061",
-    "V0062", "V0070", "V0071", "V0072", "V0073", "V0074", "V0075", "V0076", "V0077", "V0078",
-    "V0079", "V0080", "V0081", "V0082", "V0083", "V0084", "V0086", "V0087", "V0090", "V0091",
-    "V0092", "V0093", "V0094", "V0095", "V0096", "V0097", "V0098", "V0099",
+    "V0027", "V0028", "V0029", "V0030", "V0031", "V0032", "V0033", "V0034", "V0040", "V0041",
+    "V0042", "V0043", "V0050", "V0051", "V0052", "V0053", "V0054", "V0055", "V0056", "V0057",
+    "V0058", "V0059", "V0060", "V0061", "V0062", "V0070", "V0071", "V0072", "V0073", "V0074",
+    "V0075", "V0076", "V0077", "V0078", "V0079", "V0080", "V0081", "V0082", "V0083", "V0084",
+    "V0086", "V0087", "V0090", "V0091", "V0092", "V0093", "V0094", "V0095", "V0096", "V0097",
+    "V0098", "V0099",
 ];
 
 /// The long explanation of `code` (as listed: `V0020`), markdown.

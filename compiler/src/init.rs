@@ -281,16 +281,28 @@ fn blocks(imports: &Imports<'_>, info: &ComponentInfo) -> Vec<Block> {
     add(
         &|g| g == Governor::Random,
         "allow random;",
-        "the host's random numbers. A random number source cannot report an error, so the other \
-         choice, `deny random;`, makes every call trap.",
-        &[],
+        "the host's random numbers. A random number source cannot report an error, so \
+         `deny random;` would make every call trap; a seed gives the same numbers every run.",
+        &[(
+            "random seed 42;",
+            "deterministic random numbers, never the host's",
+        )],
     );
     add(
         &|g| g == Governor::Clocks,
         "allow clocks;",
-        "the host's clocks. A clock cannot report an error, so the other choice, \
-         `deny clocks;`, makes every call trap.",
-        &[],
+        "the host's clocks. A clock cannot report an error, so `deny clocks;` would make every \
+         call trap; virtual time or coarse clocks keep the host's time from the component.",
+        &[
+            (
+                "clocks fixed \"2026-01-01T00:00:00Z\";",
+                "virtual time, moving only when it waits",
+            ),
+            (
+                "clocks resolution \"1ms\";",
+                "the host's clocks, rounded down to 1 ms",
+            ),
+        ],
     );
     add(
         &|g| g == Governor::Exit,

@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 use virtc_grammar::Span;
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor, Streams};
-use virtc_policy::{Access, Embedding, HttpAccess, Origin, Policy, StreamMode};
+use virtc_policy::{Access, ClockMode, Embedding, HttpAccess, Origin, Policy, StreamMode};
 
 pub use crate::analyse::settings::FileSource;
 use crate::db::{Db, SourceFile};
@@ -18,6 +18,8 @@ pub struct PolicyIr {
     pub runtime: Policy,
     /// `allow env`: the host's `wasi:cli/environment` as it is.
     pub env_host: bool,
+    /// `random seed N`: N (the run-time data has only the keys derived from it).
+    pub random_seed: Option<u64>,
     /// `allow import` patterns (interfaces outside the registry passed through).
     pub import_allow: Vec<String>,
     /// `deny import` patterns (interfaces outside the registry stubbed out).
@@ -114,6 +116,7 @@ impl PolicyIr {
             import_allow: self.import_allow.clone(),
             import_deny: self.import_deny.clone(),
             embedded: mounts.chain(files).collect(),
+            random_seed: self.random_seed,
         }
     }
 }
@@ -166,6 +169,8 @@ impl PolicyIr {
             Governor::Environment => Virtualize,
             Governor::Exit => by_access(self.runtime.exit),
             Governor::Random => by_access(self.runtime.random),
+            // Virtual or coarsened clocks are the adapter's.
+            Governor::Clocks if self.runtime.clock_mode != ClockMode::Plain => Virtualize,
             Governor::Clocks => by_access(self.runtime.clocks),
             Governor::Streams(streams) => {
                 if self.streams(streams).all(|m| m == StreamMode::Host) {

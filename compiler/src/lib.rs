@@ -14,6 +14,7 @@ pub mod error;
 pub mod format;
 pub mod init;
 pub mod inspect;
+pub mod instant;
 pub mod ir;
 pub mod observe;
 pub mod plan;

@@ -227,8 +227,38 @@ pub enum StmtKind {
         verb: Ident,
         patterns: Vec<Str>,
     },
+    /// `clocks fixed "INSTANT";`, `clocks resolution "1ms";`, `random seed 42;`: `subject` is the
+    /// keyword (`clocks`, `random`), `mode` the word after it (validated by the checker).
+    Mode {
+        subject: Ident,
+        mode: Ident,
+        value: Value,
+    },
     /// A statement that failed to parse; the statement's span covers the recovered region.
     Error,
+}
+
+/// The value of a [`StmtKind::Mode`] statement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Value {
+    Str(Str),
+    Number(Number),
+}
+
+impl Value {
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Str(s) => s.span,
+            Value::Number(n) => n.span,
+        }
+    }
+}
+
+/// Digits as written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Number {
+    pub text: Text,
+    pub span: Span,
 }
 
 /// The name in `env NAME = "value";`.
@@ -403,6 +433,18 @@ impl Shift for Stmt {
                 proto.shift(by);
                 verb.shift(by);
                 patterns.shift(by);
+            }
+            StmtKind::Mode {
+                subject,
+                mode,
+                value,
+            } => {
+                subject.shift(by);
+                mode.shift(by);
+                match value {
+                    Value::Str(s) => s.shift(by),
+                    Value::Number(n) => n.span.shift(by),
+                }
             }
             StmtKind::Error => {}
         }

@@ -68,6 +68,10 @@ pub enum Token<'s> {
     Dns,
     #[token("http")]
     Http,
+    #[token("clocks")]
+    Clocks,
+    #[token("random")]
+    Random,
 
     #[token(";")]
     Semi,
@@ -87,6 +91,9 @@ pub enum Token<'s> {
 
     #[regex("[A-Za-z_][A-Za-z0-9_-]*")]
     Ident(&'s str),
+    /// Digits (`random seed 42;`); the checker reads the value.
+    #[regex("[0-9]+")]
+    Number(&'s str),
     /// The unescaped contents of a string literal.
     #[token("\"", string)]
     Str(String),

@@ -13,15 +13,15 @@ use crate::lexer::{self, Token};
 
 /// The words a statement can start with (for "did you mean ...?" suggestions).
 pub const STATEMENT_KEYWORDS: &[&str] = &[
-    "allow", "args", "config", "deny", "dns", "env", "file", "http", "mount", "preopen", "stderr",
-    "stdin", "stdio", "stdout", "tcp", "udp", "use",
+    "allow", "args", "clocks", "config", "deny", "dns", "env", "file", "http", "mount", "preopen",
+    "random", "stderr", "stdin", "stdio", "stdout", "tcp", "udp", "use",
 ];
 
 /// Every reserved word of the language.
 pub const KEYWORDS: &[&str] = &[
-    "allow", "args", "config", "deny", "dns", "env", "exclude", "file", "from", "host", "http",
-    "import", "include", "mount", "preopen", "readonly", "stderr", "stdin", "stdio", "stdout",
-    "tcp", "udp", "use",
+    "allow", "args", "clocks", "config", "deny", "dns", "env", "exclude", "file", "from", "host",
+    "http", "import", "include", "mount", "preopen", "random", "readonly", "stderr", "stdin",
+    "stdio", "stdout", "tcp", "udp", "use",
 ];
 
 /// The result of parsing a file: the syntax tree (with `StmtKind::Error` where statements
@@ -314,6 +314,7 @@ fn humanize(expected: &[String]) -> Vec<String> {
         .filter_map(|terminal| match terminal {
             "Ident" => Some("an identifier".to_string()),
             "Str" => Some("a string".to_string()),
+            "Number" => Some("a number".to_string()),
             "LexError" | "BlockComment" => None,
             "};" => Some("`}`".to_string()),
             keyword if any_word && KEYWORDS.contains(&keyword) => None,
@@ -353,6 +354,14 @@ mod tests {
             .unwrap();
         }
         out
+    }
+
+    #[test]
+    fn mode_statements() {
+        insta::assert_snapshot!(render(
+            "clocks fixed \"2026-01-01T00:00:00Z\";\nclocks resolution \"1ms\";\nrandom seed 42;\n\
+             allow clocks;\ndeny random;\nrandom seed;\nclocks 5;\nrandom seed -1;\n"
+        ));
     }
 
     #[test]

@@ -121,6 +121,8 @@ pub fn at(text: &str, at: usize) -> Cursor {
             | Token::Stdio
             | Token::Args
             | Token::Use
+            | Token::Clocks
+            | Token::Random
                 if *end == at =>
             {
                 cursor.typed = Some((*start, source.to_string()));

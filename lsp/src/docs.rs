@@ -125,6 +125,30 @@ pub fn grant(name: &str, allow: bool) -> Option<String> {
     ))
 }
 
+/// Markdown for `clocks fixed …;`, `clocks resolution …;` and `random seed …;`.
+pub fn subject_mode(subject: &str, mode: &str) -> Option<String> {
+    Some(match (subject, mode) {
+        ("clocks", "fixed") => "**`clocks fixed \"INSTANT\";`** — virtual time.\n\n\
+             `wasi:clocks/wall-clock`, `wasi:clocks/monotonic-clock`: the wall clock starts at the \
+             instant (RFC 3339) and the monotonic clock at 0; both advance only when the \
+             component waits on a clock, by exactly what it waits, so every run sees the same \
+             times. A wait on clocks alone returns at once; a wait that also holds host I/O waits \
+             in real time, up to the earliest deadline. The host's wall clock is never read."
+            .to_string(),
+        ("clocks", "resolution") => "**`clocks resolution \"D\";`** — the host's clocks, \
+             coarsened.\n\n`wasi:clocks/wall-clock`, `wasi:clocks/monotonic-clock`: every reading \
+             is rounded down to a multiple of D (`ns`, `us`, `ms`, `s`), and `resolution` \
+             answers D. Waits take real time."
+            .to_string(),
+        ("random", "seed") => "**`random seed N;`** — deterministic random numbers.\n\n\
+             `wasi:random/random`, `wasi:random/insecure`, `wasi:random/insecure-seed`: bytes \
+             from ChaCha20 keyed by SHA-256 of a label and N; the same seed gives the same bytes \
+             on every run and host. The host's random numbers are never asked for."
+            .to_string(),
+        _ => return None,
+    })
+}
+
 /// Markdown for `stdout ignore;` and the like.
 pub fn stream(stream: &str, mode: &str) -> Option<String> {
     let interfaces: Vec<String> = match stream {
@@ -214,6 +238,11 @@ pub fn keyword(word: &str) -> Option<&'static str> {
              bind \"ADDR:PORTS\", ...;` binding a local address and receiving from anyone"
         }
         "dns" => "`dns resolve \"NAME\", ...;` allows looking up these names (`*.suffix`, `*`)",
+        "clocks" => {
+            "`clocks fixed \"INSTANT\";` (virtual time) or `clocks resolution \"1ms\";` (the \
+             host's clocks, coarsened)"
+        }
+        "random" => "`random seed N;` deterministic random numbers from the seed N",
         "http" => {
             "`http allow \"[METHODS ]SCHEME://HOST[:PORTS][PATH]\", ...;` allows outgoing \
              requests by URL; `http deny \"…\", ...;` takes some back (deny wins)"

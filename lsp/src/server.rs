@@ -173,6 +173,7 @@ pub const TOKEN_TYPES: &[SemanticTokenType] = &[
     SemanticTokenType::ENUM_MEMBER,
     SemanticTokenType::NAMESPACE,
     SemanticTokenType::OPERATOR,
+    SemanticTokenType::NUMBER,
 ];
 
 pub fn capabilities() -> ServerCapabilities {

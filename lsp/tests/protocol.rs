@@ -172,7 +172,7 @@ async fn closing_clears_diagnostics() {
 #[tokio::test]
 async fn completion() {
     let mut f = Fixture::new().await;
-    let text = "\nallow \nstdout \nuse std::\nuse \"./\nenv allow \"LA\nmount \"/\" from \"./\nmount \"/\" from \"./d\" {\n    ex\n}\nuse \"./profiles/\n// allow \nudp \nhttp \nhttp allow \"https://a\", \"ht\n";
+    let text = "\nallow \nstdout \nuse std::\nuse \"./\nenv allow \"LA\nmount \"/\" from \"./\nmount \"/\" from \"./d\" {\n    ex\n}\nuse \"./profiles/\n// allow \nudp \nhttp \nhttp allow \"https://a\", \"ht\nclocks \nrandom \n";
     let uri = f.open("policy.virt", text).await;
     let mut out = String::new();
     for (what, line, character) in [
@@ -189,6 +189,8 @@ async fn completion() {
         ("after udp", 12, 4),
         ("after http", 13, 5),
         ("in http allow \"…\", \"ht", 14, 27),
+        ("after clocks", 15, 7),
+        ("after random", 16, 7),
     ] {
         let response = f.at("textDocument/completion", &uri, line, character).await;
         let items: Vec<String> = response["result"]
@@ -233,7 +235,7 @@ async fn completion() {
 #[tokio::test]
 async fn hover() {
     let mut f = Fixture::new().await;
-    let text = "use std::sandbox;\nallow random;\nstdout ignore;\nenv PONG = \"demo\";\nenv allow \"LANG*\";\nargs \"a\", \"b\";\nuse \"./base.virt\";\ntcp connect \"db.internal:5432\";\nhttp deny \"https://api.example.com/admin/**\";\nconfig \"log-level\" = \"debug\";\nconfig allow \"APP_*\";\n";
+    let text = "use std::sandbox;\nallow random;\nstdout ignore;\nenv PONG = \"demo\";\nenv allow \"LANG*\";\nargs \"a\", \"b\";\nuse \"./base.virt\";\ntcp connect \"db.internal:5432\";\nhttp deny \"https://api.example.com/admin/**\";\nconfig \"log-level\" = \"debug\";\nconfig allow \"APP_*\";\nclocks fixed \"2026-01-01T00:00:00Z\";\nrandom seed 7;\n";
     let uri = f.open("policy.virt", text).await;
     let mut out = String::new();
     for (line, character) in [
@@ -248,6 +250,8 @@ async fn hover() {
         (8, 2),
         (9, 3),
         (10, 8),
+        (11, 8),
+        (12, 8),
     ] {
         let response = f.at("textDocument/hover", &uri, line, character).await;
         out.push_str(&format!(

@@ -6,8 +6,9 @@
 use crate::http::HttpRules;
 use crate::net::{AddrPattern, HostPattern, NetAccess, Network, Ports};
 use crate::{
-    Access, Args, Config, Embedding, Environment, FORMAT_VERSION, Files, HostFile, HttpAccess,
-    HttpPolicy, MAGIC, Origin, Policy, Preopen, PreopenSource, Stdio, StreamMode, Trace,
+    Access, Args, ClockMode, Config, Embedding, Environment, FORMAT_VERSION, Files, HostFile,
+    HttpAccess, HttpPolicy, MAGIC, Origin, Policy, Preopen, PreopenSource, RandomSeed, Stdio,
+    StreamMode, Trace,
 };
 use core::fmt;
 use core::ops::Range;
@@ -74,6 +75,30 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
         Trace::Stderr => 1,
         Trace::Sink => 2,
     });
+    match policy.clock_mode {
+        ClockMode::Plain => w.u8(0),
+        ClockMode::Fixed {
+            seconds,
+            nanoseconds,
+        } => {
+            w.u8(1);
+            w.u64(seconds);
+            w.u32(nanoseconds);
+        }
+        ClockMode::Resolution { ns } => {
+            w.u8(2);
+            w.u64(ns);
+        }
+    }
+    match &policy.random_seed {
+        None => w.u8(0),
+        Some(seed) => {
+            w.u8(1);
+            for key in [&seed.random, &seed.insecure, &seed.insecure_seed] {
+                w.0.extend_from_slice(key);
+            }
+        }
+    }
     w.u32(policy.files.preopens.len() as u32);
     for p in &policy.files.preopens {
         w.str(&p.guest);
@@ -206,6 +231,24 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
         2 => Trace::Sink,
         t => return Err(DecodeError::BadTag(t)),
     };
+    let clock_mode = match r.u8()? {
+        0 => ClockMode::Plain,
+        1 => ClockMode::Fixed {
+            seconds: r.u64()?,
+            nanoseconds: r.u32()?,
+        },
+        2 => ClockMode::Resolution { ns: r.u64()? },
+        t => return Err(DecodeError::BadTag(t)),
+    };
+    let random_seed = match r.u8()? {
+        0 => None,
+        1 => Some(RandomSeed {
+            random: r.key()?,
+            insecure: r.key()?,
+            insecure_seed: r.key()?,
+        }),
+        t => return Err(DecodeError::BadTag(t)),
+    };
     let n = r.u32()?;
     let mut preopens = Vec::new();
     for _ in 0..n {
@@ -271,6 +314,8 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
         config: Config::default(),
         origin: Origin::default(),
         trace,
+        clock_mode,
+        random_seed,
     };
     let sections = Sections {
         net,
@@ -293,6 +338,9 @@ impl Writer {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
     pub(crate) fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
     pub(crate) fn str(&mut self, s: &str) {
@@ -372,6 +420,13 @@ impl Writer {
                 }
             }
         }
+        match origin.random_seed {
+            None => self.u8(0),
+            Some(seed) => {
+                self.u8(1);
+                self.u64(seed);
+            }
+        }
     }
     fn network(&mut self, net: &Network) {
         self.u8(match net.access {
@@ -449,6 +504,18 @@ impl<'a> Reader<'a> {
     pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        let b = self.take(8)?;
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(b);
+        Ok(u64::from_le_bytes(bytes))
+    }
+    /// A 32-byte key.
+    fn key(&mut self) -> Result<[u8; 32], DecodeError> {
+        let mut key = [0u8; 32];
+        key.copy_from_slice(self.take(32)?);
+        Ok(key)
     }
     pub(crate) fn str(&mut self) -> Result<String, DecodeError> {
         let n = self.u32()? as usize;
@@ -538,11 +605,17 @@ impl<'a> Reader<'a> {
                 t => return Err(DecodeError::BadTag(t)),
             });
         }
+        let random_seed = match self.u8()? {
+            0 => None,
+            1 => Some(self.u64()?),
+            t => return Err(DecodeError::BadTag(t)),
+        };
         Ok(Origin {
             env_host,
             import_allow,
             import_deny,
             embedded,
+            random_seed,
         })
     }
     fn config(&mut self) -> Result<Config, DecodeError> {
@@ -724,8 +797,18 @@ mod tests {
                         guest: "/motd".into(),
                     },
                 ],
+                random_seed: Some(42),
             },
             trace: Trace::Sink,
+            clock_mode: ClockMode::Fixed {
+                seconds: 1_767_225_600,
+                nanoseconds: 5,
+            },
+            random_seed: Some(RandomSeed {
+                random: [1; 32],
+                insecure: [2; 32],
+                insecure_seed: [3; 32],
+            }),
         }
     }
 
@@ -739,6 +822,8 @@ mod tests {
         h.env.args = Args::Host;
         h.env.cwd = None;
         h.trace = Trace::Stderr;
+        h.clock_mode = ClockMode::Resolution { ns: 1_000_000 };
+        h.random_seed = None;
         assert_eq!(Policy::decode(&h.encode()).unwrap(), h);
     }
 

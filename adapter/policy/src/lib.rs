@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod chacha;
 mod codec;
 mod glob;
 pub mod http;
@@ -44,6 +45,34 @@ pub enum Trace {
     Stderr,
     /// To `virtc:adapter/trace`, which `virtc run` implements (to its stderr or a file).
     Sink,
+}
+
+/// How the clocks run, beyond whether the host's are passed (`clocks` in [`Policy`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ClockMode {
+    /// As `clocks` says: the host's clocks, or none (a call traps).
+    #[default]
+    Plain,
+    /// `clocks fixed "INSTANT"`: virtual time. The wall clock starts at `seconds.nanoseconds`
+    /// after the epoch and the monotonic clock at 0; both advance together, only when the
+    /// component waits on a clock. `resolution` answers 1 ns. Needs no host clock unless a poll
+    /// mixes host and virtual pollables (then the host's monotonic clock measures the wait).
+    Fixed { seconds: u64, nanoseconds: u32 },
+    /// `clocks resolution "D"`: the host's clocks, every reading rounded down to a multiple of
+    /// `ns` (at least 1), and `resolution` answers `ns`.
+    Resolution { ns: u64 },
+}
+
+/// `random seed N`: the keys of the three ChaCha20 streams (RFC 8439, nonce 0, block counter
+/// from 0), each SHA-256 of its label followed by the seed as 8 little-endian bytes. The labels
+/// are `virtc random` (`get-random-bytes`/`-u64`), `virtc insecure` (`wasi:random/insecure`) and
+/// `virtc insecure-seed` (whose first two u64s are `insecure-seed`). The compiler derives them,
+/// so the adapter needs no hash; this derivation is part of the format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RandomSeed {
+    pub random: [u8; 32],
+    pub insecure: [u8; 32],
+    pub insecure_seed: [u8; 32],
 }
 
 /// What happens to one standard stream.
@@ -136,6 +165,12 @@ pub struct Policy {
     pub origin: Origin,
     /// Whether and where the adapter traces its calls.
     pub trace: Trace,
+    /// Virtual or coarsened clocks (with `clocks`: `Fixed` needs no host clock, `Resolution`
+    /// the host's).
+    pub clock_mode: ClockMode,
+    /// Deterministic random numbers instead of the host's (then `random` is `Deny`: the host's
+    /// are never asked).
+    pub random_seed: Option<RandomSeed>,
 }
 
 /// The parts of a policy that the run-time data does not keep, recorded so that `virtc inspect`
@@ -150,6 +185,8 @@ pub struct Origin {
     pub import_deny: Vec<String>,
     /// The statements that embedded files, in order.
     pub embedded: Vec<Embedding>,
+    /// `random seed N`: the seed itself (the run-time data holds only the keys derived from it).
+    pub random_seed: Option<u64>,
 }
 
 /// A statement that embedded files at build time. Local paths are as written when the compiled

@@ -244,6 +244,107 @@ fn loopback_connections_become_rules() {
     drop(server);
 }
 
+/// Answers every datagram with `pong`, from 127.0.0.1, until `count` answers or ten seconds.
+fn udp_responder(count: usize) -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
+    use std::time::{Duration, Instant};
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let addr = socket.local_addr().unwrap();
+    let thread = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut buf = [0u8; 512];
+        let mut answered = 0;
+        while answered < count && Instant::now() < deadline {
+            if let Ok((_, from)) = socket.recv_from(&mut buf) {
+                let _ = socket.send_to(b"pong", from);
+                answered += 1;
+            }
+        }
+    });
+    (addr, thread)
+}
+
+#[test]
+fn datagrams_and_listeners_become_rules() {
+    let (addr, responder) = udp_responder(2);
+    let o = Observed::new("net-probe");
+    let steps = format!("udp-send {addr} ping; listen-only 127.0.0.1:0");
+    let env = [("STEPS", steps.as_str())];
+    let first = o
+        .observe(".", "udp.virt", &["--env", "STEPS"], &[], &env)
+        .expect(0);
+    assert!(
+        first
+            .stdout
+            .contains(&format!("udp-send {addr}: reply pong from {addr}")),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("listen-only 127.0.0.1:0: ok"),
+        "{}",
+        first.stdout
+    );
+    let policy = o.read("udp.virt");
+    let s = statements(&policy);
+    assert!(s.contains(&format!("udp send \"{addr}\";")), "{policy}");
+    assert!(
+        s.contains(&"tcp listen \"127.0.0.1:*\";".to_owned()),
+        "{policy}"
+    );
+    for never in ["tcp connect", "udp bind", "dns", "http allow"] {
+        assert!(!policy.contains(never), "`{never}` in\n{policy}");
+    }
+    o.check("udp.virt");
+    let second = o.run(".", "udp.virt", &[], &env).expect(0);
+    assert_eq!(second.stdout, first.stdout);
+    responder.join().unwrap();
+}
+
+#[test]
+fn standard_streams_it_used() {
+    let o = Observed::new("probe");
+    let env = [("PROBE", "stdio")];
+    let first = o
+        .observe(".", "stdio.virt", &["--env", "PROBE"], &[], &env)
+        .expect(0);
+    assert!(first.stdout.starts_with("to stdout\n"), "{}", first.stdout);
+    assert!(first.stderr.contains("to stderr\n"), "{}", first.stderr);
+    let policy = o.read("stdio.virt");
+    let s = statements(&policy);
+    for want in ["stdin allow;", "stdout allow;", "stderr allow;"] {
+        assert!(s.contains(&want.to_owned()), "no `{want}` in\n{policy}");
+    }
+    o.check("stdio.virt");
+    let second = o.run(".", "stdio.virt", &[], &env).expect(0);
+    assert_eq!(second.stdout, first.stdout);
+    let component_lines = |stderr: &str| -> Vec<String> {
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("to stderr") || l.starts_with("std"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        component_lines(&second.stderr),
+        component_lines(&first.stderr)
+    );
+}
+
+#[test]
+fn a_server_is_not_observed() {
+    let o = Observed::new("http-server");
+    let run = o.observe(".", "server.virt", &[], &[], &[]).expect(1);
+    assert!(
+        run.one_error_line().contains("--observe runs a command"),
+        "{}",
+        run.stderr
+    );
+    assert!(!o.path().join("server.virt").exists());
+}
+
 #[test]
 fn http_requests_become_url_rules() {
     let origin = Origin::start();

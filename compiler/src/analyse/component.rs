@@ -1,8 +1,8 @@
 //! What a policy means for one particular component: interfaces it imports that the policy
 //! makes trap, and interfaces virtc cannot virtualize for it.
 
-use virtc_policy::glob_match;
 use virtc_policy::registry;
+use virtc_policy::{ClockMode, glob_match};
 
 use super::imports::{ImportRule, rule_for, unversioned};
 use super::policy::CheckedPolicy;
@@ -35,6 +35,13 @@ pub fn component_diagnostics(
         let Some(subsystem) = entry.governor.subsystem().and_then(Subsystem::from_name) else {
             continue;
         };
+        // Virtual clocks and seeded random numbers answer without the host: no trap.
+        let runtime = &checked.ir.runtime;
+        if subsystem == Subsystem::Clocks && runtime.clock_mode != ClockMode::Plain
+            || subsystem == Subsystem::Random && runtime.random_seed.is_some()
+        {
+            continue;
+        }
         let name = format!("wasi:{}/{}", entry.package, entry.name);
         match traps.iter_mut().find(|(s, _)| *s == subsystem) {
             Some((_, names)) => names.push(name),

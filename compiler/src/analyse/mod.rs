@@ -36,3 +36,5 @@ pub fn diagnostics(db: &dyn Db, root: SourceFile) -> Vec<Diagnostic> {
 mod tests;
 #[cfg(test)]
 mod tests_http;
+#[cfg(test)]
+mod tests_modes;

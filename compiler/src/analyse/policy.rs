@@ -9,11 +9,13 @@ use rustc_hash::FxHashSet;
 use virtc_grammar::{Span, Text};
 use virtc_policy::http::UrlRule;
 use virtc_policy::net::{NetAccess, Network};
-use virtc_policy::{Access, Args, Config, HttpAccess, HttpPolicy, StreamMode};
+use virtc_policy::{
+    Access, Args, ClockMode, Config, HttpAccess, HttpPolicy, RandomSeed, StreamMode,
+};
 
 use super::settings::{
-    ArgsSetting, HttpList, Key, Located, Mount, NetPattern, NetRule, Setting, Stream, Subsystem,
-    describe, file_settings,
+    ArgsSetting, ClockSetting, HttpList, Key, Located, Mount, NetPattern, NetRule, Setting, Stream,
+    Subsystem, describe, file_settings,
 };
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diagnostic, report};
@@ -198,6 +200,23 @@ fn note_override(
     );
 }
 
+/// The ChaCha20 keys of `random seed N`: SHA-256 of each stream's label and the seed's 8
+/// little-endian bytes (the derivation the policy format documents, see [`RandomSeed`]).
+pub fn random_seed(seed: u64) -> RandomSeed {
+    use sha2::{Digest, Sha256};
+    let key = |label: &str| -> [u8; 32] {
+        let mut hash = Sha256::new();
+        hash.update(label.as_bytes());
+        hash.update(seed.to_le_bytes());
+        hash.finalize().into()
+    };
+    RandomSeed {
+        random: key("virtc random"),
+        insecure: key("virtc insecure"),
+        insecure_seed: key("virtc insecure-seed"),
+    }
+}
+
 fn lower(merged: &Merged) -> PolicyIr {
     let mut ir = PolicyIr::default();
     let grant = |s: Subsystem| match merged.keyed.get(&Key::Grant(s)) {
@@ -206,6 +225,30 @@ fn lower(merged: &Merged) -> PolicyIr {
     };
     ir.runtime.random = grant(Subsystem::Random);
     ir.runtime.clocks = grant(Subsystem::Clocks);
+    match merged.keyed.get(&Key::Grant(Subsystem::Clocks)) {
+        Some((
+            Setting::Clocks(ClockSetting::Fixed {
+                seconds,
+                nanoseconds,
+            }),
+            _,
+        )) => {
+            ir.runtime.clock_mode = ClockMode::Fixed {
+                seconds: *seconds,
+                nanoseconds: *nanoseconds,
+            };
+        }
+        Some((Setting::Clocks(ClockSetting::Resolution { ns }), _)) => {
+            // The host's clocks, coarsened by the adapter.
+            ir.runtime.clocks = Access::Host;
+            ir.runtime.clock_mode = ClockMode::Resolution { ns: *ns };
+        }
+        _ => {}
+    }
+    if let Some((Setting::RandomSeed(seed), _)) = merged.keyed.get(&Key::Grant(Subsystem::Random)) {
+        ir.runtime.random_seed = Some(random_seed(*seed));
+        ir.random_seed = Some(*seed);
+    }
     ir.runtime.exit = grant(Subsystem::Exit);
     ir.runtime.fs = grant(Subsystem::Fs);
     ir.runtime.net = lower_net(merged, grant(Subsystem::Sockets));

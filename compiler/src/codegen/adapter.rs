@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use super::error::{AdapterError, why};
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor};
-use virtc_policy::{Access, HttpAccess, StreamMode, Trace};
+use virtc_policy::{Access, ClockMode, HttpAccess, StreamMode, Trace};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 
 use super::module_rewrite::{self, ImportAction, ModuleInfo, Plan};
@@ -69,10 +69,20 @@ pub fn host_allowed(policy: &PolicyIr, serving: bool, package: &str, interface: 
     let files_host = runtime.fs == Access::Host || runtime.files.needs_host();
     let sends_http = runtime.http.access != HttpAccess::Deny;
     let http_types = sends_http || serving;
+    let stdio = &runtime.stdio;
+    // Something host-backed that hands out host pollables, besides the clocks.
+    let host_pollables = [stdio.stdin, stdio.stdout, stdio.stderr].contains(&StreamMode::Host)
+        || files_host
+        || runtime.net.access != NetAccess::Deny
+        || http_types;
+    // Virtual time measures a poll that mixes host pollables with its own on the host's
+    // monotonic clock; it never reads the wall clock.
+    let fixed = matches!(runtime.clock_mode, ClockMode::Fixed { .. });
     match entry.governor {
         Governor::Environment => runtime.env.needs_host(),
         Governor::Exit => runtime.exit == Access::Host,
         Governor::Random => runtime.random == Access::Host,
+        Governor::Clocks if fixed => interface == "monotonic-clock" && host_pollables,
         Governor::Clocks => runtime.clocks == Access::Host,
         Governor::Streams(set) => policy.streams(set).any(|m| m == StreamMode::Host),
         Governor::Files => files_host,
@@ -84,14 +94,7 @@ pub fn host_allowed(policy: &PolicyIr, serving: bool, package: &str, interface: 
         Governor::EntryPoint => false,
         // A host stream, pollable or error can exist only where something host-backed hands
         // one out.
-        Governor::Io => {
-            let stdio = &runtime.stdio;
-            [stdio.stdin, stdio.stdout, stdio.stderr].contains(&StreamMode::Host)
-                || runtime.clocks == Access::Host
-                || files_host
-                || runtime.net.access != NetAccess::Deny
-                || http_types
-        }
+        Governor::Io => host_pollables || runtime.clocks == Access::Host,
     }
 }
 

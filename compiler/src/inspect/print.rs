@@ -9,10 +9,12 @@ use virtc_grammar::lexer::quote;
 use virtc_policy::image::{Image, Kind};
 use virtc_policy::net::NetAccess;
 use virtc_policy::{
-    Access, Args, Embedding, FORMAT_VERSION, HttpAccess, Policy, PreopenSource, StreamMode, Trace,
+    Access, Args, ClockMode, Embedding, FORMAT_VERSION, HttpAccess, Policy, PreopenSource,
+    StreamMode, Trace,
 };
 
 use super::{Entry, Inspection};
+use crate::instant::{format_duration, format_instant};
 
 /// The text of `inspection`.
 pub(super) fn policy_text(inspection: &Inspection) -> String {
@@ -50,9 +52,27 @@ pub(super) fn policy_text(inspection: &Inspection) -> String {
         out.line(&format!("{stream} {mode};"));
     }
     out.group("Random, clocks and exit (denied, a call traps)");
-    for (subsystem, access) in [("random", p.random), ("clocks", p.clocks), ("exit", p.exit)] {
-        out.line(&format!("{} {subsystem};", verb(access)));
+    match (p.random_seed, p.origin.random_seed) {
+        (Some(_), Some(seed)) => out.line(&format!("random seed {seed};")),
+        // Keys without their seed: the data was not written by this virtc.
+        (Some(_), None) => out.comment("random numbers from a seed this output does not record"),
+        (None, _) => out.line(&format!("{} random;", verb(p.random))),
     }
+    match p.clock_mode {
+        ClockMode::Plain => out.line(&format!("{} clocks;", verb(p.clocks))),
+        ClockMode::Fixed {
+            seconds,
+            nanoseconds,
+        } => out.line(&format!(
+            "clocks fixed {};",
+            quote(&format_instant((seconds, nanoseconds)))
+        )),
+        ClockMode::Resolution { ns } => out.line(&format!(
+            "clocks resolution {};",
+            quote(&format_duration(ns))
+        )),
+    }
+    out.line(&format!("{} exit;", verb(p.exit)));
     out.group("Files");
     files(inspection, &mut out);
     out.group("Network");

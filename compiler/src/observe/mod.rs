@@ -402,8 +402,12 @@ pub fn observed_policy(
                 &format!(
                     "It never called {name}. Denied, a call traps{}.",
                     match name {
-                        "exit" => "",
-                        _ => " (issue 12 brings virtual modes)",
+                        "random" => " (`random seed 42;` would answer without the host)",
+                        "clocks" => {
+                            " (`clocks fixed \"2026-01-01T00:00:00Z\";` would answer without \
+                             the host)"
+                        }
+                        _ => "",
                     }
                 ),
                 &format!("deny {name};"),

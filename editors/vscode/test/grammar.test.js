@@ -56,6 +56,9 @@ async function main() {
     ['env allow "HOME", "LANG_*";', "allow", "keyword.other.statement.virt"],
     ['http allow "GET https://api.example.com/**";', "http", "keyword.other.statement.virt"],
     ["deny http;", "http", "constant.language.subsystem.virt"],
+    ['clocks fixed "2026-01-01T00:00:00Z";', "fixed", "constant.language.mode.virt"],
+    ["random seed 42;", "random", "keyword.other.statement.virt"],
+    ["random seed 42;", "42", "constant.numeric.integer.virt"],
     ['env allow "LANG_*";', "*", "keyword.operator.glob.virt"],
     ['mount "/" from "./dir" {', "from", "keyword.other.modifier.virt"],
     ['file "/a" = "x\\ny";', "\\n", "constant.character.escape.virt"],
@@ -70,7 +73,7 @@ async function main() {
 
   // Every policy of the repository tokenizes, and no word is left without a scope.
   const root = path.join(__dirname, "..", "..", "..");
-  for (const file of ["examples/pong/pong.virt", "compiler/stdlib/cli.virt", "compiler/stdlib/sandbox.virt"]) {
+  for (const file of ["examples/pong/pong.virt", "compiler/stdlib/cli.virt", "compiler/stdlib/sandbox.virt", "compiler/stdlib/deterministic.virt"]) {
     const text = fs.readFileSync(path.join(root, file), "utf8");
     for (const [piece, scope] of tokens(text)) {
       assert.notStrictEqual(scope, "source.virt", `${file}: ${JSON.stringify(piece)} has no scope`);

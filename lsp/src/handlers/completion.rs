@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
-use virtc::analyse::settings::{HttpList, NetRule};
+use virtc::analyse::settings::{HttpList, MODES, NetRule};
 use virtc_grammar::STATEMENT_KEYWORDS;
 
 use crate::cursor::{self, Cursor, Word};
@@ -116,6 +116,22 @@ pub fn items(doc: &Document, pos: Position, host_env: &[String]) -> Vec<Completi
                     CompletionItemKind::KEYWORD,
                     None,
                     Some(docs::net_rule(rule)),
+                    range,
+                )
+            })
+            .collect();
+    }
+    if let [Word::Name(subject)] = cursor.before.as_slice()
+        && let Some((_, modes)) = MODES.iter().find(|(s, _)| s == subject)
+    {
+        return modes
+            .iter()
+            .map(|mode| {
+                item(
+                    mode,
+                    CompletionItemKind::KEYWORD,
+                    None,
+                    docs::subject_mode(subject, mode),
                     range,
                 )
             })

@@ -129,6 +129,16 @@ fn symbol(db: &dyn Db, file: SourceFile, stmt: &Stmt) -> Option<DocumentSymbol> 
                 stmt.span,
             )
         }
+        StmtKind::Mode {
+            subject,
+            mode,
+            value,
+        } => (
+            format!("{} {}", subject.name, mode.name),
+            SymbolKind::KEY,
+            Some(text[value.span().range()].to_string()),
+            mode.span,
+        ),
         StmtKind::Net {
             proto,
             verb,

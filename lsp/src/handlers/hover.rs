@@ -204,6 +204,7 @@ fn meaning(db: &dyn Db, file: SourceFile, stmt: &Stmt, host_env: &[String]) -> O
         StmtKind::Net { proto, verb, .. } => {
             docs::net_rule(NetRule::from_words(&proto.name, &verb.name)?)
         }
+        StmtKind::Mode { subject, mode, .. } => docs::subject_mode(&subject.name, &mode.name)?,
         StmtKind::Error => return None,
     })
 }

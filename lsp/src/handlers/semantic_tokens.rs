@@ -87,6 +87,7 @@ pub fn tokens(db: &dyn Db, file: SourceFile) -> Vec<SemanticToken> {
         let token_type = match token {
             _ if roles.contains_key(&start) => roles[&start].clone(),
             Token::Str(_) => SemanticTokenType::STRING,
+            Token::Number(_) => SemanticTokenType::NUMBER,
             Token::Eq | Token::PathSep => SemanticTokenType::OPERATOR,
             Token::Error if source.starts_with('"') => SemanticTokenType::STRING,
             Token::Error if source.starts_with("/*") => SemanticTokenType::COMMENT,

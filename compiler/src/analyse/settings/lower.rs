@@ -206,6 +206,15 @@ pub(super) fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>)
                 );
             }
         }
+        StmtKind::Mode {
+            subject,
+            mode,
+            value,
+        } => {
+            if let Some(setting) = super::modes::lower_mode(cx, subject, mode, value) {
+                push(setting, false);
+            }
+        }
         StmtKind::Net {
             proto,
             verb,

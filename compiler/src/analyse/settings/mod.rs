@@ -14,6 +14,7 @@ use virtc_policy::http::UrlRule;
 mod contradictions;
 mod http;
 mod lower;
+mod modes;
 mod net;
 
 pub use contradictions::describe;
@@ -21,6 +22,7 @@ use contradictions::report_contradictions;
 pub use http::HttpList;
 pub(crate) use lower::glob_error;
 use lower::{Lowering, lower_stmt};
+pub use modes::MODES;
 pub use net::{NetPattern, NetRule};
 
 use super::memory::TextMemory;
@@ -157,8 +159,22 @@ pub enum Setting {
         list: HttpList,
         rules: Vec<(UrlRule, Span)>,
     },
+    /// `clocks fixed …;` / `clocks resolution …;`: what the clocks are instead of the host's
+    /// or none (keyed as `allow clocks;` is).
+    Clocks(ClockSetting),
+    /// `random seed N;`: deterministic random numbers (keyed as `allow random;` is).
+    RandomSeed(u64),
     /// `use …;` at this position: the used file's settings apply here.
     Use(SourceFile),
+}
+
+/// A clock mode, values read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClockSetting {
+    /// Virtual time from this instant (seconds and nanoseconds since the epoch).
+    Fixed { seconds: u64, nanoseconds: u32 },
+    /// The host's clocks, rounded down to multiples of `ns`.
+    Resolution { ns: u64 },
 }
 
 /// A `mount` statement, paths resolved.
@@ -209,6 +225,8 @@ impl Setting {
     pub fn key(&self) -> Option<Key> {
         Some(match self {
             Setting::Grant { subsystem, .. } => Key::Grant(*subsystem),
+            Setting::Clocks(_) => Key::Grant(Subsystem::Clocks),
+            Setting::RandomSeed(_) => Key::Grant(Subsystem::Random),
             Setting::Stream { stream, .. } => Key::Stream(*stream),
             Setting::EnvVar { name, .. } => Key::EnvVar(name.clone()),
             Setting::ConfigVar { key, .. } => Key::ConfigVar(key.clone()),
