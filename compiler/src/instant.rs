@@ -185,7 +185,7 @@ pub fn parse_duration(text: &str) -> Result<u64, DurationError> {
 pub fn format_duration(ns: u64) -> String {
     let (name, scale) = UNITS
         .iter()
-        .find(|(_, scale)| ns % scale == 0)
+        .find(|(_, scale)| ns.is_multiple_of(*scale))
         .unwrap_or(&("ns", 1));
     format!("{}{name}", ns / scale)
 }
