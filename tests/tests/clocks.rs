@@ -165,3 +165,22 @@ fn the_deterministic_profile_runs_a_component_that_uses_files_and_clocks() {
     // Virtual time starts in 2000, before the probe's idea of "now".
     assert_eq!(text(&out.stdout), "monotonic: true\nwall: false\n");
 }
+
+#[test]
+fn pong_under_the_deterministic_profile_warns_nothing_and_runs() {
+    let policy =
+        Policy::new("use std::deterministic;\nenv PONG = \"demo\";\nmount \"/\" from \"./dir\";\n")
+            .with_file("dir/greeting.txt", "hello from a virtual clock\n");
+    let compiled = policy.compile_ok(&pong());
+    assert!(
+        compiled.diagnostics.iter().all(|d| d.code != "V0040"),
+        "{:?}",
+        compiled.diagnostics
+    );
+    let out = run(&compiled, &[], &[("PONG", "host")], "");
+    assert_eq!(out.status, Status::Exited(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "ping -> pong demo\nhello from a virtual clock\n"
+    );
+}
