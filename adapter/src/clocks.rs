@@ -14,7 +14,7 @@ use crate::bindings::exports::wasi::clocks::{monotonic_clock, wall_clock};
 use crate::bindings::exports::wasi::io::poll::Pollable;
 use crate::bindings::wasi::clocks::{monotonic_clock as host_monotonic, wall_clock as host_wall};
 use crate::io::poll;
-use crate::policy::{self, ClockMode};
+use crate::policy::{self, Access, ClockMode};
 
 const NANOS_PER_SECOND: u64 = 1_000_000_000;
 
@@ -115,6 +115,22 @@ fn fixed_datetime(seconds: u64, nanoseconds: u32) -> wall_clock::Datetime {
             seconds: u64::MAX,
             nanoseconds: (NANOS_PER_SECOND - 1) as u32,
         },
+    }
+}
+
+/// The wall clock as in-memory files' timestamps read it (`crate::fs::memory`): virtual under
+/// `clocks fixed`, the host's (rounded under `clocks resolution`) when the policy passes the
+/// clocks, else the epoch. Never traps, never traces, and asks the host only when its clocks
+/// are passed.
+pub fn file_time() -> wall_clock::Datetime {
+    match mode() {
+        ClockMode::Fixed {
+            seconds,
+            nanoseconds,
+        } => fixed_datetime(seconds, nanoseconds),
+        _ if policy::get().clocks != Access::Host => datetime_of(0),
+        ClockMode::Resolution { ns } => round_datetime(host_wall::now(), granularity(ns)),
+        ClockMode::Plain => datetime_from_host(host_wall::now()),
     }
 }
 

@@ -12,7 +12,9 @@
 //! ([`ClockMode::Fixed`]) neither are the host's clocks, except the monotonic clock's `now` and
 //! `subscribe-duration` inside a `poll` that mixes virtual clocks with host pollables
 //! (`crate::io::poll`): host pollables exist only where something host-backed passes through,
-//! which is when the compiler keeps that import.
+//! which is when the compiler keeps that import. Writable trees in memory (`tmpfs`,
+//! `mount … writable`, `crate::fs`) call no host import, except the host's wall clock for file
+//! timestamps when the policy passes the clocks.
 //!
 //! The embedded image is not copied: it is read in place from the policy's bytes, which live in
 //! the module's memory for the instance's life. The network, HTTP and config parts are decoded

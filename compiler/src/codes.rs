@@ -54,6 +54,14 @@ pub const CODES: &[(&str, &str)] = &[
         "`random seed` with something that is not an unsigned 64-bit number",
     ),
     (
+        "V0035",
+        "a `limit` without a size, or with something that is not a size",
+    ),
+    (
+        "V0036",
+        "an unknown or misplaced option after a `mount` or `tmpfs`",
+    ),
+    (
         "V0040",
         "warning: the component imports an interface the policy makes trap",
     ),
@@ -91,6 +99,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("V0060", "warning: a host file that is a symbolic link"),
     ("V0061", "a guest path both embedded and a host directory"),
     ("V0062", "`file … from host` naming no file"),
+    (
+        "V0063",
+        "a `tmpfs` at a path something else uses, or with something inside it",
+    ),
     ("V0070", "the policy file cannot be read"),
     ("V0071", "the component file cannot be read"),
     (
@@ -203,12 +215,12 @@ macro_rules! explanations {
 pub const EXPLANATIONS: &[(&str, &str)] = explanations![
     "V0001", "V0002", "V0003", "V0004", "V0005", "V0006", "V0010", "V0011", "V0012", "V0013",
     "V0014", "V0015", "V0016", "V0020", "V0021", "V0022", "V0023", "V0024", "V0025", "V0026",
-    "V0027", "V0028", "V0029", "V0030", "V0031", "V0032", "V0033", "V0034", "V0040", "V0041",
-    "V0042", "V0043", "V0050", "V0051", "V0052", "V0053", "V0054", "V0055", "V0056", "V0057",
-    "V0058", "V0059", "V0060", "V0061", "V0062", "V0070", "V0071", "V0072", "V0073", "V0074",
-    "V0075", "V0076", "V0077", "V0078", "V0079", "V0080", "V0081", "V0082", "V0083", "V0084",
-    "V0086", "V0087", "V0090", "V0091", "V0092", "V0093", "V0094", "V0095", "V0096", "V0097",
-    "V0098", "V0099",
+    "V0027", "V0028", "V0029", "V0030", "V0031", "V0032", "V0033", "V0034", "V0035", "V0036",
+    "V0040", "V0041", "V0042", "V0043", "V0050", "V0051", "V0052", "V0053", "V0054", "V0055",
+    "V0056", "V0057", "V0058", "V0059", "V0060", "V0061", "V0062", "V0063", "V0070", "V0071",
+    "V0072", "V0073", "V0074", "V0075", "V0076", "V0077", "V0078", "V0079", "V0080", "V0081",
+    "V0082", "V0083", "V0084", "V0086", "V0087", "V0090", "V0091", "V0092", "V0093", "V0094",
+    "V0095", "V0096", "V0097", "V0098", "V0099",
 ];
 
 /// The long explanation of `code` (as listed: `V0020`), markdown.

@@ -348,6 +348,10 @@ fn blocks(imports: &Imports<'_>, info: &ComponentInfo) -> Vec<Block> {
                 "preopen \"/data\" from host \"/srv/data\" readonly;",
                 "a host directory, opened at run time",
             ),
+            (
+                "tmpfs \"/tmp\" limit \"64MiB\";",
+                "a writable directory in memory",
+            ),
         ],
     );
     add(

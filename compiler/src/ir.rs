@@ -8,7 +8,7 @@ use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor, Streams};
 use virtc_policy::{Access, ClockMode, Embedding, HttpAccess, Origin, Policy, StreamMode};
 
-pub use crate::analyse::settings::FileSource;
+pub use crate::analyse::settings::{FileSource, Writable};
 use crate::db::{Db, SourceFile};
 
 /// A checked, fully resolved policy (all `use`s applied, later statements winning).
@@ -30,6 +30,8 @@ pub struct PolicyIr {
     pub mounts: Vec<MountIr>,
     /// Single embedded files.
     pub files: Vec<FileIr>,
+    /// Writable in-memory directories.
+    pub tmpfs: Vec<TmpfsIr>,
 }
 
 /// A place in a policy file, for diagnostics found after checking (while embedding).
@@ -61,6 +63,19 @@ pub struct MountIr {
     pub at: Place,
     /// The host path string.
     pub host_at: Place,
+    /// `writable [limit "SIZE"]`.
+    pub writable: Option<Writable>,
+}
+
+/// `tmpfs "/guest" [limit "SIZE"];`
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TmpfsIr {
+    pub guest: String,
+    pub limit: Option<u64>,
+    /// The statement.
+    pub at: Place,
+    /// The guest path string.
+    pub guest_at: Place,
 }
 
 /// `file "/guest" = "text";` / `file "/guest" from "./local";`
@@ -76,7 +91,10 @@ impl PolicyIr {
     /// Whether the policy builds a file system of its own (embedded files or remapped host
     /// directories), which the adapter then serves.
     pub fn has_files(&self) -> bool {
-        !self.preopens.is_empty() || !self.mounts.is_empty() || !self.files.is_empty()
+        !self.preopens.is_empty()
+            || !self.mounts.is_empty()
+            || !self.files.is_empty()
+            || !self.tmpfs.is_empty()
     }
 }
 

@@ -18,6 +18,7 @@ pub mod instant;
 pub mod ir;
 pub mod observe;
 pub mod plan;
+pub mod size;
 pub mod stdlib;
 pub mod versions;
 

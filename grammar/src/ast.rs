@@ -188,11 +188,18 @@ pub enum StmtKind {
     HttpAllow(Vec<Str>),
     /// `http deny "RULE", ...;`: outgoing requests denied even where an `allow` rule matches.
     HttpDeny(Vec<Str>),
-    /// `mount "/guest" from "./dir" { include ...; exclude ...; }` (the block is optional).
+    /// `mount "/guest" from "./dir" [writable] [limit "SIZE"] { include ...; exclude ...; }`
+    /// (options and block optional).
     Mount {
         guest: Str,
         host: Str,
+        options: Vec<MountOption>,
         rules: Vec<MountRule>,
+    },
+    /// `tmpfs "/guest" [limit "SIZE"];`: a writable directory in memory.
+    Tmpfs {
+        guest: Str,
+        options: Vec<MountOption>,
     },
     /// `file "/guest/path" = "text";`
     FileText { guest: Str, text: Str },
@@ -293,6 +300,14 @@ pub enum MountRuleKind {
     Exclude,
 }
 
+/// A word after a mount's or a tmpfs's paths, with its value (`writable`, `limit "64MiB"`);
+/// validated by the checker.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MountOption {
+    pub name: Ident,
+    pub value: Option<Str>,
+}
+
 /// `include "GLOB", ...;` or `exclude "GLOB", ...;` inside a mount block.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MountRule {
@@ -359,6 +374,13 @@ impl Shift for EnvName {
     }
 }
 
+impl Shift for MountOption {
+    fn shift(&mut self, by: isize) {
+        self.name.shift(by);
+        self.value.shift(by);
+    }
+}
+
 impl Shift for MountRule {
     fn shift(&mut self, by: isize) {
         self.patterns.shift(by);
@@ -389,10 +411,20 @@ impl Shift for Stmt {
                 key.shift(by);
                 value.shift(by);
             }
-            StmtKind::Mount { guest, host, rules } => {
+            StmtKind::Mount {
+                guest,
+                host,
+                options,
+                rules,
+            } => {
                 guest.shift(by);
                 host.shift(by);
+                options.shift(by);
                 rules.shift(by);
+            }
+            StmtKind::Tmpfs { guest, options } => {
+                guest.shift(by);
+                options.shift(by);
             }
             StmtKind::FileText { guest, text } => {
                 guest.shift(by);

@@ -72,6 +72,8 @@ pub enum Token<'s> {
     Clocks,
     #[token("random")]
     Random,
+    #[token("tmpfs")]
+    Tmpfs,
 
     #[token(";")]
     Semi,

@@ -14,14 +14,14 @@ use crate::lexer::{self, Token};
 /// The words a statement can start with (for "did you mean ...?" suggestions).
 pub const STATEMENT_KEYWORDS: &[&str] = &[
     "allow", "args", "clocks", "config", "deny", "dns", "env", "file", "http", "mount", "preopen",
-    "random", "stderr", "stdin", "stdio", "stdout", "tcp", "udp", "use",
+    "random", "stderr", "stdin", "stdio", "stdout", "tcp", "tmpfs", "udp", "use",
 ];
 
 /// Every reserved word of the language.
 pub const KEYWORDS: &[&str] = &[
     "allow", "args", "clocks", "config", "deny", "dns", "env", "exclude", "file", "from", "host",
     "http", "import", "include", "mount", "preopen", "random", "readonly", "stderr", "stdin",
-    "stdio", "stdout", "tcp", "udp", "use",
+    "stdio", "stdout", "tcp", "tmpfs", "udp", "use",
 ];
 
 /// The result of parsing a file: the syntax tree (with `StmtKind::Error` where statements
@@ -361,6 +361,16 @@ mod tests {
         insta::assert_snapshot!(render(
             "clocks fixed \"2026-01-01T00:00:00Z\";\nclocks resolution \"1ms\";\nrandom seed 42;\n\
              allow clocks;\ndeny random;\nrandom seed;\nclocks 5;\nrandom seed -1;\n"
+        ));
+    }
+
+    #[test]
+    fn mount_options_and_tmpfs() {
+        insta::assert_snapshot!(render(
+            "tmpfs \"/tmp\";\ntmpfs \"/scratch\" limit \"64MiB\";\n\
+             mount \"/data\" from \"./data\" writable;\n\
+             mount \"/w\" from \"./w\" writable limit \"1GiB\" { exclude \"*.key\"; }\n\
+             mount \"/r\" from \"./r\" { include \"**\"; }\ntmpfs;\ntmpfs \"/x\" limit;\n"
         ));
     }
 

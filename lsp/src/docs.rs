@@ -243,6 +243,10 @@ pub fn keyword(word: &str) -> Option<&'static str> {
              host's clocks, coarsened)"
         }
         "random" => "`random seed N;` deterministic random numbers from the seed N",
+        "tmpfs" => {
+            "`tmpfs \"/guest\" [limit \"64MiB\"];` a writable directory in memory (changes never \
+             reach the host)"
+        }
         "http" => {
             "`http allow \"[METHODS ]SCHEME://HOST[:PORTS][PATH]\", ...;` allows outgoing \
              requests by URL; `http deny \"…\", ...;` takes some back (deny wins)"

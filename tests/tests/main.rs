@@ -16,6 +16,7 @@ mod python;
 mod sandbox;
 mod sockets;
 mod stdio;
+mod tmpfs;
 mod trace;
 mod traps;
 mod versions;

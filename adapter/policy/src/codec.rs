@@ -112,6 +112,18 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
                 w.str(host);
                 w.u8(u8::from(*readonly));
             }
+            PreopenSource::Memory { node, limit } => {
+                w.u8(2);
+                for value in [node.map(u64::from), *limit] {
+                    match value {
+                        None => w.u8(0),
+                        Some(v) => {
+                            w.u8(1);
+                            w.u64(v);
+                        }
+                    }
+                }
+            }
         }
     }
     w.u32(policy.files.host_files.len() as u32);
@@ -259,6 +271,16 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
                 host: r.str()?,
                 readonly: r.flag()?,
             },
+            2 => {
+                let node = match r.optional_u64()? {
+                    None => None,
+                    Some(n) => Some(u32::try_from(n).map_err(|_| DecodeError::BadTag(2))?),
+                };
+                PreopenSource::Memory {
+                    node,
+                    limit: r.optional_u64()?,
+                }
+            }
             t => return Err(DecodeError::BadTag(t)),
         };
         preopens.push(Preopen { guest, source });
@@ -511,6 +533,14 @@ impl<'a> Reader<'a> {
         bytes.copy_from_slice(b);
         Ok(u64::from_le_bytes(bytes))
     }
+    /// `0`, or `1` and a u64.
+    fn optional_u64(&mut self) -> Result<Option<u64>, DecodeError> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => Ok(Some(self.u64()?)),
+            t => Err(DecodeError::BadTag(t)),
+        }
+    }
     /// A 32-byte key.
     fn key(&mut self) -> Result<[u8; 32], DecodeError> {
         let mut key = [0u8; 32];
@@ -723,6 +753,20 @@ mod tests {
                         source: PreopenSource::Host {
                             host: "/srv/data".into(),
                             readonly: true,
+                        },
+                    },
+                    Preopen {
+                        guest: "/tmp".into(),
+                        source: PreopenSource::Memory {
+                            node: None,
+                            limit: Some(64 << 20),
+                        },
+                    },
+                    Preopen {
+                        guest: "/work".into(),
+                        source: PreopenSource::Memory {
+                            node: Some(3),
+                            limit: None,
                         },
                     },
                 ],

@@ -12,6 +12,7 @@ mod glob;
 pub mod http;
 pub mod image;
 pub mod literal;
+pub mod memfs;
 pub mod net;
 pub mod pins;
 pub mod registry;
@@ -290,6 +291,15 @@ pub enum PreopenSource {
     /// The host preopen the host names `host` (e.g. `wasmtime run --dir /srv/data`), exposed
     /// under the guest path; `readonly` refuses every change.
     Host { host: String, readonly: bool },
+    /// A writable directory in memory (`tmpfs`, `mount … writable`): empty (`node: None`), or
+    /// starting as the embedded directory `node`, whose bytes are copied only when a file is
+    /// changed. Changes live as long as the instance and never reach the host. `limit`: the most
+    /// bytes of file contents created or changed (a changed embedded file counts whole, a hole
+    /// counts as written); writing past it is `insufficient-space`.
+    Memory {
+        node: Option<u32>,
+        limit: Option<u64>,
+    },
 }
 
 /// `file "/guest" from host "/dir/name";`: the host file `name` of the host preopen the host

@@ -1,6 +1,7 @@
-//! `wasi:filesystem/preopens`: the policy's preopens in order (embedded directories, host
-//! directories remapped under a guest path, possibly read-only), then, with `allow fs`, every
-//! host preopen as the host names it.
+//! `wasi:filesystem/preopens`: the policy's preopens in order (embedded directories, writable
+//! trees in memory, host directories remapped under a guest path, possibly read-only), then,
+//! with `allow fs`, every host preopen as the host names it. Each tree in memory is made once
+//! per instance: every call lists its root.
 //!
 //! A host preopen named only by host files ([`super::host_files`]) is never listed: the component
 //! reaches its one file through the embedded tree, and nothing else in it.
@@ -20,9 +21,15 @@ impl api::Guest for Adapter {
         // Fetched on first need: the host's file system is imported only when some preopen
         // comes from it (or with `allow fs`).
         let mut pool: Option<HostPreopens> = None;
+        // The index of the next tree in memory.
+        let mut trees = 0;
         for preopen in &policy.files.preopens {
             let d = match &preopen.source {
                 PreopenSource::Embedded { node } => Descriptor::virtual_(*node),
+                PreopenSource::Memory { .. } => {
+                    trees += 1;
+                    Descriptor::memory(trees - 1)
+                }
                 PreopenSource::Host { host, readonly } => {
                     let pool = pool.get_or_insert_with(host::get_directories);
                     let d = match pool.iter().position(|(_, path)| path == host) {

@@ -1,14 +1,17 @@
 //! `wasi:filesystem/types`: the adapter's descriptors. They wrap host descriptors (when the
 //! policy passes the file system through, maps host directories or serves host files, possibly
-//! read-only) or point into an embedded read-only tree ([`super::embedded`]), whose host file
-//! nodes open as host descriptors ([`super::host_files`]).
+//! read-only), point into an embedded read-only tree ([`super::embedded`]), whose host file
+//! nodes open as host descriptors ([`super::host_files`]), or into a writable tree in memory
+//! ([`super::memory`]).
 //!
 //! Whatever would change a read-only tree, embedded or host, is `read-only`, decided before the
-//! host is asked; the host enforces its own sandbox for its descriptors.
+//! host is asked; the host enforces its own sandbox for its descriptors. Renaming or linking
+//! between a tree in memory and anything else is `cross-device`.
 
 use core::cell::Cell;
 
 use super::convert::{self, error_code};
+use super::memory::{self, Handle};
 use super::{embedded, host_files};
 use crate::Adapter;
 use crate::bindings::exports::wasi::filesystem::types::{
@@ -17,8 +20,11 @@ use crate::bindings::exports::wasi::filesystem::types::{
 };
 use crate::bindings::wasi::filesystem::types as host;
 use crate::io::error::Error;
-use crate::io::streams::{InputStream, MemorySource, input_from_host, output_from_host};
+use crate::io::streams::{
+    InputStream, MemorySource, OutputStream, input_from_host, output_from_host,
+};
 use crate::policy::{self, Kind};
+use virtc_policy::memfs::{FileKind, Listing};
 
 /// The adapter's `descriptor` resource.
 pub enum Descriptor {
@@ -27,6 +33,8 @@ pub enum Descriptor {
     Host { d: host::Descriptor, readonly: bool },
     /// A directory or file of the embedded image, by node index (never a host file node).
     Virtual { node: u32 },
+    /// A directory or file of a writable tree in memory.
+    Memory(Handle),
 }
 
 /// The adapter's `directory-entry-stream` resource.
@@ -36,6 +44,11 @@ pub enum DirectoryEntryStream {
     Virtual {
         next: Cell<u32>,
         end: u32,
+    },
+    /// The entries of a directory in memory when it was listed, in name order.
+    Memory {
+        entries: Vec<(Vec<u8>, FileKind)>,
+        next: Cell<usize>,
     },
 }
 
@@ -54,6 +67,11 @@ impl Descriptor {
     /// An embedded node as a resource.
     pub fn virtual_(node: u32) -> api::Descriptor {
         api::Descriptor::new(Descriptor::Virtual { node })
+    }
+
+    /// The root of the `tree`-th tree in memory as a resource.
+    pub fn memory(tree: u32) -> api::Descriptor {
+        api::Descriptor::new(Descriptor::Memory(Handle::root(tree)))
     }
 
     /// The host descriptor for a call that changes the file system: `read-only` for embedded
@@ -99,6 +117,9 @@ impl Descriptor {
                     None => Ok(Descriptor::virtual_(node.index)),
                 }
             }
+            Descriptor::Memory(m) => m
+                .open_at(path_flags, path, open_flags, flags)
+                .map(|h| api::Descriptor::new(Descriptor::Memory(h))),
         }
     }
 
@@ -121,6 +142,17 @@ impl Descriptor {
                     end: next + dir.size() as u32,
                 }
             }
+            Descriptor::Memory(m) => match m.entries()? {
+                // An untouched embedded directory: listed from the image.
+                Listing::Image { first, end } => DirectoryEntryStream::Virtual {
+                    next: Cell::new(first),
+                    end,
+                },
+                Listing::Entries(entries) => DirectoryEntryStream::Memory {
+                    entries,
+                    next: Cell::new(0),
+                },
+            },
         })
     }
 }
@@ -137,9 +169,10 @@ impl api::Guest for Adapter {
     fn filesystem_error_code(err: api::ErrorBorrow<'_>) -> Option<ErrorCode> {
         let code = match err.get::<Error>() {
             // A host stream error may come from a host file; only ask when the host's file
-            // system is imported at all (host stdio errors exist without it). Virtual streams'
-            // errors are never file system errors.
+            // system is imported at all (host stdio errors exist without it).
             Error::Host(e) if policy::fs_host() => host::filesystem_error_code(e).map(error_code),
+            // A stream of a file in memory.
+            Error::Fs(code) => Some(*code),
             _ => None,
         };
         trace!(
@@ -163,6 +196,9 @@ impl api::GuestDescriptor for Descriptor {
                     api::InputStream::new(InputStream::Memory(MemorySource::new(bytes, pos)))
                 })
             }
+            Descriptor::Memory(m) => m
+                .reader(offset)
+                .map(|r| api::InputStream::new(InputStream::File(r))),
         };
         trace!(
             "wasi:filesystem/types#read-via-stream({:?}, {offset}) -> {}",
@@ -173,11 +209,16 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn write_via_stream(&self, offset: Filesize) -> Result<api::OutputStream, ErrorCode> {
-        let result = self.writable().and_then(|d| {
-            d.write_via_stream(offset)
-                .map(output_from_host)
-                .map_err(error_code)
-        });
+        let result = match self {
+            Descriptor::Memory(m) => m
+                .writer(Some(offset))
+                .map(|w| api::OutputStream::new(OutputStream::File(w))),
+            _ => self.writable().and_then(|d| {
+                d.write_via_stream(offset)
+                    .map(output_from_host)
+                    .map_err(error_code)
+            }),
+        };
         trace!(
             "wasi:filesystem/types#write-via-stream({:?}, {offset}) -> {}",
             self.path(),
@@ -187,11 +228,16 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn append_via_stream(&self) -> Result<api::OutputStream, ErrorCode> {
-        let result = self.writable().and_then(|d| {
-            d.append_via_stream()
-                .map(output_from_host)
-                .map_err(error_code)
-        });
+        let result = match self {
+            Descriptor::Memory(m) => m
+                .writer(None)
+                .map(|w| api::OutputStream::new(OutputStream::File(w))),
+            _ => self.writable().and_then(|d| {
+                d.append_via_stream()
+                    .map(output_from_host)
+                    .map_err(error_code)
+            }),
+        };
         trace!(
             "wasi:filesystem/types#append-via-stream({:?}) -> {}",
             self.path(),
@@ -215,6 +261,7 @@ impl api::GuestDescriptor for Descriptor {
                 Kind::File => Ok(()),
                 _ => Err(ErrorCode::BadDescriptor),
             },
+            Descriptor::Memory(m) => m.advise(),
         };
         trace!(
             "wasi:filesystem/types#advise({:?}, {offset}, {length}, {}) -> {}",
@@ -228,7 +275,7 @@ impl api::GuestDescriptor for Descriptor {
     fn sync_data(&self) -> Result<(), ErrorCode> {
         let result = match self {
             Descriptor::Host { d, .. } => d.sync_data().map_err(error_code),
-            Descriptor::Virtual { .. } => Ok(()),
+            Descriptor::Virtual { .. } | Descriptor::Memory(_) => Ok(()),
         };
         trace!(
             "wasi:filesystem/types#sync-data({:?}) -> {}",
@@ -252,6 +299,7 @@ impl api::GuestDescriptor for Descriptor {
                     }
                 }),
             Descriptor::Virtual { .. } => Ok(DescriptorFlags::READ),
+            Descriptor::Memory(m) => m.flags(),
         };
         trace!(
             "wasi:filesystem/types#get-flags({:?}) -> {}",
@@ -270,6 +318,7 @@ impl api::GuestDescriptor for Descriptor {
             Descriptor::Virtual { node } => {
                 Ok(embedded::descriptor_type(embedded::node(*node).kind))
             }
+            Descriptor::Memory(m) => m.kind().map(memory::descriptor_type),
         };
         trace!(
             "wasi:filesystem/types#get-type({:?}) -> {}",
@@ -280,9 +329,12 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn set_size(&self, size: Filesize) -> Result<(), ErrorCode> {
-        let result = self
-            .writable()
-            .and_then(|d| d.set_size(size).map_err(error_code));
+        let result = match self {
+            Descriptor::Memory(m) => m.set_size(size),
+            _ => self
+                .writable()
+                .and_then(|d| d.set_size(size).map_err(error_code)),
+        };
         trace!(
             "wasi:filesystem/types#set-size({:?}, {size}) -> {}",
             self.path(),
@@ -296,13 +348,18 @@ impl api::GuestDescriptor for Descriptor {
         data_access_timestamp: NewTimestamp,
         data_modification_timestamp: NewTimestamp,
     ) -> Result<(), ErrorCode> {
-        let result = self.writable().and_then(|d| {
-            d.set_times(
-                convert::new_timestamp(data_access_timestamp),
-                convert::new_timestamp(data_modification_timestamp),
-            )
-            .map_err(error_code)
-        });
+        let result = match self {
+            Descriptor::Memory(m) => {
+                m.set_times(data_access_timestamp, data_modification_timestamp)
+            }
+            _ => self.writable().and_then(|d| {
+                d.set_times(
+                    convert::new_timestamp(data_access_timestamp),
+                    convert::new_timestamp(data_modification_timestamp),
+                )
+                .map_err(error_code)
+            }),
+        };
         trace!(
             "wasi:filesystem/types#set-times({:?}) -> {}",
             self.path(),
@@ -315,6 +372,7 @@ impl api::GuestDescriptor for Descriptor {
         let result = match self {
             Descriptor::Host { d, .. } => d.read(length, offset).map_err(error_code),
             Descriptor::Virtual { node } => embedded::read(embedded::node(*node), length, offset),
+            Descriptor::Memory(m) => m.read(length, offset),
         };
         trace!(
             "wasi:filesystem/types#read({:?}, {length}, {offset}) -> {}",
@@ -327,9 +385,12 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn write(&self, buffer: Vec<u8>, offset: Filesize) -> Result<Filesize, ErrorCode> {
-        let result = self
-            .writable()
-            .and_then(|d| d.write(&buffer, offset).map_err(error_code));
+        let result = match self {
+            Descriptor::Memory(m) => m.write(&buffer, offset),
+            _ => self
+                .writable()
+                .and_then(|d| d.write(&buffer, offset).map_err(error_code)),
+        };
         trace!(
             "wasi:filesystem/types#write({:?}, {} bytes, {offset}) -> {}",
             self.path(),
@@ -358,7 +419,7 @@ impl api::GuestDescriptor for Descriptor {
     fn sync(&self) -> Result<(), ErrorCode> {
         let result = match self {
             Descriptor::Host { d, .. } => d.sync().map_err(error_code),
-            Descriptor::Virtual { .. } => Ok(()),
+            Descriptor::Virtual { .. } | Descriptor::Memory(_) => Ok(()),
         };
         trace!(
             "wasi:filesystem/types#sync({:?}) -> {}",
@@ -369,9 +430,12 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn create_directory_at(&self, path: String) -> Result<(), ErrorCode> {
-        let result = self
-            .writable()
-            .and_then(|d| d.create_directory_at(&path).map_err(error_code));
+        let result = match self {
+            Descriptor::Memory(m) => m.create_directory_at(&path),
+            _ => self
+                .writable()
+                .and_then(|d| d.create_directory_at(&path).map_err(error_code)),
+        };
         trace!(
             "wasi:filesystem/types#create-directory-at({:?}, {path:?}) -> {}",
             self.path(),
@@ -384,6 +448,7 @@ impl api::GuestDescriptor for Descriptor {
         let result = match self {
             Descriptor::Host { d, .. } => d.stat().map(convert::stat).map_err(error_code),
             Descriptor::Virtual { node } => Ok(embedded::stat(embedded::node(*node))),
+            Descriptor::Memory(m) => m.stat(),
         };
         trace!(
             "wasi:filesystem/types#stat({:?}) -> {}",
@@ -408,6 +473,7 @@ impl api::GuestDescriptor for Descriptor {
                     }
                 })
             }
+            Descriptor::Memory(m) => m.stat_at(path_flags, &path),
         };
         trace!(
             "wasi:filesystem/types#stat-at({:?}, {path:?}) -> {}",
@@ -424,15 +490,23 @@ impl api::GuestDescriptor for Descriptor {
         data_access_timestamp: NewTimestamp,
         data_modification_timestamp: NewTimestamp,
     ) -> Result<(), ErrorCode> {
-        let result = self.writable().and_then(|d| {
-            d.set_times_at(
-                convert::path_flags(path_flags),
+        let result = match self {
+            Descriptor::Memory(m) => m.set_times_at(
+                path_flags,
                 &path,
-                convert::new_timestamp(data_access_timestamp),
-                convert::new_timestamp(data_modification_timestamp),
-            )
-            .map_err(error_code)
-        });
+                data_access_timestamp,
+                data_modification_timestamp,
+            ),
+            _ => self.writable().and_then(|d| {
+                d.set_times_at(
+                    convert::path_flags(path_flags),
+                    &path,
+                    convert::new_timestamp(data_access_timestamp),
+                    convert::new_timestamp(data_modification_timestamp),
+                )
+                .map_err(error_code)
+            }),
+        };
         trace!(
             "wasi:filesystem/types#set-times-at({:?}, {path:?}) -> {}",
             self.path(),
@@ -449,17 +523,23 @@ impl api::GuestDescriptor for Descriptor {
         new_path: String,
     ) -> Result<(), ErrorCode> {
         let new_descriptor = new_descriptor.get::<Descriptor>();
-        // Both sides: a link into a writable directory would make a read-only file writable.
-        let result = new_descriptor.writable().and_then(|new| {
-            self.writable()?
-                .link_at(
-                    convert::path_flags(old_path_flags),
-                    &old_path,
-                    new,
-                    &new_path,
-                )
-                .map_err(error_code)
-        });
+        let result = match (self, new_descriptor) {
+            (Descriptor::Memory(old), Descriptor::Memory(new)) => {
+                old.link_at(old_path_flags, &old_path, new, &new_path)
+            }
+            (Descriptor::Memory(_), _) | (_, Descriptor::Memory(_)) => Err(ErrorCode::CrossDevice),
+            // Both sides: a link into a writable directory would make a read-only file writable.
+            _ => new_descriptor.writable().and_then(|new| {
+                self.writable()?
+                    .link_at(
+                        convert::path_flags(old_path_flags),
+                        &old_path,
+                        new,
+                        &new_path,
+                    )
+                    .map_err(error_code)
+            }),
+        };
         trace!(
             "wasi:filesystem/types#link-at({:?}, {old_path:?}, {:?}, {new_path:?}) -> {}",
             self.path(),
@@ -497,6 +577,7 @@ impl api::GuestDescriptor for Descriptor {
         let result = match self {
             Descriptor::Host { d, .. } => d.readlink_at(&path).map_err(error_code),
             Descriptor::Virtual { node } => embedded::readlink(*node, &path),
+            Descriptor::Memory(m) => m.readlink_at(&path),
         };
         trace!(
             "wasi:filesystem/types#readlink-at({:?}, {path:?}) -> {}",
@@ -507,9 +588,12 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn remove_directory_at(&self, path: String) -> Result<(), ErrorCode> {
-        let result = self
-            .writable()
-            .and_then(|d| d.remove_directory_at(&path).map_err(error_code));
+        let result = match self {
+            Descriptor::Memory(m) => m.remove_directory_at(&path),
+            _ => self
+                .writable()
+                .and_then(|d| d.remove_directory_at(&path).map_err(error_code)),
+        };
         trace!(
             "wasi:filesystem/types#remove-directory-at({:?}, {path:?}) -> {}",
             self.path(),
@@ -525,11 +609,17 @@ impl api::GuestDescriptor for Descriptor {
         new_path: String,
     ) -> Result<(), ErrorCode> {
         let new_descriptor = new_descriptor.get::<Descriptor>();
-        let result = new_descriptor.writable().and_then(|new| {
-            self.writable()?
-                .rename_at(&old_path, new, &new_path)
-                .map_err(error_code)
-        });
+        let result = match (self, new_descriptor) {
+            (Descriptor::Memory(old), Descriptor::Memory(new)) => {
+                old.rename_at(&old_path, new, &new_path)
+            }
+            (Descriptor::Memory(_), _) | (_, Descriptor::Memory(_)) => Err(ErrorCode::CrossDevice),
+            _ => new_descriptor.writable().and_then(|new| {
+                self.writable()?
+                    .rename_at(&old_path, new, &new_path)
+                    .map_err(error_code)
+            }),
+        };
         trace!(
             "wasi:filesystem/types#rename-at({:?}, {old_path:?}, {:?}, {new_path:?}) -> {}",
             self.path(),
@@ -540,9 +630,12 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn symlink_at(&self, old_path: String, new_path: String) -> Result<(), ErrorCode> {
-        let result = self
-            .writable()
-            .and_then(|d| d.symlink_at(&old_path, &new_path).map_err(error_code));
+        let result = match self {
+            Descriptor::Memory(m) => m.symlink_at(&old_path, &new_path),
+            _ => self
+                .writable()
+                .and_then(|d| d.symlink_at(&old_path, &new_path).map_err(error_code)),
+        };
         // The link's own path first, as every path-taking call shows it; then its target.
         trace!(
             "wasi:filesystem/types#symlink-at({:?}, {new_path:?}, {old_path:?}) -> {}",
@@ -553,9 +646,12 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn unlink_file_at(&self, path: String) -> Result<(), ErrorCode> {
-        let result = self
-            .writable()
-            .and_then(|d| d.unlink_file_at(&path).map_err(error_code));
+        let result = match self {
+            Descriptor::Memory(m) => m.unlink_file_at(&path),
+            _ => self
+                .writable()
+                .and_then(|d| d.unlink_file_at(&path).map_err(error_code)),
+        };
         trace!(
             "wasi:filesystem/types#unlink-file-at({:?}, {path:?}) -> {}",
             self.path(),
@@ -571,6 +667,7 @@ impl api::GuestDescriptor for Descriptor {
                 d.is_same_object(other)
             }
             (Descriptor::Virtual { node }, Descriptor::Virtual { node: other }) => node == other,
+            (Descriptor::Memory(m), Descriptor::Memory(other)) => m.same(other),
             _ => false,
         };
         trace!(
@@ -588,6 +685,7 @@ impl api::GuestDescriptor for Descriptor {
                 .map(convert::metadata_hash)
                 .map_err(error_code),
             Descriptor::Virtual { node } => Ok(embedded::metadata_hash(embedded::node(*node))),
+            Descriptor::Memory(m) => m.metadata_hash(),
         };
         trace!(
             "wasi:filesystem/types#metadata-hash({:?}) -> {}",
@@ -616,6 +714,7 @@ impl api::GuestDescriptor for Descriptor {
                     }
                 })
             }
+            Descriptor::Memory(m) => m.metadata_hash_at(path_flags, &path),
         };
         trace!(
             "wasi:filesystem/types#metadata-hash-at({:?}, {path:?}) -> {}",
@@ -645,6 +744,18 @@ impl DirectoryEntryStream {
                     core::str::from_utf8(child.name).map_err(|_| ErrorCode::IllegalByteSequence)?;
                 Ok(Some(api::DirectoryEntry {
                     type_: embedded::descriptor_type(child.kind),
+                    name: name.into(),
+                }))
+            }
+            DirectoryEntryStream::Memory { entries, next } => {
+                let Some((name, kind)) = entries.get(next.get()) else {
+                    return Ok(None);
+                };
+                next.set(next.get() + 1);
+                let name =
+                    core::str::from_utf8(name).map_err(|_| ErrorCode::IllegalByteSequence)?;
+                Ok(Some(api::DirectoryEntry {
+                    type_: memory::descriptor_type(*kind),
                     name: name.into(),
                 }))
             }

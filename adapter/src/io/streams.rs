@@ -1,5 +1,6 @@
 //! `wasi:io/streams`: input and output streams that are either virtual (closed, discarding,
-//! in-memory) or wrap a host stream, with `splice` between any two of them.
+//! in-memory, files of the trees in memory) or wrap a host stream, with `splice` between any two
+//! of them.
 
 use core::cell::Cell;
 
@@ -9,6 +10,7 @@ use crate::bindings::exports::wasi::io::streams::{
     self as api, GuestInputStream, GuestOutputStream, StreamError,
 };
 use crate::bindings::wasi::io::streams as host;
+use crate::fs::memory::{Reader, Writer};
 
 /// What `check-write` permits on a discarding stream: large, but far from any overflow.
 const DISCARD_BUDGET: u64 = 1 << 30;
@@ -25,6 +27,8 @@ pub enum InputStream {
     Closed,
     /// Bytes in memory (embedded files), read from a position.
     Memory(MemorySource),
+    /// A file of a tree in memory (`read-via-stream`).
+    File(Reader),
 }
 
 /// The adapter's `output-stream` resource.
@@ -35,6 +39,8 @@ pub enum OutputStream {
     Discard,
     /// Every write and flush reports `closed`.
     Closed,
+    /// A file of a tree in memory (`write-via-stream`, `append-via-stream`).
+    File(Writer),
 }
 
 /// An in-memory byte source. The bytes are `'static` because everything virtual comes from the
@@ -100,6 +106,7 @@ impl InputStream {
             InputStream::Host(s) => s.read(len).map_err(error_from_host),
             InputStream::Closed => Err(StreamError::Closed),
             InputStream::Memory(m) => m.take(len, MAX_READ).map(<[u8]>::to_vec),
+            InputStream::File(f) => f.read(len),
         }
     }
 
@@ -107,7 +114,9 @@ impl InputStream {
     fn blocking_read_bytes(&self, len: u64) -> Result<Vec<u8>, StreamError> {
         match self {
             InputStream::Host(s) => s.blocking_read(len).map_err(error_from_host),
-            InputStream::Closed | InputStream::Memory(_) => self.read_bytes(len),
+            InputStream::Closed | InputStream::Memory(_) | InputStream::File(_) => {
+                self.read_bytes(len)
+            }
         }
     }
 
@@ -117,6 +126,7 @@ impl InputStream {
             InputStream::Host(s) => s.skip(len).map_err(error_from_host),
             InputStream::Closed => Err(StreamError::Closed),
             InputStream::Memory(m) => m.take(len, usize::MAX).map(|b| b.len() as u64),
+            InputStream::File(f) => f.skip(len),
         }
     }
 }
@@ -156,7 +166,9 @@ impl GuestInputStream for InputStream {
     fn blocking_skip(&self, len: u64) -> Result<u64, StreamError> {
         let result = match self {
             InputStream::Host(s) => s.blocking_skip(len).map_err(error_from_host),
-            InputStream::Closed | InputStream::Memory(_) => self.skip_bytes(len),
+            InputStream::Closed | InputStream::Memory(_) | InputStream::File(_) => {
+                self.skip_bytes(len)
+            }
         };
         trace!(
             "wasi:io/streams#blocking-skip({len}) -> {}",
@@ -169,7 +181,7 @@ impl GuestInputStream for InputStream {
         trace!("wasi:io/streams#subscribe()");
         match self {
             InputStream::Host(s) => poll::from_host(s.subscribe()),
-            InputStream::Closed | InputStream::Memory(_) => poll::ready(),
+            InputStream::Closed | InputStream::Memory(_) | InputStream::File(_) => poll::ready(),
         }
     }
 }
@@ -181,6 +193,7 @@ impl OutputStream {
             OutputStream::Host(s) => s.check_write().map_err(error_from_host),
             OutputStream::Discard => Ok(DISCARD_BUDGET),
             OutputStream::Closed => Err(StreamError::Closed),
+            OutputStream::File(f) => f.permit(),
         }
     }
 
@@ -194,7 +207,7 @@ impl OutputStream {
                 }
                 s.subscribe().block();
             },
-            OutputStream::Discard | OutputStream::Closed => self.permit(),
+            OutputStream::Discard | OutputStream::Closed | OutputStream::File(_) => self.permit(),
         }
     }
 
@@ -202,6 +215,7 @@ impl OutputStream {
     fn put(&self, contents: &[u8]) -> Result<(), StreamError> {
         match self {
             OutputStream::Host(s) => s.write(contents).map_err(error_from_host),
+            OutputStream::File(f) => f.write(contents, 0),
             _ => self.virtual_result(),
         }
     }
@@ -210,6 +224,7 @@ impl OutputStream {
     fn virtual_result(&self) -> Result<(), StreamError> {
         match self {
             OutputStream::Closed => Err(StreamError::Closed),
+            OutputStream::File(f) => f.flush(),
             _ => Ok(()),
         }
     }
@@ -262,6 +277,7 @@ impl GuestOutputStream for OutputStream {
             OutputStream::Host(s) => s
                 .blocking_write_and_flush(&contents)
                 .map_err(error_from_host),
+            OutputStream::File(f) => f.blocking_write(&contents, 0),
             _ => self.virtual_result(),
         };
         trace!(
@@ -301,13 +317,14 @@ impl GuestOutputStream for OutputStream {
         match self {
             OutputStream::Host(s) => poll::from_host(s.subscribe()),
             // A closed stream's pollable is ready immediately, as WASI requires.
-            OutputStream::Discard | OutputStream::Closed => poll::ready(),
+            OutputStream::Discard | OutputStream::Closed | OutputStream::File(_) => poll::ready(),
         }
     }
 
     fn write_zeroes(&self, len: u64) -> Result<(), StreamError> {
         let result = match self {
             OutputStream::Host(s) => s.write_zeroes(len).map_err(error_from_host),
+            OutputStream::File(f) => f.write(&[], len),
             _ => self.virtual_result(),
         };
         trace!(
@@ -322,6 +339,7 @@ impl GuestOutputStream for OutputStream {
             OutputStream::Host(s) => s
                 .blocking_write_zeroes_and_flush(len)
                 .map_err(error_from_host),
+            OutputStream::File(f) => f.blocking_write(&[], len),
             _ => self.virtual_result(),
         };
         trace!(

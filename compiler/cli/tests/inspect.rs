@@ -58,7 +58,7 @@ fn pong_inspected_compiled_again_and_inspected_the_same() {
         "stdout allow;",
         "stderr ignore;",
         "allow random;",
-        "deny clocks;",
+        "clocks fixed \"2026-01-01T00:00:00Z\";",
         "deny sockets;",
     ] {
         assert!(text.contains(statement), "{statement} in\n{text}");

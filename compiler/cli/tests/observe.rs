@@ -335,7 +335,7 @@ fn standard_streams_it_used() {
 
 #[test]
 fn a_server_is_not_observed() {
-    let o = Observed::new("http-server");
+    let o = Observed::new("http_server");
     let run = o.observe(".", "server.virt", &[], &[], &[]).expect(1);
     assert!(
         run.one_error_line().contains("--observe runs a command"),

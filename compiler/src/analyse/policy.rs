@@ -19,7 +19,7 @@ use super::settings::{
 };
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diagnostic, report};
-use crate::ir::{FileIr, MountIr, Place, PolicyIr, Preopen};
+use crate::ir::{FileIr, MountIr, Place, PolicyIr, Preopen, TmpfsIr};
 
 /// Where a setting came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,6 +42,8 @@ pub struct Merged {
     pub import_deny: Vec<(String, Origin)>,
     pub mounts: Vec<(Mount, Origin)>,
     pub files: Vec<(Setting, Origin)>,
+    /// `tmpfs` statements: (guest, limit, the guest path's place).
+    pub tmpfs: Vec<(String, Option<u64>, Origin, Span)>,
     /// Network rules in order, each pattern with its string's place. An explicit `allow
     /// sockets;` or `deny sockets;` after them (in a file that `use`s theirs) replaces them.
     pub net: Vec<(NetRule, NetPattern, Origin)>,
@@ -128,6 +130,13 @@ fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mu
                 .config_deny
                 .extend(globs.iter().map(|g| (g.clone(), origin))),
             Setting::Mount(mount) => merged.mounts.push((mount.clone(), origin)),
+            Setting::Tmpfs {
+                guest,
+                limit,
+                guest_span,
+            } => merged
+                .tmpfs
+                .push((guest.clone(), *limit, origin, *guest_span)),
             Setting::Net { rule, patterns } => {
                 merged.net.extend(patterns.iter().map(|(pattern, span)| {
                     let at = Origin { file, span: *span };
@@ -318,6 +327,15 @@ fn lower(merged: &Merged) -> PolicyIr {
                 .collect(),
             at: place(origin, origin.span),
             host_at: place(origin, mount.host_span),
+            writable: mount.writable,
+        });
+    }
+    for (guest, limit, origin, guest_span) in &merged.tmpfs {
+        ir.tmpfs.push(TmpfsIr {
+            guest: guest.clone(),
+            limit: *limit,
+            at: place(origin, origin.span),
+            guest_at: place(origin, *guest_span),
         });
     }
     for (setting, origin) in &merged.files {

@@ -152,3 +152,39 @@ fn virtual_modes_do_not_trap() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn mount_and_tmpfs_options_are_checked() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        concat!(
+            "tmpfs \"/a\" limit \"64\";\n",
+            "tmpfs \"/b\" limit;\n",
+            "tmpfs \"/c\" writable;\n",
+            "tmpfs \"/d\" limt \"1MiB\";\n",
+            "tmpfs \"/e\" limit \"1MiB\" limit \"2MiB\";\n",
+            "mount \"/f\" from \"./\" limit \"1MiB\";\n",
+            "mount \"/g\" from \"./\" writable \"yes\";\n",
+            "tmpfs \"/h\" limit \"99999999999GiB\";\n",
+        )
+    )]));
+}
+
+#[test]
+fn tmpfs_and_writable_mounts_lower() {
+    let ir = lowered(
+        "tmpfs \"/tmp\" limit \"64MiB\";\ntmpfs \"/scratch\";\nmount \"/w\" from \"./\" writable limit \"1KB\";\nmount \"/r\" from \"./\";\n",
+    );
+    let tmpfs: Vec<(&str, Option<u64>)> = ir
+        .tmpfs
+        .iter()
+        .map(|t| (t.guest.as_str(), t.limit))
+        .collect();
+    assert_eq!(tmpfs, [("/tmp", Some(64 << 20)), ("/scratch", None)]);
+    let mounts: Vec<(&str, Option<Option<u64>>)> = ir
+        .mounts
+        .iter()
+        .map(|m| (m.guest.as_str(), m.writable.map(|w| w.limit)))
+        .collect();
+    assert_eq!(mounts, [("/w", Some(Some(1_000))), ("/r", None)]);
+}

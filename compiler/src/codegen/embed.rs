@@ -75,6 +75,16 @@ pub fn embed(ir: &PolicyIr, progress: &mut dyn FnMut(Progress)) -> Embedded {
     for file in &ir.files {
         e.file(file);
     }
+    // Writable mounts: their trees, writable in memory from their root directories.
+    let writable: Vec<(String, Option<NodeId>, Option<u64>)> = ir
+        .mounts
+        .iter()
+        .filter_map(|m| {
+            let limit = m.writable?.limit;
+            Some((m.guest.clone(), e.dir(&components(&m.guest), m.at), limit))
+        })
+        .collect();
+    let tmpfs = e.tmpfs(ir);
     let root_guest = format!("/{}", e.root_path.join("/"));
     for p in &ir.preopens {
         if e.root.is_some() && p.guest == root_guest {
@@ -98,10 +108,22 @@ pub fn embed(ir: &PolicyIr, progress: &mut dyn FnMut(Progress)) -> Embedded {
         match builder.finish() {
             Ok((image, index)) => {
                 out.files.image = image;
-                out.files.preopens.push(Preopen {
-                    guest: root_guest,
-                    source: PreopenSource::Embedded { node: index[root] },
-                });
+                // A writable mount at the tree's root is the root's only preopen.
+                if !writable.iter().any(|(guest, _, _)| *guest == root_guest) {
+                    out.files.preopens.push(Preopen {
+                        guest: root_guest,
+                        source: PreopenSource::Embedded { node: index[root] },
+                    });
+                }
+                for (guest, node, limit) in writable {
+                    out.files.preopens.push(Preopen {
+                        guest,
+                        source: PreopenSource::Memory {
+                            node: node.and_then(|n| index.get(n).copied()),
+                            limit,
+                        },
+                    });
+                }
             }
             Err(_) => out.diagnostics.push(Diagnostic::error(
                 "V0058",
@@ -116,6 +138,12 @@ pub fn embed(ir: &PolicyIr, progress: &mut dyn FnMut(Progress)) -> Embedded {
                 host: p.host.display().to_string(),
                 readonly: p.readonly,
             },
+        });
+    }
+    for (guest, limit) in tmpfs {
+        out.files.preopens.push(Preopen {
+            guest,
+            source: PreopenSource::Memory { node: None, limit },
         });
     }
     out
@@ -157,6 +185,77 @@ impl Embedder<'_> {
             }
         }
         Some(node)
+    }
+
+    /// The tmpfs directories to preopen: each is an empty directory of the embedded tree too when
+    /// it lies inside it (so listing its parent shows it), at a path nothing else uses, with
+    /// nothing mounted inside it.
+    fn tmpfs(&mut self, ir: &PolicyIr) -> Vec<(String, Option<u64>)> {
+        let mut out = Vec::new();
+        for t in &ir.tmpfs {
+            let inside = |path: &str| {
+                t.guest == "/" && path != "/"
+                    || path
+                        .strip_prefix(t.guest.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            };
+            let others = ir
+                .mounts
+                .iter()
+                .map(|m| (m.guest.as_str(), m.at, "mounted"))
+                .chain(ir.files.iter().map(|f| (f.guest.as_str(), f.at, "a file")))
+                .chain(
+                    ir.preopens
+                        .iter()
+                        .map(|p| (p.guest.as_str(), p.at, "preopened")),
+                )
+                .chain(
+                    ir.tmpfs
+                        .iter()
+                        .filter(|o| !std::ptr::eq(*o, t))
+                        .map(|o| (o.guest.as_str(), o.at, "another tmpfs")),
+                );
+            let mut clash = None;
+            for (path, at, what) in others {
+                if path == t.guest {
+                    clash = Some((at, format!("`{path}` is also {what} here")));
+                    break;
+                }
+                if inside(path) {
+                    clash = Some((at, format!("`{path}`, {what} here, is inside the tmpfs")));
+                    break;
+                }
+            }
+            let guest = components(&t.guest);
+            let in_tree = self.root.is_some() && guest.starts_with(&self.root_path);
+            if clash.is_none() && in_tree {
+                // A path the tree already has (a mount's file or directory) is taken.
+                let mut node = self.root;
+                for part in &guest[self.root_path.len()..] {
+                    node = node.and_then(|n| self.builder.child(n, part));
+                }
+                if node.is_some() {
+                    clash = Some((
+                        t.at,
+                        format!("`{}` is already in the embedded tree", t.guest),
+                    ));
+                }
+            }
+            if let Some((other, why)) = clash {
+                self.out.diagnostics.push(
+                    Diagnostic::error("V0063", format!("the tmpfs `{}` overlaps other files", t.guest))
+                        .primary(t.guest_at.file, t.guest_at.span, "this tmpfs…")
+                        .secondary(other.file, other.span, why)
+                        .help("a tmpfs takes a guest path nothing else uses, and nothing is mounted inside it"),
+                );
+                continue;
+            }
+            if in_tree {
+                self.dir(&guest, t.at);
+            }
+            out.push((t.guest.clone(), t.limit));
+        }
+        out
     }
 
     fn conflict(&mut self, guest: &str, at: Place, host: Option<&Path>, what: &str) {

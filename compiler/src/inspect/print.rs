@@ -15,6 +15,7 @@ use virtc_policy::{
 
 use super::{Entry, Inspection};
 use crate::instant::{format_duration, format_instant};
+use crate::size::format_size;
 
 /// The text of `inspection`.
 pub(super) fn policy_text(inspection: &Inspection) -> String {
@@ -158,7 +159,20 @@ fn files(inspection: &Inspection, out: &mut Text) {
                 include,
                 exclude,
             } => {
-                let head = format!("mount {} from {}", quote(guest), quote(local));
+                // A writable mount is a memory preopen starting as its tree.
+                let writable = p.files.preopens.iter().find_map(|o| match o.source {
+                    PreopenSource::Memory {
+                        node: Some(_),
+                        limit,
+                    } if o.guest == *guest => Some(limit),
+                    _ => None,
+                });
+                let options = match writable {
+                    None => String::new(),
+                    Some(None) => " writable".into(),
+                    Some(Some(limit)) => format!(" writable limit {}", quote(&format_size(limit))),
+                };
+                let head = format!("mount {} from {}{options}", quote(guest), quote(local));
                 if include.is_empty() && exclude.is_empty() {
                     out.line(&format!("{head};"));
                     continue;
@@ -196,14 +210,25 @@ fn files(inspection: &Inspection, out: &mut Text) {
         }
     }
     for preopen in &p.files.preopens {
-        if let PreopenSource::Host { host, readonly } = &preopen.source {
-            any = true;
-            let readonly = if *readonly { " readonly" } else { "" };
-            out.line(&format!(
-                "preopen {} from host {}{readonly};",
-                quote(&preopen.guest),
-                quote(host)
-            ));
+        match &preopen.source {
+            PreopenSource::Host { host, readonly } => {
+                any = true;
+                let readonly = if *readonly { " readonly" } else { "" };
+                out.line(&format!(
+                    "preopen {} from host {}{readonly};",
+                    quote(&preopen.guest),
+                    quote(host)
+                ));
+            }
+            PreopenSource::Memory { node: None, limit } => {
+                any = true;
+                let limit = match limit {
+                    Some(limit) => format!(" limit {}", quote(&format_size(*limit))),
+                    None => String::new(),
+                };
+                out.line(&format!("tmpfs {}{limit};", quote(&preopen.guest)));
+            }
+            _ => {}
         }
     }
     if !any {
@@ -246,7 +271,7 @@ fn text_of(p: &Policy, guest: &str) -> Option<String> {
                 let rest = guest.strip_prefix(base)?.strip_prefix('/')?;
                 Some((node, base.len(), rest))
             }
-            PreopenSource::Host { .. } => None,
+            PreopenSource::Host { .. } | PreopenSource::Memory { .. } => None,
         })
         .max_by_key(|(_, len, _)| *len)
         .map(|(node, _, rest)| (node, rest))?;

@@ -269,6 +269,12 @@ impl Observation {
     }
 }
 
+/// Whether a traced socket address is the ephemeral bind: the unspecified address, port 0.
+fn is_ephemeral(addr: &str) -> bool {
+    addr.parse::<std::net::SocketAddr>()
+        .is_ok_and(|a| a.ip().is_unspecified() && a.port() == 0)
+}
+
 /// A UDP or TCP rule's address: a socket address as traced, or `HOST:*` for an ephemeral port.
 fn rule_address(addr: &str) -> String {
     match addr.rsplit_once(':') {
@@ -533,11 +539,22 @@ fn network(out: &mut String, o: &Observation, block: &mut Block<'_>) {
         let items: Vec<String> = set.iter().map(|a| quote(&rule_address(a))).collect();
         items.join(", ")
     };
+    // The ephemeral bind (any address, port 0) before a connect or a send is what a `tcp
+    // connect` or `udp send` rule already allows.
+    let explicit = |binds: &BTreeSet<String>, implied: bool| -> BTreeSet<String> {
+        binds
+            .iter()
+            .filter(|a| !(implied && is_ephemeral(a)))
+            .cloned()
+            .collect()
+    };
+    let tcp_listen = explicit(&o.tcp_listen, !o.tcp_connect.is_empty());
+    let udp_bind = explicit(&o.udp_bind, !o.udp_send.is_empty());
     let mut any = false;
     for (set, keyword, what) in [
         (&o.tcp_connect, "tcp connect", "It connected to"),
-        (&o.tcp_listen, "tcp listen", "It bound TCP sockets to"),
-        (&o.udp_bind, "udp bind", "It bound UDP sockets to"),
+        (&tcp_listen, "tcp listen", "It bound TCP sockets to"),
+        (&udp_bind, "udp bind", "It bound UDP sockets to"),
         (&o.udp_send, "udp send", "It sent datagrams to"),
     ] {
         if !set.is_empty() {

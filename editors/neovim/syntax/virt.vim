@@ -3,7 +3,7 @@ if exists("b:current_syntax")
   finish
 endif
 
-syntax keyword virtKeyword allow deny env config mount file preopen from host readonly include exclude stdin stdout stderr stdio args use import tcp udp dns http clocks random
+syntax keyword virtKeyword allow deny env config mount file preopen from host readonly include exclude stdin stdout stderr stdio args use import tcp udp dns http clocks random tmpfs
 syntax keyword virtSubsystem clocks exit fs http random sockets all ignore contained
 syntax match virtWord "\<\(allow\|deny\)\s\+\zs\w\+" contains=virtSubsystem,virtKeyword
 syntax match virtPath "\<std::\w\+"
@@ -13,7 +13,7 @@ syntax match virtComment "//.*$" contains=@Spell
 syntax region virtComment start="/\*" end="\*/" contains=@Spell
 syntax match virtOperator "=\|::"
 syntax match virtNumber "\<\d\+\>"
-syntax keyword virtMode fixed resolution seed
+syntax keyword virtMode fixed resolution seed writable limit
 
 highlight default link virtKeyword Keyword
 highlight default link virtSubsystem Constant

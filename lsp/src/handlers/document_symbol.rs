@@ -164,6 +164,12 @@ fn symbol(db: &dyn Db, file: SourceFile, stmt: &Stmt) -> Option<DocumentSymbol> 
             Some(format!("from {}", source(host))),
             guest.span,
         ),
+        StmtKind::Tmpfs { guest, .. } => (
+            format!("tmpfs {}", guest.value),
+            SymbolKind::NAMESPACE,
+            None,
+            guest.span,
+        ),
         StmtKind::FileText { guest, .. } => (
             format!("file {}", guest.value),
             SymbolKind::FILE,

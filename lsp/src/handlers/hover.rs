@@ -148,12 +148,33 @@ fn meaning(db: &dyn Db, file: SourceFile, stmt: &Stmt, host_env: &[String]) -> O
              returns exactly {}, whatever the host passes.",
             strings(list)
         ),
-        StmtKind::Mount { guest, host, .. } => format!(
-            "**`mount`** — embeds the host directory `{}`{} into the component at build time, \
-             read-only, as `{}`.\n\n`wasi:filesystem/preopens`, `wasi:filesystem/types`: \
+        StmtKind::Mount {
+            guest,
+            host,
+            options,
+            ..
+        } => {
+            let writable = options.iter().any(|o| o.name.name.as_str() == "writable");
+            format!(
+                "**`mount`** — embeds the host directory `{}`{} into the component at build time, \
+                 {}, as `{}`.\n\n`wasi:filesystem/preopens`, `wasi:filesystem/types`: \
+                 implemented by the adapter.",
+                host.value,
+                resolved(db, file, host),
+                if writable {
+                    "writable in memory (changes stay inside the instance, never reach the host)"
+                } else {
+                    "read-only"
+                },
+                guest.value
+            )
+        }
+        StmtKind::Tmpfs { guest, .. } => format!(
+            "**`tmpfs`** — an empty directory in memory at `{}` that the component may create, \
+             write, rename and remove in; its contents live as long as the instance and never \
+             reach the host. `limit \"SIZE\"` caps the bytes of file contents (past it: \
+             `insufficient-space`).\n\n`wasi:filesystem/preopens`, `wasi:filesystem/types`: \
              implemented by the adapter.",
-            host.value,
-            resolved(db, file, host),
             guest.value
         ),
         StmtKind::FileText { guest, .. } => format!(

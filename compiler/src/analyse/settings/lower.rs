@@ -59,6 +59,15 @@ impl Located {
                 source: source.clone(),
                 source_span: moved(*source_span, by),
             }),
+            Setting::Tmpfs {
+                guest,
+                limit,
+                guest_span,
+            } => Arc::new(Setting::Tmpfs {
+                guest: guest.clone(),
+                limit: *limit,
+                guest_span: moved(*guest_span, by),
+            }),
             Setting::Net { rule, patterns } => Arc::new(Setting::Net {
                 rule: *rule,
                 patterns: patterns
@@ -274,9 +283,29 @@ pub(super) fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>)
                 false,
             );
         }
-        StmtKind::Mount { guest, host, rules } => {
+        StmtKind::Tmpfs { guest, options } => {
+            let guest_path = guest_path(cx, guest);
+            let options = super::options::options(cx, super::options::Owner::Tmpfs, options);
+            if let (Some(guest_path), Some(options)) = (guest_path, options) {
+                push(
+                    Setting::Tmpfs {
+                        guest: guest_path,
+                        limit: options.limit,
+                        guest_span: guest.span,
+                    },
+                    false,
+                );
+            }
+        }
+        StmtKind::Mount {
+            guest,
+            host,
+            options,
+            rules,
+        } => {
             let guest_path = guest_path(cx, guest);
             let host_path = host_path(cx, host);
+            let options = super::options::options(cx, super::options::Owner::Mount, options);
             let mut include = Vec::new();
             let mut exclude = Vec::new();
             for rule in rules {
@@ -294,7 +323,7 @@ pub(super) fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>)
                     }
                 }
             }
-            if let (Some(guest), Some(resolved)) = (guest_path, host_path) {
+            if let (Some(guest), Some(resolved), Some(options)) = (guest_path, host_path, options) {
                 push(
                     Setting::Mount(Mount {
                         guest,
@@ -303,6 +332,9 @@ pub(super) fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>)
                         host_span: stmt_host_span(stmt),
                         include,
                         exclude,
+                        writable: options.writable.then_some(Writable {
+                            limit: options.limit,
+                        }),
                     }),
                     false,
                 );

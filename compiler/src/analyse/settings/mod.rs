@@ -16,6 +16,7 @@ mod http;
 mod lower;
 mod modes;
 mod net;
+mod options;
 
 pub use contradictions::describe;
 use contradictions::report_contradictions;
@@ -159,6 +160,14 @@ pub enum Setting {
         list: HttpList,
         rules: Vec<(UrlRule, Span)>,
     },
+    /// `tmpfs "/guest" [limit "SIZE"];`.
+    Tmpfs {
+        /// Normalized guest path.
+        guest: String,
+        limit: Option<u64>,
+        /// The guest path as written.
+        guest_span: Span,
+    },
     /// `clocks fixed …;` / `clocks resolution …;`: what the clocks are instead of the host's
     /// or none (keyed as `allow clocks;` is).
     Clocks(ClockSetting),
@@ -190,6 +199,14 @@ pub struct Mount {
     pub host_span: Span,
     pub include: Vec<Pattern>,
     pub exclude: Vec<Pattern>,
+    /// `writable [limit "SIZE"]`: the tree writable in memory, with this limit.
+    pub writable: Option<Writable>,
+}
+
+/// A writable in-memory directory's limit: the most bytes of file contents written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Writable {
+    pub limit: Option<u64>,
 }
 
 /// A glob of a mount block, with the string it came from.
