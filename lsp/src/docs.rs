@@ -149,6 +149,22 @@ pub fn subject_mode(subject: &str, mode: &str) -> Option<String> {
     })
 }
 
+/// Markdown for the options after a mount's or a tmpfs's paths.
+pub fn mount_option(option: &str) -> &'static str {
+    match option {
+        "writable" => {
+            "**`writable`** — the mounted tree is writable in memory: the component may create, \
+             change and remove files there; the changes stay inside the instance and never reach \
+             the host."
+        }
+        _ => {
+            "**`limit \"SIZE\"`** — the most bytes of file contents the component may write \
+             there (`B`, `KiB`, `MiB`, `GiB`, `KB`, `MB`, `GB`); past it a write answers \
+             `insufficient-space`."
+        }
+    }
+}
+
 /// Markdown for `stdout ignore;` and the like.
 pub fn stream(stream: &str, mode: &str) -> Option<String> {
     let interfaces: Vec<String> = match stream {

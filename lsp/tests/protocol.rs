@@ -172,7 +172,7 @@ async fn closing_clears_diagnostics() {
 #[tokio::test]
 async fn completion() {
     let mut f = Fixture::new().await;
-    let text = "\nallow \nstdout \nuse std::\nuse \"./\nenv allow \"LA\nmount \"/\" from \"./\nmount \"/\" from \"./d\" {\n    ex\n}\nuse \"./profiles/\n// allow \nudp \nhttp \nhttp allow \"https://a\", \"ht\nclocks \nrandom \n";
+    let text = "\nallow \nstdout \nuse std::\nuse \"./\nenv allow \"LA\nmount \"/\" from \"./\nmount \"/\" from \"./d\" {\n    ex\n}\nuse \"./profiles/\n// allow \nudp \nhttp \nhttp allow \"https://a\", \"ht\nclocks \nrandom \nmount \"/w\" from \"./w\" \ntmpfs \"/tmp\" \n";
     let uri = f.open("policy.virt", text).await;
     let mut out = String::new();
     for (what, line, character) in [
@@ -191,6 +191,8 @@ async fn completion() {
         ("in http allow \"…\", \"ht", 14, 27),
         ("after clocks", 15, 7),
         ("after random", 16, 7),
+        ("after a mount's paths", 17, 22),
+        ("after a tmpfs's path", 18, 13),
     ] {
         let response = f.at("textDocument/completion", &uri, line, character).await;
         let items: Vec<String> = response["result"]

@@ -1,6 +1,7 @@
 //! Benchmark of embedding files, printing figures: compile time and peak memory for a mount of
 //! 10,000 files and one of 100 MB (each measured in a fresh child process, so the peak is its
-//! own), and the guest-side rate of reading a 64 MB file embedded versus through a host preopen.
+//! own), the guest-side rate of reading a 64 MB file embedded versus through a host preopen, and
+//! of writing and reading back 64 MiB in a tmpfs versus a host preopen.
 //!
 //! Run with `cargo bench -p virtc-tests --bench files`.
 
@@ -61,6 +62,7 @@ fn main() {
     );
 
     throughput(work.path());
+    write_throughput(work.path());
 }
 
 /// Runs this benchmark binary as a child compiling `policy` and prints what it measured.
@@ -167,6 +169,61 @@ fn throughput(work: &Path) {
             seconds * 1e3,
             compile_ms,
             composed.len() as f64 / 1e6
+        );
+    }
+}
+
+/// The guest writes 64 MiB in 1 MiB writes and reads it back, in a tmpfs and in a host preopen.
+fn write_throughput(work: &Path) {
+    let probe = virtc_tests::guest("probe");
+    let dir = work.join("writes");
+    std::fs::create_dir_all(dir.join("host")).unwrap();
+    let host = dir.join("host").display().to_string();
+    let common = "env PROBE = \"write-throughput\"; env FILES_WRITE = \"/work/big.bin\"; allow clocks; stdout allow;";
+    for (what, files) in [
+        ("tmpfs", "tmpfs \"/work\";".to_string()),
+        (
+            "host preopen",
+            format!("preopen \"/work\" from host \"{host}\";"),
+        ),
+    ] {
+        std::fs::write(dir.join("policy.virt"), format!("{common} {files}")).unwrap();
+        let db = Database::default();
+        let root = driver::load_policy(&db, &dir.join("policy.virt"))
+            .ok()
+            .unwrap();
+        let input = Input {
+            name: "probe.wasm",
+            bytes: &probe,
+        };
+        let compiled = driver::compile(&db, root, Some(&input), None).ok().unwrap();
+        let component = virtc_run::load(compiled.composed.as_ref().unwrap()).unwrap();
+        let out = virtc_run::run(
+            &compiled.ir,
+            &component,
+            &virtc_run::RunOptions {
+                program: "probe.wasm".into(),
+                args: vec![],
+                host_env: vec![],
+                host_config: Vec::new(),
+                stdio: virtc_run::Stdio::Capture { stdin: vec![] },
+                trace: None,
+            },
+        )
+        .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let seconds = |key: &str| -> f64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .unwrap_or_else(|| panic!("no {key} in {text:?}"))
+                .parse()
+                .unwrap()
+        };
+        let (write, read) = (seconds("write seconds: "), seconds("read seconds: "));
+        println!(
+            "guest writes 64 MiB to {what:<12} {:>8.1} MB/s, reads it back {:>8.1} MB/s",
+            64.0 * 1.048576 / write,
+            64.0 * 1.048576 / read
         );
     }
 }

@@ -137,6 +137,44 @@ pub fn items(doc: &Document, pos: Position, host_env: &[String]) -> Vec<Completi
             })
             .collect();
     }
+    // Options after a mount's or a tmpfs's paths (and after another option).
+    let options: &[&str] = match cursor.first() {
+        Some("mount")
+            if cursor.before.len() >= 4
+                && cursor.before[..4]
+                    .iter()
+                    .all(|w| !matches!(w, Word::Punct(_))) =>
+        {
+            &["writable", "limit"]
+        }
+        Some("tmpfs")
+            if cursor.before.len() >= 2
+                && !cursor.before.iter().any(|w| matches!(w, Word::Punct(_))) =>
+        {
+            &["limit"]
+        }
+        _ => &[],
+    };
+    if !options.is_empty() && !matches!(cursor.before.last(), Some(Word::Name(n)) if n == "limit") {
+        return options
+            .iter()
+            .filter(|o| {
+                !cursor
+                    .before
+                    .iter()
+                    .any(|w| matches!(w, Word::Name(n) if n == *o))
+            })
+            .map(|o| {
+                item(
+                    o,
+                    CompletionItemKind::KEYWORD,
+                    None,
+                    Some(docs::mount_option(o).to_string()),
+                    range,
+                )
+            })
+            .collect();
+    }
     if cursor.after(&["http"]) {
         return HttpList::ALL
             .into_iter()

@@ -18,6 +18,7 @@ fn main() {
         "fs" => fs(),
         "files" => files(),
         "throughput" => throughput(),
+        "write-throughput" => write_throughput(),
         "compute" => compute(),
         other => report(&format!("unknown scenario: {other}")),
     }
@@ -203,4 +204,35 @@ fn throughput() {
     }
     report(&format!("bytes: {len}"));
     report(&format!("seconds: {best:.6}"));
+}
+
+/// Writes 64 MiB to `FILES_WRITE` in 1 MiB writes and reads it back, a few times, and prints the
+/// best time of each (needs clocks).
+fn write_throughput() {
+    use std::io::Write as _;
+    let path = std::env::var("FILES_WRITE").unwrap_or_else(|_| "/work/big.bin".into());
+    let chunk: Vec<u8> = (0..1u32 << 20).map(|i| (i % 251) as u8).collect();
+    let (mut write, mut read) = (f64::MAX, f64::MAX);
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        let written = std::fs::File::create(&path).and_then(|mut f| {
+            for _ in 0..64 {
+                f.write_all(&chunk)?;
+            }
+            f.flush()
+        });
+        if let Err(e) = written {
+            return report(&format!("write {path}: error {:?}", e.kind()));
+        }
+        write = write.min(start.elapsed().as_secs_f64());
+        let start = std::time::Instant::now();
+        match std::fs::read(&path) {
+            Ok(bytes) if bytes.len() == 64 << 20 => {}
+            Ok(bytes) => return report(&format!("read {path}: {} bytes", bytes.len())),
+            Err(e) => return report(&format!("read {path}: error {:?}", e.kind())),
+        }
+        read = read.min(start.elapsed().as_secs_f64());
+    }
+    report(&format!("write seconds: {write:.6}"));
+    report(&format!("read seconds: {read:.6}"));
 }
