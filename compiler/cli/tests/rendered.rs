@@ -1,5 +1,5 @@
 //! The errors of the input and output stage as a user reads them: each scenario's files, the
-//! command, and what `virtc` printed with its exit code, in one snapshot (the codes V0061,
+//! command, and what `virtc` printed with its exit code, in one snapshot (the codes V0061, V0063,
 //! V0070–V0072, V0076 and V0078; V0073–V0075 and V0077 report failures of virtc's own
 //! composition or of wasmtime on a component virtc produced, which no input reaches).
 
@@ -87,6 +87,25 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 fn input_and_output_errors() {
     const GOOD: (&str, &[u8]) = ("good.virt", b"stdout allow;\n");
     let rendered = render(&[
+        Scenario {
+            title: "V0063: a tmpfs where the mounted tree already has a directory",
+            files: &[
+                (
+                    "policy.virt",
+                    b"mount \"/\" from \"./tree\";\ntmpfs \"/cache\" limit \"1MiB\";\n",
+                ),
+                ("tree/cache/old.txt", b"old\n"),
+            ],
+            args: &["check", "policy.virt"],
+        },
+        Scenario {
+            title: "V0063: a file inside a tmpfs",
+            files: &[(
+                "policy.virt",
+                b"tmpfs \"/tmp\";\nfile \"/tmp/seed.txt\" = \"42\";\n",
+            )],
+            args: &["check", "policy.virt"],
+        },
         Scenario {
             title: "V0061: one guest path both embedded and a host directory",
             files: &[

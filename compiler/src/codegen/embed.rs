@@ -235,10 +235,14 @@ impl Embedder<'_> {
                     node = node.and_then(|n| self.builder.child(n, part));
                 }
                 if node.is_some() {
-                    clash = Some((
-                        t.at,
-                        format!("`{}` is already in the embedded tree", t.guest),
-                    ));
+                    // The mount whose tree holds it (the longest guest path above it).
+                    let owner = ir
+                        .mounts
+                        .iter()
+                        .filter(|m| m.guest == "/" || t.guest.starts_with(&format!("{}/", m.guest)))
+                        .max_by_key(|m| m.guest.len());
+                    let at = owner.map_or(t.at, |m| m.at);
+                    clash = Some((at, format!("this mount already has `{}`", t.guest)));
                 }
             }
             if let Some((other, why)) = clash {
