@@ -173,3 +173,25 @@ fn overlapping_tmpfs_is_an_error() {
         }
     }
 }
+
+#[test]
+fn the_parents_descriptor_reaches_a_tmpfs_inside_its_tree() {
+    let p = Policy::new(&format!(
+        "{COMMON} env SCENARIO = \"nested\";\nmount \"/work\" from \"./tree\";\ntmpfs \"/work/tmp\";\n"
+    ))
+    .with_file("tree/readme.txt", "read me");
+    assert_eq!(
+        fsops(&p),
+        "list /: ok [\"readme.txt:DescriptorType::RegularFile\", \"tmp:DescriptorType::Directory\"]\n\
+         open tmp: ok\n\
+         create tmp/x: ok\n\
+         write hi: ok 2\n\
+         list tmp: ok [\"x:DescriptorType::RegularFile\"]\n\
+         stat tmp/x: ok (DescriptorType::RegularFile, 2, 1)\n\
+         mkdir tmp/d: ok ()\n\
+         rename tmp/x tmp/d/y: ok ()\n\
+         unlink readme.txt: error read-only\n\
+         list the tmpfs's own preopen: ok [\"d:DescriptorType::Directory\"]\n\
+         stat d/y there: ok (DescriptorType::RegularFile, 2, 1)\n"
+    );
+}

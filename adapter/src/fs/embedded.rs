@@ -9,7 +9,19 @@
 //!
 //! A host file node (`file ... from host ...`) is a regular file to listings and lookups; opening
 //! it, `stat-at` and `metadata-hash-at` go to the host ([`super::host_files`]).
+//!
+//! A directory of the image may be where a writable tree in memory is mounted
+//! ([`super::memory::mounted`]: a `tmpfs` or `mount … writable` inside an embedded tree). A path
+//! that reaches it goes on in that tree ([`Target::Memory`]), as a path enters a file system
+//! mounted on a directory: it is handed over when a name is to be looked up in the mount point
+//! (a `.` or `..` there still belongs to the image, so `tmp/..` is the image directory above), or
+//! when it ends there. Listing the image directory above still shows the mount point, as the
+//! empty directory of the image it is. Differences from Linux: a `..` above the tree's root,
+//! once inside it, is `not-permitted` (the tree resolves the rest of the path beneath its root,
+//! like any descriptor of it) where Linux would return to the directory above the mount point;
+//! and a tree mounted inside another tree in memory is not reached from it.
 
+use super::memory::{self, Handle};
 use crate::bindings::exports::wasi::filesystem::types::{
     DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, MetadataHashValue, OpenFlags,
     PathFlags,
@@ -22,6 +34,16 @@ const MAX_LINKS: u32 = 40;
 
 /// The upper half of every embedded node's metadata hash (the lower half is its index): "virtc".
 const HASH_TAG: u64 = 0x7669_7274_6300_0000;
+
+/// Where a path from an embedded directory leads.
+pub enum Target {
+    /// A node of the image.
+    Image(Node<'static>),
+    /// Into a tree in memory mounted on an image directory the path reached: the tree's root
+    /// and the rest of the path from it, `.` when the path ends at the mount point (a rest handed
+    /// over otherwise starts with a name).
+    Memory(Handle, String),
+}
 
 /// The node at `index` (valid: indices come from the checked policy or from the image itself).
 pub fn node(index: u32) -> Node<'static> {
@@ -84,7 +106,8 @@ pub fn contents(node: Node<'static>) -> Result<&'static [u8], ErrorCode> {
     }
 }
 
-/// `open-at` from the directory `base`: the node to open. Nothing embedded can be written, so
+/// `open-at` from the directory `base`: the node to open (or where in a tree in memory the
+/// path goes on, for the tree to open with the same flags). Nothing embedded can be written, so
 /// every request to write, create or truncate is `read-only` (once the path is known to lead to
 /// something openable, as a read-only host file system would answer). A host file node is
 /// returned whatever the flags: its own entry says whether it may change.
@@ -94,7 +117,7 @@ pub fn open(
     path: &str,
     open_flags: OpenFlags,
     flags: DescriptorFlags,
-) -> Result<Node<'static>, ErrorCode> {
+) -> Result<Target, ErrorCode> {
     let changes = super::types::opens_for_change(open_flags, flags);
     if open_flags.contains(OpenFlags::DIRECTORY)
         && open_flags.intersects(OpenFlags::CREATE | OpenFlags::EXCLUSIVE | OpenFlags::TRUNCATE)
@@ -103,7 +126,8 @@ pub fn open(
     }
     let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
     let node = match resolve(base, path, follow) {
-        Ok(node) => node,
+        Ok(Target::Image(node)) => node,
+        Ok(memory) => return Ok(memory),
         Err(ErrorCode::NoEntry) if open_flags.contains(OpenFlags::CREATE) => {
             return Err(ErrorCode::ReadOnly);
         }
@@ -124,15 +148,14 @@ pub fn open(
         Kind::File | Kind::HostFile if open_flags.contains(OpenFlags::DIRECTORY) => {
             Err(ErrorCode::NotDirectory)
         }
-        Kind::HostFile => Ok(node),
+        Kind::HostFile => Ok(Target::Image(node)),
         _ if changes => Err(ErrorCode::ReadOnly),
-        _ => Ok(node),
+        _ => Ok(Target::Image(node)),
     }
 }
 
-/// `readlink-at`: the target of the link `path` leads to.
-pub fn readlink(base: u32, path: &str) -> Result<String, ErrorCode> {
-    let node = resolve(base, path, false)?;
+/// `readlink-at`: the target of `node`, the link a path led to.
+pub fn readlink(node: Node<'_>) -> Result<String, ErrorCode> {
     if node.kind != Kind::Symlink {
         return Err(ErrorCode::Invalid);
     }
@@ -146,8 +169,9 @@ pub fn readlink(base: u32, path: &str) -> Result<String, ErrorCode> {
 }
 
 /// Resolves `path` from the directory `base`, component by component. Links met on the way are
-/// always followed; a final link only if `follow` (or if the path ends with `/`).
-pub fn resolve(base: u32, path: &str, follow: bool) -> Result<Node<'static>, ErrorCode> {
+/// always followed; a final link only if `follow` (or if the path ends with `/`). A name to look
+/// up in a mount point hands the rest of the path, links' targets included, over to its tree.
+pub fn resolve(base: u32, path: &str, follow: bool) -> Result<Target, ErrorCode> {
     let image = policy::image();
     let path = path.as_bytes();
     match path.first() {
@@ -188,6 +212,19 @@ pub fn resolve(base: u32, path: &str, follow: bool) -> Result<Node<'static>, Err
                 node = image.node(node.parent);
             }
             _ => {
+                if let Some(tree) = memory::mounted(node.index) {
+                    // The name and what is left after it, links' targets included; a trailing
+                    // `/` (of the path or of a final link followed) still asks for a directory.
+                    let mut rest = name.to_vec();
+                    for part in pending.iter().rev() {
+                        rest.extend_from_slice(b"/");
+                        rest.extend_from_slice(part);
+                    }
+                    if dir_required {
+                        rest.extend_from_slice(b"/");
+                    }
+                    return enter(tree, rest);
+                }
                 let child = image.lookup(node.index, name).ok_or(ErrorCode::NoEntry)?;
                 if child.kind == Kind::Symlink && (!last || follow || slash) {
                     links += 1;
@@ -211,7 +248,17 @@ pub fn resolve(base: u32, path: &str, follow: bool) -> Result<Node<'static>, Err
     if dir_required && node.kind != Kind::Directory {
         return Err(ErrorCode::NotDirectory);
     }
-    Ok(node)
+    match memory::mounted(node.index) {
+        // The mount point itself: the tree's root.
+        Some(tree) => enter(tree, b".".to_vec()),
+        None => Ok(Target::Image(node)),
+    }
+}
+
+/// The tree mounted on an image directory, entered with the rest of a path.
+fn enter(tree: u32, rest: Vec<u8>) -> Result<Target, ErrorCode> {
+    let rest = String::from_utf8(rest).map_err(|_| ErrorCode::IllegalByteSequence)?;
+    Ok(Target::Memory(Handle::root(tree), rest))
 }
 
 fn trim_slashes(mut s: &[u8]) -> &[u8] {

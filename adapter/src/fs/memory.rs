@@ -1,9 +1,10 @@
 //! Writable trees in memory (`tmpfs "/tmp";`, `mount … writable;`): descriptors and streams over
 //! `virtc_policy::memfs`, which holds the tree and every operation's semantics. Each `Memory`
 //! preopen has its own tree (and limit), made when the preopens are first asked for or a
-//! descriptor of one is used, and kept for the instance's life. No host import is called, except
-//! the host's wall clock for timestamps when the policy passes the clocks
-//! ([`crate::clocks::file_time`]).
+//! descriptor of one is used, and kept for the instance's life. A tree that starts as a directory
+//! of an embedded tree is also reached through that tree's descriptors, as if mounted on that
+//! directory ([`mounted`]). No host import is called, except the host's wall clock for
+//! timestamps when the policy passes the clocks ([`crate::clocks::file_time`]).
 
 use core::cell::{Cell, RefCell, RefMut};
 
@@ -32,10 +33,11 @@ const SYNC_FLAGS: DescriptorFlags = DescriptorFlags::FILE_INTEGRITY_SYNC
     .union(DescriptorFlags::DATA_INTEGRITY_SYNC)
     .union(DescriptorFlags::REQUESTED_WRITE_SYNC);
 
-/// The trees of the policy's `Memory` preopens, in order.
-static TREES: Once<Vec<RefCell<MemFs<'static>>>> = Once::new();
+/// The trees of the policy's `Memory` preopens, in order, each with the image directory it
+/// starts as: where it is mounted in the embedded tree, if that directory is in one.
+static TREES: Once<Vec<(Option<u32>, RefCell<MemFs<'static>>)>> = Once::new();
 
-fn trees() -> &'static [RefCell<MemFs<'static>>] {
+fn trees() -> &'static [(Option<u32>, RefCell<MemFs<'static>>)] {
     TREES.get_or_init(|| {
         let image = policy::image();
         policy::get()
@@ -43,14 +45,27 @@ fn trees() -> &'static [RefCell<MemFs<'static>>] {
             .preopens
             .iter()
             .filter_map(|p| match p.source {
-                PreopenSource::Memory { node, limit } => Some(RefCell::new(
-                    // A root that is not an image directory: a corrupt policy.
-                    MemFs::new(image, node, limit, now).unwrap_or_else(|| trap()),
+                PreopenSource::Memory { node, limit } => Some((
+                    node,
+                    RefCell::new(
+                        // A root that is not an image directory: a corrupt policy.
+                        MemFs::new(image, node, limit, now).unwrap_or_else(|| trap()),
+                    ),
                 )),
                 _ => None,
             })
             .collect()
     })
+}
+
+/// The tree mounted on the image directory `node`, if any (made with the trees, once per
+/// instance). A path from an embedded directory that reaches it goes on in that tree
+/// ([`super::embedded::resolve`]), as a path reaches a file system mounted on a directory.
+pub fn mounted(node: u32) -> Option<u32> {
+    trees()
+        .iter()
+        .position(|(root, _)| *root == Some(node))
+        .map(|tree| tree as u32)
 }
 
 /// The clock of every tree.
@@ -66,7 +81,7 @@ fn now() -> Time {
 /// tree). Not inlined: one copy serves every call.
 #[inline(never)]
 fn tree(tree: u32) -> RefMut<'static, MemFs<'static>> {
-    let cell = trees().get(tree as usize).unwrap_or_else(|| trap());
+    let (_, cell) = trees().get(tree as usize).unwrap_or_else(|| trap());
     cell.try_borrow_mut().unwrap_or_else(|_| trap())
 }
 
@@ -131,7 +146,7 @@ pub struct Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         // Never traps: at worst an unlinked node stays allocated.
-        if let Some(cell) = trees().get(self.tree as usize)
+        if let Some((_, cell)) = trees().get(self.tree as usize)
             && let Ok(mut fs) = cell.try_borrow_mut()
         {
             fs.close(self.fd.node);
@@ -141,13 +156,14 @@ impl Drop for Handle {
 
 impl Handle {
     /// The root of tree `tree` (the `tree`-th `Memory` preopen).
+    #[inline(never)]
     pub fn root(tree: u32) -> Handle {
         let fd = self::tree(tree).root();
         Handle { tree, fd }
     }
 
-    /// The same node again, counted separately (for a stream).
-    fn again(&self) -> Handle {
+    /// The same node again, counted separately (for a stream, or for a call).
+    pub fn again(&self) -> Handle {
         tree(self.tree).retain(self.fd.node);
         Handle {
             tree: self.tree,

@@ -7,10 +7,21 @@
 //! Whatever would change a read-only tree, embedded or host, is `read-only`, decided before the
 //! host is asked; the host enforces its own sandbox for its descriptors. Renaming or linking
 //! between a tree in memory and anything else is `cross-device`.
+//!
+//! A path from an embedded directory may enter a tree in memory mounted on one of its
+//! directories ([`embedded::Target::Memory`]): the call then goes to that tree with the rest of
+//! the path, exactly as from a descriptor of it; what it opens there is a descriptor of it; and
+//! renaming or linking there is within that tree (to and from its own descriptors too). The
+//! mount point itself, named by its last component: `remove-directory-at` is `busy` (Linux's
+//! `EBUSY`); `unlink-file-at` is `is-directory` and `rename-at` `busy` (or `cross-device` with
+//! the other side outside the tree), `create-directory-at`, `symlink-at` and `link-at` onto it
+//! `exist`, as Linux answers; `open-at`, `stat-at`, `set-times-at`, … act on the tree's root.
 
 use core::cell::Cell;
+use std::borrow::Cow;
 
 use super::convert::{self, error_code};
+use super::embedded::Target;
 use super::memory::{self, Handle};
 use super::{embedded, host_files};
 use crate::Adapter;
@@ -83,6 +94,23 @@ impl Descriptor {
         }
     }
 
+    /// Where `path` from this descriptor is, for a call that changes what it names (`follow`: a
+    /// final link followed): in a tree in memory, as a directory of it and the path from there
+    /// (this descriptor's own tree; or the tree mounted on an image directory the path enters,
+    /// from its root, `.` for the mount point itself). `None` elsewhere, whatever the path:
+    /// [`Descriptor::writable`] answers.
+    #[inline(never)]
+    fn memory_at<'a>(&self, path: &'a str, follow: bool) -> Option<(Handle, Cow<'a, str>)> {
+        match self {
+            Descriptor::Memory(m) => Some((m.again(), Cow::Borrowed(path))),
+            Descriptor::Virtual { node } => match embedded::resolve(*node, path, follow) {
+                Ok(Target::Memory(root, rest)) => Some((root, Cow::Owned(rest))),
+                _ => None,
+            },
+            Descriptor::Host { .. } => None,
+        }
+    }
+
     /// The guest path this descriptor was opened at, for traces.
     fn path(&self) -> String {
         crate::trace::path(crate::trace::addr(self))
@@ -111,10 +139,14 @@ impl Descriptor {
                 .map_err(error_code)
             }
             Descriptor::Virtual { node } => {
-                let node = embedded::open(*node, path_flags, path, open_flags, flags)?;
-                match policy::image().host_file(&node) {
-                    Some(file) => host_files::open(file, path_flags, open_flags, flags),
-                    None => Ok(Descriptor::virtual_(node.index)),
+                match embedded::open(*node, path_flags, path, open_flags, flags)? {
+                    Target::Image(node) => match policy::image().host_file(&node) {
+                        Some(file) => host_files::open(file, path_flags, open_flags, flags),
+                        None => Ok(Descriptor::virtual_(node.index)),
+                    },
+                    Target::Memory(root, rest) => root
+                        .open_at(path_flags, &rest, open_flags, flags)
+                        .map(|h| api::Descriptor::new(Descriptor::Memory(h))),
                 }
             }
             Descriptor::Memory(m) => m
@@ -430,9 +462,9 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn create_directory_at(&self, path: String) -> Result<(), ErrorCode> {
-        let result = match self {
-            Descriptor::Memory(m) => m.create_directory_at(&path),
-            _ => self
+        let result = match self.memory_at(&path, false) {
+            Some((dir, path)) => dir.create_directory_at(&path),
+            None => self
                 .writable()
                 .and_then(|d| d.create_directory_at(&path).map_err(error_code)),
         };
@@ -466,11 +498,12 @@ impl api::GuestDescriptor for Descriptor {
                 .map_err(error_code),
             Descriptor::Virtual { node } => {
                 let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
-                embedded::resolve(*node, &path, follow).and_then(|node| {
-                    match policy::image().host_file(&node) {
+                embedded::resolve(*node, &path, follow).and_then(|target| match target {
+                    Target::Image(node) => match policy::image().host_file(&node) {
                         Some(file) => host_files::stat(file, path_flags),
                         None => Ok(embedded::stat(node)),
-                    }
+                    },
+                    Target::Memory(root, rest) => root.stat_at(path_flags, &rest),
                 })
             }
             Descriptor::Memory(m) => m.stat_at(path_flags, &path),
@@ -490,14 +523,15 @@ impl api::GuestDescriptor for Descriptor {
         data_access_timestamp: NewTimestamp,
         data_modification_timestamp: NewTimestamp,
     ) -> Result<(), ErrorCode> {
-        let result = match self {
-            Descriptor::Memory(m) => m.set_times_at(
+        let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
+        let result = match self.memory_at(&path, follow) {
+            Some((dir, path)) => dir.set_times_at(
                 path_flags,
                 &path,
                 data_access_timestamp,
                 data_modification_timestamp,
             ),
-            _ => self.writable().and_then(|d| {
+            None => self.writable().and_then(|d| {
                 d.set_times_at(
                     convert::path_flags(path_flags),
                     &path,
@@ -523,11 +557,15 @@ impl api::GuestDescriptor for Descriptor {
         new_path: String,
     ) -> Result<(), ErrorCode> {
         let new_descriptor = new_descriptor.get::<Descriptor>();
-        let result = match (self, new_descriptor) {
-            (Descriptor::Memory(old), Descriptor::Memory(new)) => {
-                old.link_at(old_path_flags, &old_path, new, &new_path)
+        let follow = old_path_flags.contains(PathFlags::SYMLINK_FOLLOW);
+        let result = match (
+            self.memory_at(&old_path, follow),
+            new_descriptor.memory_at(&new_path, false),
+        ) {
+            (Some((old, old_path)), Some((new, new_path))) => {
+                old.link_at(old_path_flags, &old_path, &new, &new_path)
             }
-            (Descriptor::Memory(_), _) | (_, Descriptor::Memory(_)) => Err(ErrorCode::CrossDevice),
+            (Some(_), _) | (_, Some(_)) => Err(ErrorCode::CrossDevice),
             // Both sides: a link into a writable directory would make a read-only file writable.
             _ => new_descriptor.writable().and_then(|new| {
                 self.writable()?
@@ -576,7 +614,12 @@ impl api::GuestDescriptor for Descriptor {
     fn readlink_at(&self, path: String) -> Result<String, ErrorCode> {
         let result = match self {
             Descriptor::Host { d, .. } => d.readlink_at(&path).map_err(error_code),
-            Descriptor::Virtual { node } => embedded::readlink(*node, &path),
+            Descriptor::Virtual { node } => {
+                embedded::resolve(*node, &path, false).and_then(|target| match target {
+                    Target::Image(node) => embedded::readlink(node),
+                    Target::Memory(root, rest) => root.readlink_at(&rest),
+                })
+            }
             Descriptor::Memory(m) => m.readlink_at(&path),
         };
         trace!(
@@ -588,9 +631,11 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn remove_directory_at(&self, path: String) -> Result<(), ErrorCode> {
-        let result = match self {
-            Descriptor::Memory(m) => m.remove_directory_at(&path),
-            _ => self
+        let result = match self.memory_at(&path, false) {
+            // The mount point of a tree (a handed-over path is `.` only there).
+            Some((_, Cow::Owned(rest))) if rest == "." => Err(ErrorCode::Busy),
+            Some((dir, path)) => dir.remove_directory_at(&path),
+            None => self
                 .writable()
                 .and_then(|d| d.remove_directory_at(&path).map_err(error_code)),
         };
@@ -609,11 +654,14 @@ impl api::GuestDescriptor for Descriptor {
         new_path: String,
     ) -> Result<(), ErrorCode> {
         let new_descriptor = new_descriptor.get::<Descriptor>();
-        let result = match (self, new_descriptor) {
-            (Descriptor::Memory(old), Descriptor::Memory(new)) => {
-                old.rename_at(&old_path, new, &new_path)
+        let result = match (
+            self.memory_at(&old_path, false),
+            new_descriptor.memory_at(&new_path, false),
+        ) {
+            (Some((old, old_path)), Some((new, new_path))) => {
+                old.rename_at(&old_path, &new, &new_path)
             }
-            (Descriptor::Memory(_), _) | (_, Descriptor::Memory(_)) => Err(ErrorCode::CrossDevice),
+            (Some(_), _) | (_, Some(_)) => Err(ErrorCode::CrossDevice),
             _ => new_descriptor.writable().and_then(|new| {
                 self.writable()?
                     .rename_at(&old_path, new, &new_path)
@@ -630,9 +678,9 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn symlink_at(&self, old_path: String, new_path: String) -> Result<(), ErrorCode> {
-        let result = match self {
-            Descriptor::Memory(m) => m.symlink_at(&old_path, &new_path),
-            _ => self
+        let result = match self.memory_at(&new_path, false) {
+            Some((dir, new_path)) => dir.symlink_at(&old_path, &new_path),
+            None => self
                 .writable()
                 .and_then(|d| d.symlink_at(&old_path, &new_path).map_err(error_code)),
         };
@@ -646,9 +694,9 @@ impl api::GuestDescriptor for Descriptor {
     }
 
     fn unlink_file_at(&self, path: String) -> Result<(), ErrorCode> {
-        let result = match self {
-            Descriptor::Memory(m) => m.unlink_file_at(&path),
-            _ => self
+        let result = match self.memory_at(&path, false) {
+            Some((dir, path)) => dir.unlink_file_at(&path),
+            None => self
                 .writable()
                 .and_then(|d| d.unlink_file_at(&path).map_err(error_code)),
         };
@@ -707,11 +755,12 @@ impl api::GuestDescriptor for Descriptor {
                 .map_err(error_code),
             Descriptor::Virtual { node } => {
                 let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
-                embedded::resolve(*node, &path, follow).and_then(|node| {
-                    match policy::image().host_file(&node) {
+                embedded::resolve(*node, &path, follow).and_then(|target| match target {
+                    Target::Image(node) => match policy::image().host_file(&node) {
                         Some(file) => host_files::metadata_hash(file, path_flags),
                         None => Ok(embedded::metadata_hash(node)),
-                    }
+                    },
+                    Target::Memory(root, rest) => root.metadata_hash_at(path_flags, &rest),
                 })
             }
             Descriptor::Memory(m) => m.metadata_hash_at(path_flags, &path),

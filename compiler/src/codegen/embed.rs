@@ -115,7 +115,10 @@ pub fn embed(ir: &PolicyIr, progress: &mut dyn FnMut(Progress)) -> Embedded {
                         source: PreopenSource::Embedded { node: index[root] },
                     });
                 }
-                for (guest, node, limit) in writable {
+                for (guest, node, limit) in writable
+                    .into_iter()
+                    .chain(tmpfs.iter().filter(|(_, node, _)| node.is_some()).cloned())
+                {
                     out.files.preopens.push(Preopen {
                         guest,
                         source: PreopenSource::Memory {
@@ -140,7 +143,7 @@ pub fn embed(ir: &PolicyIr, progress: &mut dyn FnMut(Progress)) -> Embedded {
             },
         });
     }
-    for (guest, limit) in tmpfs {
+    for (guest, _, limit) in tmpfs.into_iter().filter(|(_, node, _)| node.is_none()) {
         out.files.preopens.push(Preopen {
             guest,
             source: PreopenSource::Memory { node: None, limit },
@@ -190,7 +193,7 @@ impl Embedder<'_> {
     /// The tmpfs directories to preopen: each is an empty directory of the embedded tree too when
     /// it lies inside it (so listing its parent shows it), at a path nothing else uses, with
     /// nothing mounted inside it.
-    fn tmpfs(&mut self, ir: &PolicyIr) -> Vec<(String, Option<u64>)> {
+    fn tmpfs(&mut self, ir: &PolicyIr) -> Vec<(String, Option<NodeId>, Option<u64>)> {
         let mut out = Vec::new();
         for t in &ir.tmpfs {
             let inside = |path: &str| {
@@ -254,10 +257,14 @@ impl Embedder<'_> {
                 );
                 continue;
             }
-            if in_tree {
-                self.dir(&guest, t.at);
-            }
-            out.push((t.guest.clone(), t.limit));
+            // Inside the tree, the tmpfs starts as an empty directory of it, so that the
+            // adapter can reach it from the tree's descriptors too.
+            let node = if in_tree {
+                self.dir(&guest, t.at)
+            } else {
+                None
+            };
+            out.push((t.guest.clone(), node, t.limit));
         }
         out
     }

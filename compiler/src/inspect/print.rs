@@ -220,7 +220,13 @@ fn files(inspection: &Inspection, out: &mut Text) {
                     quote(host)
                 ));
             }
-            PreopenSource::Memory { node: None, limit } => {
+            // A memory preopen that no mount statement made is a tmpfs (inside the embedded
+            // tree it starts as an empty directory of it).
+            PreopenSource::Memory { limit, .. }
+                if !p.origin.embedded.iter().any(
+                    |e| matches!(e, Embedding::Mount { guest, .. } if *guest == preopen.guest),
+                ) =>
+            {
                 any = true;
                 let limit = match limit {
                     Some(limit) => format!(" limit {}", quote(&format_size(*limit))),

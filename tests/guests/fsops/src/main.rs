@@ -20,6 +20,7 @@ fn main() {
     };
     match std::env::var("SCENARIO").as_deref() {
         Ok("limit") => limit(&root),
+        Ok("nested") => nested(&root),
         _ => ops(&root),
     }
 }
@@ -176,5 +177,33 @@ fn limit(root: &Descriptor) {
     done("unlink f", root.unlink_file_at("f"));
     if let Some(g) = opened("open g", open(root, "g", OpenFlags::empty(), RW)) {
         show("write 1 to g after unlink", g.write(b"e", 0));
+    }
+}
+
+/// A writable tree inside the preopen's tree at `tmp`: reached through the parent's descriptor as
+/// through its own preopen (`NESTED`, default `/work/tmp`).
+fn nested(root: &Descriptor) {
+    list("list /", root);
+    let tmp = opened("open tmp", open(root, "tmp", OpenFlags::DIRECTORY, DescriptorFlags::READ));
+    if let Some(x) = opened("create tmp/x", open(root, "tmp/x", OpenFlags::CREATE, RW)) {
+        show("write hi", x.write(b"hi", 0));
+    }
+    if let Some(tmp) = &tmp {
+        list("list tmp", tmp);
+    }
+    size("stat tmp/x", root, "tmp/x");
+    done("mkdir tmp/d", root.create_directory_at("tmp/d"));
+    done("rename tmp/x tmp/d/y", root.rename_at("tmp/x", root, "tmp/d/y"));
+    done("unlink readme.txt", root.unlink_file_at("readme.txt"));
+    let name = std::env::var("NESTED").unwrap_or_else(|_| "/work/tmp".into());
+    match wasi::filesystem::preopens::get_directories()
+        .into_iter()
+        .find(|(_, n)| *n == name)
+    {
+        Some((own, _)) => {
+            list("list the tmpfs's own preopen", &own);
+            size("stat d/y there", &own, "d/y");
+        }
+        None => println!("no preopen {name}"),
     }
 }
