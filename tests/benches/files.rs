@@ -131,32 +131,7 @@ fn throughput(work: &Path) {
             format!("env PROBE = \"throughput\"; env FILES_READ = \"/data/big.bin\"; allow clocks; stdout allow; preopen \"/data\" from host \"{host}\" readonly;"),
         ),
     ] {
-        std::fs::write(dir.join("policy.virt"), policy).unwrap();
-        let db = Database::default();
-        let root = driver::load_policy(&db, &dir.join("policy.virt")).ok().unwrap();
-        let input = Input {
-            name: "probe.wasm",
-            bytes: &probe,
-        };
-        let start = Instant::now();
-        let compiled = driver::compile(&db, root, Some(&input), None).ok().unwrap();
-        let composed = compiled.composed.as_ref().unwrap();
-        let compile_ms = start.elapsed().as_secs_f64() * 1e3;
-        let component = virtc_run::load(composed).unwrap();
-        let out = virtc_run::run(
-            &compiled.ir,
-            &component,
-            &virtc_run::RunOptions {
-                program: "probe.wasm".into(),
-                args: vec![],
-                host_env: vec![],
-                host_config: Vec::new(),
-                stdio: virtc_run::Stdio::Capture { stdin: vec![] },
-                trace: None,
-            },
-        )
-        .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (text, compile_ms, size) = run_probe(&dir, &policy, &probe);
         let seconds: f64 = text
             .lines()
             .find_map(|l| l.strip_prefix("seconds: "))
@@ -168,7 +143,7 @@ fn throughput(work: &Path) {
             64.0 * 1.048576 / seconds,
             seconds * 1e3,
             compile_ms,
-            composed.len() as f64 / 1e6
+            size as f64 / 1e6
         );
     }
 }
@@ -187,31 +162,7 @@ fn write_throughput(work: &Path) {
             format!("preopen \"/work\" from host \"{host}\";"),
         ),
     ] {
-        std::fs::write(dir.join("policy.virt"), format!("{common} {files}")).unwrap();
-        let db = Database::default();
-        let root = driver::load_policy(&db, &dir.join("policy.virt"))
-            .ok()
-            .unwrap();
-        let input = Input {
-            name: "probe.wasm",
-            bytes: &probe,
-        };
-        let compiled = driver::compile(&db, root, Some(&input), None).ok().unwrap();
-        let component = virtc_run::load(compiled.composed.as_ref().unwrap()).unwrap();
-        let out = virtc_run::run(
-            &compiled.ir,
-            &component,
-            &virtc_run::RunOptions {
-                program: "probe.wasm".into(),
-                args: vec![],
-                host_env: vec![],
-                host_config: Vec::new(),
-                stdio: virtc_run::Stdio::Capture { stdin: vec![] },
-                trace: None,
-            },
-        )
-        .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (text, _, _) = run_probe(&dir, &format!("{common} {files}"), &probe);
         let seconds = |key: &str| -> f64 {
             text.lines()
                 .find_map(|l| l.strip_prefix(key))
@@ -226,4 +177,41 @@ fn write_throughput(work: &Path) {
             64.0 * 1.048576 / read
         );
     }
+}
+
+/// Writes `policy` into `dir`, compiles it for `probe` and runs the result: the guest's stdout,
+/// the compile-and-compose time in ms and the output's size.
+fn run_probe(dir: &Path, policy: &str, probe: &[u8]) -> (String, f64, usize) {
+    std::fs::write(dir.join("policy.virt"), policy).unwrap();
+    let db = Database::default();
+    let root = driver::load_policy(&db, &dir.join("policy.virt"))
+        .ok()
+        .unwrap();
+    let input = Input {
+        name: "probe.wasm",
+        bytes: probe,
+    };
+    let start = Instant::now();
+    let compiled = driver::compile(&db, root, Some(&input), None).ok().unwrap();
+    let composed = compiled.composed.as_ref().unwrap();
+    let compile_ms = start.elapsed().as_secs_f64() * 1e3;
+    let component = virtc_run::load(composed).unwrap();
+    let out = virtc_run::run(
+        &compiled.ir,
+        &component,
+        &virtc_run::RunOptions {
+            program: "probe.wasm".into(),
+            args: vec![],
+            host_env: vec![],
+            host_config: Vec::new(),
+            stdio: virtc_run::Stdio::Capture { stdin: vec![] },
+            trace: None,
+        },
+    )
+    .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        compile_ms,
+        composed.len(),
+    )
 }

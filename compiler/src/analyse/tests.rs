@@ -1,7 +1,6 @@
 //! Snapshot tests of every diagnostic the checker gives: each snapshot shows the source files
 //! and the messages rendered as the terminal shows them.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::analyse::{component::component_diagnostics, diagnostics, policy::check_policy};
@@ -172,25 +171,29 @@ fn traps_warned_for_a_component() {
     let text = "deny random;\nstdout allow;\n";
     let root = db.set_file(Path::new("/virt/policy.virt"), text.into());
     let checked = check_policy(&db, root);
-    let imports: BTreeSet<(String, String)> = [
+    let target = importing(&[
         ("random", "insecure-seed"),
         ("clocks", "wall-clock"),
         ("cli", "exit"),
         ("cli", "stdout"),
         ("sockets", "tcp"),
-    ]
-    .iter()
-    .map(|(p, i)| (p.to_string(), i.to_string()))
-    .collect();
-    let target = Target {
-        imports,
+    ]);
+    let extra = component_diagnostics(&db, root, checked, &target, "guest.wasm");
+    insta::assert_snapshot!(render(&db, root, &[("policy.virt", text)], Some(extra)));
+}
+
+/// A WASI 0.2.6 component importing these `wasi:PACKAGE/INTERFACE`s.
+pub(super) fn importing(interfaces: &[(&str, &str)]) -> Target {
+    Target {
+        imports: interfaces
+            .iter()
+            .map(|(p, i)| (p.to_string(), i.to_string()))
+            .collect(),
         others: Vec::new(),
         exports: Default::default(),
         versions: Versions::uniform(semver::Version::new(0, 2, 6)),
         standalone: false,
-    };
-    let extra = component_diagnostics(&db, root, checked, &target, "guest.wasm");
-    insta::assert_snapshot!(render(&db, root, &[("policy.virt", text)], Some(extra)));
+    }
 }
 
 #[test]

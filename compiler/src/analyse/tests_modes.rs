@@ -1,19 +1,16 @@
 //! Snapshot tests of `clocks fixed`, `clocks resolution` and `random seed`: every diagnostic of
 //! their values, their conflicts with `allow`/`deny`, and what they lower to.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 use virtc_policy::{Access, ClockMode};
 
 use super::component::component_diagnostics;
-use super::tests::check;
+use super::tests::{check, importing};
 use crate::analyse::policy::check_policy;
 use crate::db::Database;
 use crate::ir::Treatment;
-use crate::plan::Target;
-use crate::versions::Versions;
 
 #[test]
 fn mode_values_are_checked() {
@@ -127,23 +124,13 @@ fn virtual_modes_do_not_trap() {
     let text = "clocks fixed \"2026-01-01T00:00:00Z\";\nrandom seed 0;\ndeny exit;\n";
     let root = db.set_file(Path::new("/virt/policy.virt"), text.into());
     let checked = check_policy(&db, root);
-    let imports: BTreeSet<(String, String)> = [
+    let target = importing(&[
         ("random", "random"),
         ("random", "insecure-seed"),
         ("clocks", "wall-clock"),
         ("clocks", "monotonic-clock"),
         ("cli", "exit"),
-    ]
-    .iter()
-    .map(|(p, i)| (p.to_string(), i.to_string()))
-    .collect();
-    let target = Target {
-        imports,
-        others: Vec::new(),
-        exports: Default::default(),
-        versions: Versions::uniform(semver::Version::new(0, 2, 6)),
-        standalone: false,
-    };
+    ]);
     let warnings = component_diagnostics(&db, root, checked, &target, "guest.wasm");
     // Only exit traps.
     assert_eq!(warnings.len(), 1, "{warnings:?}");

@@ -120,7 +120,7 @@ impl<'a> Call<'a> {
 
     /// Whether the policy refused it (the host was never asked).
     fn refused(&self) -> bool {
-        self.result.contains("access-denied") || self.result.contains("denied")
+        self.result.contains("denied")
     }
 }
 
@@ -283,18 +283,14 @@ fn rule_address(addr: &str) -> String {
     }
 }
 
-/// An HTTP rule for a traced request `METHOD URL`: the method, scheme, authority and path, the
-/// query left out (rules match paths).
+/// An HTTP rule for a traced request `METHOD URL`: the method, scheme, authority (with the port
+/// the trace shows, if any) and path, the query left out (rules match paths).
 fn http_rule(request: &str) -> String {
-    let request = request.split(['?', '#']).next().unwrap_or(request);
-    match request.split_once(' ') {
-        Some((method, url)) => {
-            // A rule with no port means the scheme's default port; the trace's authority says
-            // the port when there is one, so it is kept as it is.
-            format!("{method} {url}")
-        }
-        None => request.to_owned(),
-    }
+    request
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(request)
+        .to_owned()
 }
 
 /// The policy that grants what `observation` saw, for `component`, written at `policy_path`
@@ -461,11 +457,8 @@ fn files(
     policy_dir: &Path,
     block: &mut Block<'_>,
 ) {
-    let local = |guest: &str| {
-        let host = request.root.join(guest.trim_start_matches('/'));
-        relative_path(policy_dir, &host)
-    };
     let host_of = |guest: &str| request.root.join(guest.trim_start_matches('/'));
+    let local = |guest: &str| relative_path(policy_dir, &host_of(guest));
     // Listed directories are mounted whole; inside them nothing more is needed.
     let mounted: Vec<&String> = o.listed.iter().collect();
     let inside =
