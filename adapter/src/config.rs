@@ -2,6 +2,8 @@
 //! `allow` glob passes (and no `deny` glob stops), nothing else. The host's store is imported
 //! only when some glob can pass a key through.
 
+use crate::prelude::*;
+
 use crate::Adapter;
 use crate::bindings::exports::wasi::config::store::{self as api, Error};
 use crate::bindings::wasi::config::store as host;

@@ -8,6 +8,11 @@
 //! that subsystem through to the host. The compiler replaces every other host import with an
 //! `unreachable` stub, so a stray call would trap. See [`policy`] for the table.
 #![cfg(target_arch = "wasm32")]
+// No `std`: a panic is a trap (below), so no panic message is ever formatted and the
+// formatting machinery a `std` panic pulls in is not linked.
+#![no_std]
+
+extern crate alloc;
 
 use core::cell::UnsafeCell;
 
@@ -21,11 +26,31 @@ macro_rules! trace {
     };
 }
 
+/// What the standard prelude has and `core`'s does not, for every module of the crate.
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
+
+/// The allocator `std` would have used on this target.
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+/// A panic (a bounds check, an overflow the compiler could not rule out) stops the component,
+/// as [`trap`] does; its message is never formatted.
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    trap()
+}
+
 mod bindings;
 mod cli;
 mod clocks;
 mod config;
 mod fs;
+mod gate;
 mod http;
 mod io;
 mod policy;

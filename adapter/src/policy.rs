@@ -24,8 +24,8 @@
 pub use virtc_policy::image::{Image, Kind, Node};
 use virtc_policy::net::Network;
 pub use virtc_policy::{
-    Access, Args, ClockMode, Config, HostFile, HttpAccess, HttpPolicy, Policy, PreopenSource,
-    RandomSeed, Sections, StreamMode, Trace,
+    Access, Args, ClockMode, Config, HostFile, HttpAccess, HttpPolicy, Policy, Preopen,
+    PreopenSource, RandomSeed, Sections, StreamMode, Trace,
 };
 
 use crate::Once;

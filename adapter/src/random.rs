@@ -1,6 +1,8 @@
 //! `wasi:random/*`: the host's randomness when allowed, a trap otherwise (no error channel), or,
 //! under `random seed N`, ChaCha20 streams keyed by the policy, which never ask the host.
 
+use crate::prelude::*;
+
 use core::cell::Cell;
 
 use virtc_policy::chacha::ChaCha20;

@@ -8,6 +8,8 @@
 //! table maps each descriptor's address to the path it was opened at (and each directory entry
 //! stream's to its directory's).
 
+use crate::prelude::*;
+
 use core::cell::RefCell;
 use core::fmt::{self, Write as _};
 

@@ -9,6 +9,7 @@ use virtc_grammar::lexer::quote;
 
 pub use crate::analyse::settings::Subsystem;
 use crate::codegen::embed::{Progress, ReportEntry};
+use crate::confine::Confinement;
 use crate::db::{Database, SourceFile};
 use crate::diagnostic::Diagnostic;
 use crate::driver::{self, Failure, Input, Trace};
@@ -55,6 +56,10 @@ pub struct Output {
 
 impl Policy {
     /// Reads the policy file at `path`; relative paths in it resolve against its directory.
+    ///
+    /// Build-time host paths (`mount`, `file … from`, `use "…"`) may lead only into the
+    /// project holding it (its nearest ancestor directory with a `.git`, or its own directory)
+    /// unless [`Policy::allow_paths`] allows more: others are V0064 errors.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, Failure> {
         let db = Database::default();
         let root = driver::load_policy(&db, path.as_ref())?;
@@ -84,12 +89,27 @@ impl Policy {
     pub fn from_text(text: impl Into<String>, dir: impl AsRef<Path>) -> Policy {
         let mut db = Database::default();
         let path = absolute(dir.as_ref()).join("policy.virt");
+        db.confine(Confinement::project_only(&path));
         let root = db.set_file(&path, text.into());
         Policy {
             db,
             root,
             trace: Trace::Off,
         }
+    }
+
+    /// The same policy with the directories `dirs` readable at build time besides its project
+    /// (`--allow-path`): `mount`, `file … from` and `use "…"` may lead into them. A directory
+    /// that cannot be resolved is [`InputError::AllowPath`](crate::InputError::AllowPath).
+    pub fn allow_paths(self, dirs: &[PathBuf]) -> Result<Policy, Failure> {
+        let confinement = Confinement::new(self.root.path(&self.db), dirs).map_err(|bad| {
+            Failure::Input(crate::InputError::AllowPath {
+                path: bad.path,
+                why: bad.why,
+            })
+        })?;
+        self.db.confine(confinement);
+        Ok(self)
     }
 
     /// A policy built in code: [`PolicyBuilder`].

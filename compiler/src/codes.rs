@@ -103,6 +103,14 @@ pub const CODES: &[(&str, &str)] = &[
         "V0063",
         "a `tmpfs` at a path something else uses, or with something inside it",
     ),
+    (
+        "V0064",
+        "a build-time host path (`mount`, `file … from`, `use`) outside the project, not allowed with `--allow-path`",
+    ),
+    (
+        "V0065",
+        "an `--allow-path` directory that cannot be resolved",
+    ),
     ("V0070", "the policy file cannot be read"),
     ("V0071", "the component file cannot be read"),
     (
@@ -217,10 +225,10 @@ pub const EXPLANATIONS: &[(&str, &str)] = explanations![
     "V0014", "V0015", "V0016", "V0020", "V0021", "V0022", "V0023", "V0024", "V0025", "V0026",
     "V0027", "V0028", "V0029", "V0030", "V0031", "V0032", "V0033", "V0034", "V0035", "V0036",
     "V0040", "V0041", "V0042", "V0043", "V0050", "V0051", "V0052", "V0053", "V0054", "V0055",
-    "V0056", "V0057", "V0058", "V0059", "V0060", "V0061", "V0062", "V0063", "V0070", "V0071",
-    "V0072", "V0073", "V0074", "V0075", "V0076", "V0077", "V0078", "V0079", "V0080", "V0081",
-    "V0082", "V0083", "V0084", "V0086", "V0087", "V0090", "V0091", "V0092", "V0093", "V0094",
-    "V0095", "V0096", "V0097", "V0098", "V0099",
+    "V0056", "V0057", "V0058", "V0059", "V0060", "V0061", "V0062", "V0063", "V0064", "V0065",
+    "V0070", "V0071", "V0072", "V0073", "V0074", "V0075", "V0076", "V0077", "V0078", "V0079",
+    "V0080", "V0081", "V0082", "V0083", "V0084", "V0086", "V0087", "V0090", "V0091", "V0092",
+    "V0093", "V0094", "V0095", "V0096", "V0097", "V0098", "V0099",
 ];
 
 /// The long explanation of `code` (as listed: `V0020`), markdown.
@@ -373,6 +381,7 @@ mod tests {
                 ("site/index.html", "<h1>hello</h1>"),
                 ("site/secrets", "-> ../../etc/passwd"),
             ]),
+            "V0064" => files(&[("public/index.html", "<h1>hello</h1>"), ("site", "-> /etc")]),
             "V0059" => files(&[
                 ("site/index.html", "<h1>hello</h1>"),
                 ("site/app.sock", "<socket>"),
@@ -387,12 +396,12 @@ mod tests {
     }
 
     /// Codes no policy alone shows: their explanations show a command line instead. V0058
-    /// needs over 4 GiB of files; V0070–V0079 are about the command line's files, a virtc bug,
+    /// needs over 4 GiB of files; V0065 and V0070–V0079 are about the command line's files, a virtc bug,
     /// a particular component's bytes or running it in wasmtime (V0041, the exception, needs
     /// only the component's imports: it is checked).
     const NOT_SHOWN_BY_A_POLICY: &[&str] = &[
-        "V0058", "V0070", "V0071", "V0072", "V0073", "V0074", "V0075", "V0076", "V0077", "V0078",
-        "V0079", "V0098", "V0099",
+        "V0058", "V0065", "V0070", "V0071", "V0072", "V0073", "V0074", "V0075", "V0076", "V0077",
+        "V0078", "V0079", "V0098", "V0099",
     ];
 
     /// One example of an explanation: its policy files, `policy.virt` first.

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::confine::Confinement;
+
 /// Where a source file comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Origin {
@@ -64,6 +66,13 @@ pub trait Db: salsa::Database {
     fn lowered_chunks(&self) -> Option<&crate::analyse::settings::LoweredMemory> {
         None
     }
+
+    /// The directories the build-time host paths of `file` (`mount`, `file … from`, `use`) may
+    /// lead into: those set for the whole run, else `file`'s own project (see
+    /// [`crate::confine`]).
+    fn confinement(&self, file: SourceFile) -> Arc<Confinement> {
+        Arc::new(Confinement::project_only(file.path(self)))
+    }
 }
 
 /// The database of the CLI and the language server.
@@ -74,6 +83,8 @@ pub struct Database {
     files: Arc<Mutex<HashMap<PathBuf, SourceFile>>>,
     profiles: Arc<Mutex<HashMap<String, SourceFile>>>,
     lowered: Arc<crate::analyse::settings::LoweredMemory>,
+    /// Set by [`Database::confine`] for a run that compiles one root policy.
+    confinement: Arc<Mutex<Option<Arc<Confinement>>>>,
 }
 
 #[salsa::db]
@@ -102,6 +113,21 @@ impl Database {
         Database {
             storage: salsa::Storage::new(Some(Box::new(callback))),
             ..Database::default()
+        }
+    }
+
+    /// Confines the build-time host paths of every file to `confinement` (the root policy's
+    /// project and the `--allow-path` directories), before any file is loaded.
+    pub fn confine(&self, confinement: Confinement) {
+        *self.confinement.lock().unwrap() = Some(Arc::new(confinement));
+    }
+
+    /// [`Database::confine`] to the project of the root policy at `root`, unless a
+    /// confinement is set already.
+    pub fn confine_to_project_of(&self, root: &Path) {
+        let mut set = self.confinement.lock().unwrap();
+        if set.is_none() {
+            *set = Some(Arc::new(Confinement::project_only(root)));
         }
     }
 
@@ -154,6 +180,11 @@ impl Db for Database {
 
     fn lowered_chunks(&self) -> Option<&crate::analyse::settings::LoweredMemory> {
         Some(&self.lowered)
+    }
+
+    fn confinement(&self, file: SourceFile) -> Arc<Confinement> {
+        let set = self.confinement.lock().unwrap().clone();
+        set.unwrap_or_else(|| Arc::new(Confinement::project_only(file.path(self))))
     }
 }
 

@@ -56,9 +56,11 @@ pub struct Compiled {
     pub ir: PolicyIr,
 }
 
-/// Loads the policy file at `path` into `db`.
+/// Loads the policy file at `path` into `db`, and confines the build-time host paths of its
+/// files to its project unless `db` is confined already (see [`crate::confine`]).
 pub fn load_policy(db: &Database, path: &Path) -> Result<SourceFile, Failure> {
     use crate::db::Db;
+    db.confine_to_project_of(path);
     db.load(path).map_err(|why| {
         Failure::Input(InputError::PolicyUnreadable {
             path: path.to_path_buf(),

@@ -40,6 +40,8 @@ pub enum InputError {
     Run { name: String, detail: String },
     /// `virtc inspect`: the file carries no policy virtc can read back.
     Inspect { name: String, error: InspectError },
+    /// An `--allow-path` directory that cannot be resolved.
+    AllowPath { path: PathBuf, why: String },
 }
 
 impl InputError {
@@ -69,6 +71,7 @@ impl InputError {
                 ..
             } => "V0098",
             InputError::Inspect { .. } => "V0099",
+            InputError::AllowPath { .. } => "V0065",
         }
     }
 
@@ -110,6 +113,9 @@ impl std::fmt::Display for InputError {
             InputError::Load { detail } => f.write_str(detail),
             InputError::Run { name, detail } => write!(f, "running `{name}` failed: {detail}"),
             InputError::Inspect { name, error } => write!(f, "`{name}` {error}"),
+            InputError::AllowPath { path, why } => {
+                write!(f, "cannot allow `{}`: {why}", path.display())
+            }
         }
     }
 }

@@ -102,7 +102,7 @@ impl PolicyIr {
     /// What the run-time data cannot tell of this policy, compiled from `root`, for `virtc
     /// inspect`: local paths as written in `root`, rebased onto its directory when a `use`d
     /// file wrote them.
-    pub fn origin(&self, db: &dyn Db, root: SourceFile) -> Origin {
+    pub fn origin(&self, db: &dyn Db, root: SourceFile, sources: &[SourceFile]) -> Origin {
         let base = root.base_dir(db);
         let local = |at: &Place, written: &str, resolved: &Path| -> String {
             match &base {
@@ -135,6 +135,14 @@ impl PolicyIr {
             import_deny: self.import_deny.clone(),
             embedded: mounts.chain(files).collect(),
             random_seed: self.random_seed,
+            sources: sources
+                .iter()
+                .filter(|f| f.origin(db) == crate::db::Origin::Disk)
+                .map(|f| match &base {
+                    Some(base) => relative_path(base, f.path(db)),
+                    None => f.path(db).display().to_string(),
+                })
+                .collect(),
         }
     }
 }

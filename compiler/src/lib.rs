@@ -7,6 +7,7 @@ pub mod analyse;
 mod api;
 pub mod codegen;
 pub mod codes;
+pub mod confine;
 pub mod db;
 pub mod diagnostic;
 pub mod driver;

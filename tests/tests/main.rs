@@ -4,6 +4,7 @@
 
 mod clocks;
 mod config;
+mod embedded_diff;
 mod environment;
 mod files;
 mod http_rules;

@@ -190,7 +190,7 @@ fn the_parents_descriptor_reaches_a_tmpfs_inside_its_tree() {
          stat tmp/x: ok (DescriptorType::RegularFile, 2, 1)\n\
          mkdir tmp/d: ok ()\n\
          rename tmp/x tmp/d/y: ok ()\n\
-         unlink readme.txt: error read-only\n\
+         unlink readme.txt: error not-permitted\n\
          list the tmpfs's own preopen: ok [\"d:DescriptorType::Directory\"]\n\
          stat d/y there: ok (DescriptorType::RegularFile, 2, 1)\n"
     );

@@ -107,7 +107,7 @@ fn calls_reach_the_hosts_stderr_though_the_components_is_closed() {
         lines
             .iter()
             .any(|l| l.contains("#open-at(\"/data\", \"new.txt\"")
-                && l.contains("-> error(read-only)")),
+                && l.contains("-> error(not-permitted)")),
         "{lines:#?}"
     );
 }

@@ -3,6 +3,8 @@
 //! config parts are length-prefixed sections, so that a reader can skip them and decode each
 //! on its first use ([`decode_core`], [`Sections`]); the embedded image comes last, aligned.
 
+use crate::prelude::*;
+
 use crate::http::HttpRules;
 use crate::net::{AddrPattern, HostPattern, NetAccess, Network, Ports};
 use crate::{
@@ -11,8 +13,8 @@ use crate::{
     StreamMode, Trace,
 };
 use core::fmt;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use core::ops::Range;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Why bytes could not be decoded as a policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -449,6 +451,7 @@ impl Writer {
                 self.u64(seed);
             }
         }
+        self.strs(&origin.sources);
     }
     fn network(&mut self, net: &Network) {
         self.u8(match net.access {
@@ -640,12 +643,14 @@ impl<'a> Reader<'a> {
             1 => Some(self.u64()?),
             t => return Err(DecodeError::BadTag(t)),
         };
+        let sources = self.strs()?;
         Ok(Origin {
             env_host,
             import_allow,
             import_deny,
             embedded,
             random_seed,
+            sources,
         })
     }
     fn config(&mut self) -> Result<Config, DecodeError> {
@@ -842,6 +847,7 @@ mod tests {
                     },
                 ],
                 random_seed: Some(42),
+                sources: vec!["app.virt".into(), "../shared/base.virt".into()],
             },
             trace: Trace::Sink,
             clock_mode: ClockMode::Fixed {

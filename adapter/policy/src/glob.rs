@@ -7,6 +7,8 @@
 //! [`expand_alternatives`]. The compiler validates patterns with globset, whose semantics these
 //! follow for names without path separators.
 
+use crate::prelude::*;
+
 /// Whether `name` matches `pattern` in full.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();

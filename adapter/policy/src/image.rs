@@ -15,7 +15,9 @@
 //!
 //! A root directory is its own parent. Lookups cost O(depth × log entries).
 
-use std::collections::BTreeMap;
+use crate::prelude::*;
+
+use alloc::collections::BTreeMap;
 
 const MAGIC: &[u8; 4] = b"VIMG";
 const VERSION: u32 = 2;

@@ -5,6 +5,23 @@
 //! Both sides live in this crate so they cannot drift apart.
 
 #![forbid(unsafe_code)]
+// No `std`: the adapter that reads the policy links no `std`, so that its panics are a trap
+// and carry no formatting machinery (see `adapter/src/lib.rs`). Tests use `std`.
+#![no_std]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+/// What the standard prelude has and `core`'s does not, for every module of the crate.
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
+use prelude::*;
 
 pub mod chacha;
 mod codec;
@@ -23,7 +40,7 @@ pub use glob::{expand_alternatives, glob_match};
 /// Magic bytes at the start of an encoded policy.
 pub const MAGIC: &[u8; 4] = b"VPOL";
 /// Version of the encoding; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 
 /// What the adapter does for one subsystem it implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -188,6 +205,27 @@ pub struct Origin {
     pub embedded: Vec<Embedding>,
     /// `random seed N`: the seed itself (the run-time data holds only the keys derived from it).
     pub random_seed: Option<u64>,
+    /// The policy files compiled, the root first, relative to the root's directory (the root
+    /// by its file name).
+    pub sources: Vec<String>,
+}
+
+impl Origin {
+    /// Every host path the output was built from: the policy files, then the directories and
+    /// files embedded, in order, each once.
+    pub fn host_paths(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let embedded = self.embedded.iter().filter_map(|e| match e {
+            Embedding::Mount { local, .. } | Embedding::File { local, .. } => Some(local.as_str()),
+            Embedding::Text { .. } => None,
+        });
+        for path in self.sources.iter().map(String::as_str).chain(embedded) {
+            if !out.contains(&path) {
+                out.push(path);
+            }
+        }
+        out
+    }
 }
 
 /// A statement that embedded files at build time. Local paths are as written when the compiled

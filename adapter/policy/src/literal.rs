@@ -4,7 +4,9 @@
 //! or refuse it, never look it up; IPv6 may come with or without brackets. The adapter answers
 //! such lookups itself, and never pins an address to one.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use crate::prelude::*;
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// What a string given to `resolve-addresses` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,10 +10,12 @@
 //! they map, in patterns and in the addresses checked, so an IPv6 socket cannot slip past an
 //! IPv4 rule.
 
+use crate::prelude::*;
+
+use alloc::borrow::Cow;
 use core::fmt;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use core::ops::Range;
-use std::borrow::Cow;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// How the network is governed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

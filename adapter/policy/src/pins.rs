@@ -5,7 +5,9 @@
 //! With them, the other pure decisions of the adapter's socket wrappers (how a bind is allowed,
 //! how much of a datagram batch goes), so that all are tested natively.
 
-use std::net::IpAddr;
+use crate::prelude::*;
+
+use core::net::IpAddr;
 
 use crate::net::{Network, canonical};
 

@@ -302,6 +302,7 @@ pub fn implemented() -> impl Iterator<Item = &'static Interface> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
 
     #[test]
     fn names_are_unique_and_uses_resolve() {

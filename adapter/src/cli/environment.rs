@@ -1,6 +1,8 @@
 //! `wasi:cli/environment`: virtual variables and arguments from the policy, plus the host's
 //! variables and arguments where the policy lets them through.
 
+use crate::prelude::*;
+
 use crate::Adapter;
 use crate::bindings::exports::wasi::cli::environment as api;
 use crate::bindings::wasi::cli::environment as host;

@@ -21,11 +21,14 @@
 //! like any descriptor of it) where Linux would return to the directory above the mount point;
 //! and a tree mounted inside another tree in memory is not reached from it.
 
+use crate::prelude::*;
+
 use super::memory::{self, Handle};
 use crate::bindings::exports::wasi::filesystem::types::{
     DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, MetadataHashValue, OpenFlags,
     PathFlags,
 };
+use crate::gate;
 use crate::io::streams::MAX_READ;
 use crate::policy::{self, Kind, Node};
 
@@ -78,12 +81,19 @@ pub fn metadata_hash(node: Node<'_>) -> MetadataHashValue {
     }
 }
 
-/// `read`: copies only the requested range (at most [`MAX_READ`] bytes); `eof` once the range
-/// reaches the end of the file.
+/// `read`: copies only the requested range (at most [`MAX_READ`] bytes); `eof` when nothing is
+/// left to read, as wasmtime answers (a read that reaches the end without passing it is not
+/// yet the end).
+#[inline(never)]
 pub fn read(node: Node<'_>, len: u64, offset: u64) -> Result<(Vec<u8>, bool), ErrorCode> {
+    gate::embedded();
     if node.kind != Kind::File {
         // What wasmtime answers for `read` on a directory.
         return Err(ErrorCode::BadDescriptor);
+    }
+    // pread(2) takes a signed offset.
+    if offset > i64::MAX as u64 {
+        return Err(ErrorCode::Invalid);
     }
     let data = policy::image().data(&node);
     let start = usize::try_from(offset)
@@ -94,11 +104,14 @@ pub fn read(node: Node<'_>, len: u64, offset: u64) -> Result<(Vec<u8>, bool), Er
         .unwrap_or(usize::MAX)
         .min(MAX_READ)
         .min(rest.len());
-    Ok((rest.get(..n).unwrap_or(&[]).to_vec(), n == rest.len()))
+    // As wasmtime answers: the end is a read that returns nothing.
+    Ok((rest.get(..n).unwrap_or(&[]).to_vec(), n == 0))
 }
 
 /// The contents of a file node as a `'static` slice, for streams.
+#[inline(never)]
 pub fn contents(node: Node<'static>) -> Result<&'static [u8], ErrorCode> {
+    gate::embedded();
     match node.kind {
         Kind::File => Ok(policy::image().data(&node)),
         // What wasmtime answers for `read-via-stream` on a directory.
@@ -107,10 +120,13 @@ pub fn contents(node: Node<'static>) -> Result<&'static [u8], ErrorCode> {
 }
 
 /// `open-at` from the directory `base`: the node to open (or where in a tree in memory the
-/// path goes on, for the tree to open with the same flags). Nothing embedded can be written, so
-/// every request to write, create or truncate is `read-only` (once the path is known to lead to
-/// something openable, as a read-only host file system would answer). A host file node is
-/// returned whatever the flags: its own entry says whether it may change.
+/// path goes on, for the tree to open with the same flags). Nothing embedded can be written:
+/// the answers are wasmtime's for a read-only preopen, in its order — `base` not a directory,
+/// then `directory` with `create`, `exclusive` or `truncate` (`invalid`), then any request to
+/// create, truncate or write (`not-permitted`, whatever the path), then the path. A path into a
+/// tree in memory and a host file node are handed over whatever the flags: their own rules say
+/// what may change.
+#[inline(never)]
 pub fn open(
     base: u32,
     path_flags: PathFlags,
@@ -118,44 +134,48 @@ pub fn open(
     open_flags: OpenFlags,
     flags: DescriptorFlags,
 ) -> Result<Target, ErrorCode> {
-    let changes = super::types::opens_for_change(open_flags, flags);
-    if open_flags.contains(OpenFlags::DIRECTORY)
+    gate::embedded();
+    if node(base).kind != Kind::Directory {
+        return Err(ErrorCode::NotDirectory);
+    }
+    let directory = open_flags.contains(OpenFlags::DIRECTORY);
+    if directory
         && open_flags.intersects(OpenFlags::CREATE | OpenFlags::EXCLUSIVE | OpenFlags::TRUNCATE)
     {
         return Err(ErrorCode::Invalid);
     }
     let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
-    let node = match resolve(base, path, follow) {
-        Ok(Target::Image(node)) => node,
-        Ok(memory) => return Ok(memory),
-        Err(ErrorCode::NoEntry) if open_flags.contains(OpenFlags::CREATE) => {
-            return Err(ErrorCode::ReadOnly);
+    let resolved = resolve(base, path, follow);
+    match &resolved {
+        Ok(Target::Memory(..)) => return resolved,
+        Ok(Target::Image(node)) if node.kind == Kind::HostFile => {
+            return if directory {
+                Err(ErrorCode::NotDirectory)
+            } else {
+                resolved
+            };
         }
-        Err(e) => return Err(e),
-    };
-    if open_flags.contains(OpenFlags::CREATE | OpenFlags::EXCLUSIVE) {
-        return Err(ErrorCode::Exist);
+        _ => {}
     }
+    if super::types::opens_for_change(open_flags, flags) {
+        return Err(ErrorCode::NotPermitted);
+    }
+    let node = match resolved? {
+        Target::Image(node) => node,
+        memory => return Ok(memory),
+    };
     match node.kind {
         // `O_NOFOLLOW` on a link.
         Kind::Symlink => Err(ErrorCode::Loop),
-        Kind::Directory
-            if flags.contains(DescriptorFlags::WRITE)
-                || open_flags.contains(OpenFlags::TRUNCATE) =>
-        {
-            Err(ErrorCode::IsDirectory)
-        }
-        Kind::File | Kind::HostFile if open_flags.contains(OpenFlags::DIRECTORY) => {
-            Err(ErrorCode::NotDirectory)
-        }
-        Kind::HostFile => Ok(Target::Image(node)),
-        _ if changes => Err(ErrorCode::ReadOnly),
+        Kind::File if directory => Err(ErrorCode::NotDirectory),
         _ => Ok(Target::Image(node)),
     }
 }
 
 /// `readlink-at`: the target of `node`, the link a path led to.
+#[inline(never)]
 pub fn readlink(node: Node<'_>) -> Result<String, ErrorCode> {
+    gate::embedded();
     if node.kind != Kind::Symlink {
         return Err(ErrorCode::Invalid);
     }
@@ -168,11 +188,45 @@ pub fn readlink(node: Node<'_>) -> Result<String, ErrorCode> {
         .map_err(|_| ErrorCode::IllegalByteSequence)
 }
 
+/// [`resolve`] for `stat-at` and `metadata-hash-at`, which wasmtime answers through cap-std: a
+/// path that Rust's `Path::components` reads as one name (`name`, `name/`, `name/.`) and no
+/// final link to follow is looked up as that name alone, so its trailing `/` does not require
+/// a directory.
+#[inline(never)]
+pub fn resolve_for_stat(base: u32, path: &str, follow: bool) -> Result<Target, ErrorCode> {
+    gate::embedded();
+    if !follow && let Some(name) = lone_name(path) {
+        return resolve(base, name, false);
+    }
+    resolve(base, path, follow)
+}
+
+/// The name of a path `Path::components` reads as one normal component: not starting with `/`
+/// or a `.` component, and one name left once empty and `.` components are skipped.
+fn lone_name(path: &str) -> Option<&str> {
+    let mut parts = path.split('/');
+    // A root or `.` component first.
+    if matches!(parts.clone().next(), Some("" | ".")) {
+        return None;
+    }
+    let mut names = parts.by_ref().filter(|p| !p.is_empty() && *p != ".");
+    match (names.next(), names.next()) {
+        (Some(name), None) if name != ".." => Some(name),
+        _ => None,
+    }
+}
+
 /// Resolves `path` from the directory `base`, component by component. Links met on the way are
 /// always followed; a final link only if `follow` (or if the path ends with `/`). A name to look
 /// up in a mount point hands the rest of the path, links' targets included, over to its tree.
+#[inline(never)]
 pub fn resolve(base: u32, path: &str, follow: bool) -> Result<Target, ErrorCode> {
+    gate::embedded();
     let image = policy::image();
+    // A directory's method on a file: wasmtime answers this before looking at the path.
+    if image.node(base).kind != Kind::Directory {
+        return Err(ErrorCode::NotDirectory);
+    }
     let path = path.as_bytes();
     match path.first() {
         None => return Err(ErrorCode::NoEntry),

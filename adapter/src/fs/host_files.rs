@@ -7,15 +7,17 @@
 //! about `name`, so nothing else in it is reachable. If the host does not provide it, the file is
 //! `no-entry`. If `name` turns out to be a directory, opening it is `is-directory`.
 
+use crate::prelude::*;
+
 use super::convert::{self, error_code};
 use super::types::{Descriptor, opens_for_change};
-use crate::Once;
 use crate::bindings::exports::wasi::filesystem::types::{
     self as api, DescriptorFlags, DescriptorStat, ErrorCode, MetadataHashValue, OpenFlags,
     PathFlags,
 };
 use crate::bindings::wasi::filesystem::{preopens as host_preopens, types as host};
 use crate::policy::{self, HostFile};
+use crate::{Once, gate};
 
 /// The host's preopens, fetched the first time a host file is used (only then is the host's file
 /// system known to be imported for them) and kept for the instance's life.
@@ -42,12 +44,14 @@ fn dir(file: &HostFile) -> Result<&'static host::Descriptor, ErrorCode> {
 
 /// `open-at` of host file `index`, with the caller's flags; the virtual tree has already
 /// answered for `directory` and `create` with `exclusive`.
+#[inline(never)]
 pub fn open(
     index: u32,
     path_flags: PathFlags,
     open_flags: OpenFlags,
     flags: DescriptorFlags,
 ) -> Result<api::Descriptor, ErrorCode> {
+    gate::host_files();
     let file = entry(index);
     if file.readonly && opens_for_change(open_flags, flags) {
         return Err(ErrorCode::ReadOnly);
@@ -71,7 +75,9 @@ pub fn open(
 }
 
 /// `stat-at` of host file `index`.
+#[inline(never)]
 pub fn stat(index: u32, path_flags: PathFlags) -> Result<DescriptorStat, ErrorCode> {
+    gate::host_files();
     let file = entry(index);
     dir(file)?
         .stat_at(convert::path_flags(path_flags), &file.name)
@@ -80,7 +86,9 @@ pub fn stat(index: u32, path_flags: PathFlags) -> Result<DescriptorStat, ErrorCo
 }
 
 /// `metadata-hash-at` of host file `index`.
+#[inline(never)]
 pub fn metadata_hash(index: u32, path_flags: PathFlags) -> Result<MetadataHashValue, ErrorCode> {
+    gate::host_files();
     let file = entry(index);
     dir(file)?
         .metadata_hash_at(convert::path_flags(path_flags), &file.name)

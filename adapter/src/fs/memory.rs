@@ -6,6 +6,8 @@
 //! directory ([`mounted`]). No host import is called, except the host's wall clock for
 //! timestamps when the policy passes the clocks ([`crate::clocks::file_time`]).
 
+use crate::prelude::*;
+
 use core::cell::{Cell, RefCell, RefMut};
 
 use virtc_policy::memfs::{self, Fd, FileKind, FsError, Listing, MemFs, SetTime, Time};
@@ -18,8 +20,8 @@ use crate::bindings::exports::wasi::filesystem::types::{
 use crate::bindings::exports::wasi::io::error as api_error;
 use crate::bindings::exports::wasi::io::streams::StreamError;
 use crate::io::error::Error;
-use crate::policy::{self, PreopenSource};
-use crate::{Once, trap};
+use crate::policy::{self, Preopen, PreopenSource};
+use crate::{Once, gate, trap};
 
 /// What `check-write` permits, as wasmtime for a host file (`FILE_WRITE_CAPACITY`).
 const WRITE_BUDGET: u64 = 1024 * 1024;
@@ -37,7 +39,9 @@ const SYNC_FLAGS: DescriptorFlags = DescriptorFlags::FILE_INTEGRITY_SYNC
 /// starts as: where it is mounted in the embedded tree, if that directory is in one.
 static TREES: Once<Vec<(Option<u32>, RefCell<MemFs<'static>>)>> = Once::new();
 
+#[inline(never)]
 fn trees() -> &'static [(Option<u32>, RefCell<MemFs<'static>>)] {
+    gate::memfs();
     TREES.get_or_init(|| {
         let image = policy::image();
         policy::get()
@@ -62,6 +66,11 @@ fn trees() -> &'static [(Option<u32>, RefCell<MemFs<'static>>)] {
 /// instance). A path from an embedded directory that reaches it goes on in that tree
 /// ([`super::embedded::resolve`]), as a path reaches a file system mounted on a directory.
 pub fn mounted(node: u32) -> Option<u32> {
+    // Without trees in memory, their (gated) code is never run.
+    let memory = |p: &Preopen| matches!(p.source, PreopenSource::Memory { .. });
+    if !policy::get().files.preopens.iter().any(memory) {
+        return None;
+    }
     trees()
         .iter()
         .position(|(root, _)| *root == Some(node))
@@ -69,7 +78,9 @@ pub fn mounted(node: u32) -> Option<u32> {
 }
 
 /// The clock of every tree.
+#[inline(never)]
 fn now() -> Time {
+    gate::memfs();
     let t = crate::clocks::file_time();
     Time {
         seconds: t.seconds,
@@ -81,6 +92,7 @@ fn now() -> Time {
 /// tree). Not inlined: one copy serves every call.
 #[inline(never)]
 fn tree(tree: u32) -> RefMut<'static, MemFs<'static>> {
+    gate::memfs();
     let (_, cell) = trees().get(tree as usize).unwrap_or_else(|| trap());
     cell.try_borrow_mut().unwrap_or_else(|_| trap())
 }
@@ -145,12 +157,18 @@ pub struct Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        // Never traps: at worst an unlinked node stays allocated.
-        if let Some((_, cell)) = trees().get(self.tree as usize)
-            && let Ok(mut fs) = cell.try_borrow_mut()
-        {
-            fs.close(self.fd.node);
-        }
+        close(self.tree, self.fd.node);
+    }
+}
+
+/// Closes a handle's node. Never traps: at worst an unlinked node stays allocated.
+#[inline(never)]
+fn close(tree: u32, node: u32) {
+    gate::memfs();
+    if let Some((_, cell)) = trees().get(tree as usize)
+        && let Ok(mut fs) = cell.try_borrow_mut()
+    {
+        fs.close(node);
     }
 }
 
@@ -158,12 +176,15 @@ impl Handle {
     /// The root of tree `tree` (the `tree`-th `Memory` preopen).
     #[inline(never)]
     pub fn root(tree: u32) -> Handle {
+        gate::memfs();
         let fd = self::tree(tree).root();
         Handle { tree, fd }
     }
 
     /// The same node again, counted separately (for a stream, or for a call).
+    #[inline(never)]
     pub fn again(&self) -> Handle {
+        gate::memfs();
         tree(self.tree).retain(self.fd.node);
         Handle {
             tree: self.tree,
@@ -171,11 +192,14 @@ impl Handle {
         }
     }
 
-    /// Runs `f` on this handle's tree with its descriptor, converting the error.
+    /// Runs `f` on this handle's tree with its descriptor, converting the error. Not inlined
+    /// and gated: the tree's operations are dropped with it where no tree can exist.
+    #[inline(never)]
     fn run<R>(
         &self,
         f: impl FnOnce(&mut MemFs<'static>, Fd) -> Result<R, FsError>,
     ) -> Result<R, ErrorCode> {
+        gate::memfs();
         f(&mut tree(self.tree), self.fd).map_err(error_code)
     }
 
@@ -409,7 +433,9 @@ pub struct Reader {
 
 impl Reader {
     /// `read` (every read is immediate).
+    #[inline(never)]
     pub fn read(&self, len: u64) -> Result<Vec<u8>, StreamError> {
+        gate::memfs();
         if self.closed.get() {
             return Err(StreamError::Closed);
         }
@@ -480,17 +506,23 @@ impl Writer {
     }
 
     /// `check-write`.
+    #[inline(never)]
     pub fn permit(&self) -> Result<u64, StreamError> {
+        gate::memfs();
         self.status().map(|()| WRITE_BUDGET)
     }
 
     /// `flush` and `blocking-flush`: writes are done when they return.
+    #[inline(never)]
     pub fn flush(&self) -> Result<(), StreamError> {
+        gate::memfs();
         self.status()
     }
 
     /// `write` and `write-zeroes`: any error shows at the next call.
+    #[inline(never)]
     pub fn write(&self, data: &[u8], zeros: u64) -> Result<(), StreamError> {
+        gate::memfs();
         self.status()?;
         if let Err(code) = self.put(data, zeros) {
             self.failed.set(Some(code));
@@ -499,7 +531,9 @@ impl Writer {
     }
 
     /// `blocking-write-and-flush` and `blocking-write-zeroes-and-flush`.
+    #[inline(never)]
     pub fn blocking_write(&self, data: &[u8], zeros: u64) -> Result<(), StreamError> {
+        gate::memfs();
         self.status()?;
         self.put(data, zeros).map_err(|code| {
             self.closed.set(true);

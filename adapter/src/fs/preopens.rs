@@ -6,6 +6,8 @@
 //! A host preopen named only by host files ([`super::host_files`]) is never listed: the component
 //! reaches its one file through the embedded tree, and nothing else in it.
 
+use crate::prelude::*;
+
 use super::types::Descriptor;
 use crate::Adapter;
 use crate::bindings::exports::wasi::filesystem::{preopens as api, types as api_types};

@@ -17,8 +17,10 @@
 //! the other side outside the tree), `create-directory-at`, `symlink-at` and `link-at` onto it
 //! `exist`, as Linux answers; `open-at`, `stat-at`, `set-times-at`, … act on the tree's root.
 
+use crate::prelude::*;
+
+use alloc::borrow::Cow;
 use core::cell::Cell;
-use std::borrow::Cow;
 
 use super::convert::{self, error_code};
 use super::embedded::Target;
@@ -63,10 +65,22 @@ pub enum DirectoryEntryStream {
     },
 }
 
-/// Whether `open-at` with these flags could change something (refused on read-only trees).
+/// Whether `open-at` with these flags could change something (refused on read-only trees, as
+/// wasmtime refuses them on a read-only preopen: `mutate-directory` alone changes nothing).
 pub fn opens_for_change(open_flags: OpenFlags, flags: DescriptorFlags) -> bool {
     open_flags.intersects(OpenFlags::CREATE | OpenFlags::TRUNCATE)
-        || flags.intersects(DescriptorFlags::WRITE | DescriptorFlags::MUTATE_DIRECTORY)
+        || flags.contains(DescriptorFlags::WRITE)
+}
+
+/// What kind of descriptor a call that changes something is for.
+#[derive(Clone, Copy)]
+enum On {
+    /// `write`, `set-size`, the write streams: a file's methods.
+    File,
+    /// The `…-at` methods: a directory's.
+    Directory,
+    /// `set-times`: either.
+    Either,
 }
 
 impl Descriptor {
@@ -85,12 +99,46 @@ impl Descriptor {
         api::Descriptor::new(Descriptor::Memory(Handle::root(tree)))
     }
 
-    /// The host descriptor for a call that changes the file system: `read-only` for embedded
-    /// trees and read-only host directories.
-    fn writable(&self) -> Result<&host::Descriptor, ErrorCode> {
+    /// The host descriptor for a call that changes the file system. Embedded trees and read-only
+    /// host directories answer as wasmtime does for a read-only preopen, in its order: a
+    /// directory's method on a file is `not-directory`, a file's method on a directory
+    /// `bad-descriptor`, anything else `not-permitted`.
+    fn writable(&self, on: On) -> Result<&host::Descriptor, ErrorCode> {
         match self {
             Descriptor::Host { d, readonly: false } => Ok(d),
-            _ => Err(ErrorCode::ReadOnly),
+            _ => Err(match (on, self.is_directory()) {
+                (On::Directory, false) => ErrorCode::NotDirectory,
+                (On::File, true) => ErrorCode::BadDescriptor,
+                _ => ErrorCode::NotPermitted,
+            }),
+        }
+    }
+
+    /// Both directories of `rename-at` and `link-at`, checked as wasmtime checks them: each a
+    /// directory first, then each writable.
+    fn writable_pair<'a>(
+        &'a self,
+        new: &'a Descriptor,
+    ) -> Result<(&'a host::Descriptor, &'a host::Descriptor), ErrorCode> {
+        match (self.writable(On::Directory), new.writable(On::Directory)) {
+            (Ok(old), Ok(new)) => Ok((old, new)),
+            _ if !self.is_directory() || !new.is_directory() => Err(ErrorCode::NotDirectory),
+            _ => Err(ErrorCode::NotPermitted),
+        }
+    }
+
+    /// Whether this descriptor is a directory.
+    fn is_directory(&self) -> bool {
+        match self {
+            Descriptor::Virtual { node } => embedded::node(*node).kind == Kind::Directory,
+            Descriptor::Host { d, .. } => matches!(
+                d.get_type().map(convert::descriptor_type),
+                Ok(DescriptorType::Directory)
+            ),
+            Descriptor::Memory(m) => matches!(
+                m.kind().map(memory::descriptor_type),
+                Ok(DescriptorType::Directory)
+            ),
         }
     }
 
@@ -126,8 +174,21 @@ impl Descriptor {
     ) -> Result<api::Descriptor, ErrorCode> {
         match self {
             Descriptor::Host { d, readonly } => {
-                if *readonly && opens_for_change(open_flags, flags) {
-                    return Err(ErrorCode::ReadOnly);
+                if *readonly {
+                    // wasmtime's order for a read-only preopen.
+                    if !self.is_directory() {
+                        return Err(ErrorCode::NotDirectory);
+                    }
+                    if open_flags.contains(OpenFlags::DIRECTORY)
+                        && open_flags.intersects(
+                            OpenFlags::CREATE | OpenFlags::EXCLUSIVE | OpenFlags::TRUNCATE,
+                        )
+                    {
+                        return Err(ErrorCode::Invalid);
+                    }
+                    if opens_for_change(open_flags, flags) {
+                        return Err(ErrorCode::NotPermitted);
+                    }
                 }
                 d.open_at(
                     convert::path_flags(path_flags),
@@ -245,7 +306,7 @@ impl api::GuestDescriptor for Descriptor {
             Descriptor::Memory(m) => m
                 .writer(Some(offset))
                 .map(|w| api::OutputStream::new(OutputStream::File(w))),
-            _ => self.writable().and_then(|d| {
+            _ => self.writable(On::File).and_then(|d| {
                 d.write_via_stream(offset)
                     .map(output_from_host)
                     .map_err(error_code)
@@ -264,7 +325,7 @@ impl api::GuestDescriptor for Descriptor {
             Descriptor::Memory(m) => m
                 .writer(None)
                 .map(|w| api::OutputStream::new(OutputStream::File(w))),
-            _ => self.writable().and_then(|d| {
+            _ => self.writable(On::File).and_then(|d| {
                 d.append_via_stream()
                     .map(output_from_host)
                     .map_err(error_code)
@@ -364,7 +425,7 @@ impl api::GuestDescriptor for Descriptor {
         let result = match self {
             Descriptor::Memory(m) => m.set_size(size),
             _ => self
-                .writable()
+                .writable(On::File)
                 .and_then(|d| d.set_size(size).map_err(error_code)),
         };
         trace!(
@@ -384,7 +445,7 @@ impl api::GuestDescriptor for Descriptor {
             Descriptor::Memory(m) => {
                 m.set_times(data_access_timestamp, data_modification_timestamp)
             }
-            _ => self.writable().and_then(|d| {
+            _ => self.writable(On::Either).and_then(|d| {
                 d.set_times(
                     convert::new_timestamp(data_access_timestamp),
                     convert::new_timestamp(data_modification_timestamp),
@@ -420,7 +481,7 @@ impl api::GuestDescriptor for Descriptor {
         let result = match self {
             Descriptor::Memory(m) => m.write(&buffer, offset),
             _ => self
-                .writable()
+                .writable(On::File)
                 .and_then(|d| d.write(&buffer, offset).map_err(error_code)),
         };
         trace!(
@@ -465,7 +526,7 @@ impl api::GuestDescriptor for Descriptor {
         let result = match self.memory_at(&path, false) {
             Some((dir, path)) => dir.create_directory_at(&path),
             None => self
-                .writable()
+                .writable(On::Directory)
                 .and_then(|d| d.create_directory_at(&path).map_err(error_code)),
         };
         trace!(
@@ -498,7 +559,7 @@ impl api::GuestDescriptor for Descriptor {
                 .map_err(error_code),
             Descriptor::Virtual { node } => {
                 let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
-                embedded::resolve(*node, &path, follow).and_then(|target| match target {
+                embedded::resolve_for_stat(*node, &path, follow).and_then(|target| match target {
                     Target::Image(node) => match policy::image().host_file(&node) {
                         Some(file) => host_files::stat(file, path_flags),
                         None => Ok(embedded::stat(node)),
@@ -531,7 +592,7 @@ impl api::GuestDescriptor for Descriptor {
                 data_access_timestamp,
                 data_modification_timestamp,
             ),
-            None => self.writable().and_then(|d| {
+            None => self.writable(On::Directory).and_then(|d| {
                 d.set_times_at(
                     convert::path_flags(path_flags),
                     &path,
@@ -567,15 +628,14 @@ impl api::GuestDescriptor for Descriptor {
             }
             (Some(_), _) | (_, Some(_)) => Err(ErrorCode::CrossDevice),
             // Both sides: a link into a writable directory would make a read-only file writable.
-            _ => new_descriptor.writable().and_then(|new| {
-                self.writable()?
-                    .link_at(
-                        convert::path_flags(old_path_flags),
-                        &old_path,
-                        new,
-                        &new_path,
-                    )
-                    .map_err(error_code)
+            _ => self.writable_pair(new_descriptor).and_then(|(old, new)| {
+                old.link_at(
+                    convert::path_flags(old_path_flags),
+                    &old_path,
+                    new,
+                    &new_path,
+                )
+                .map_err(error_code)
             }),
         };
         trace!(
@@ -636,7 +696,7 @@ impl api::GuestDescriptor for Descriptor {
             Some((_, Cow::Owned(rest))) if rest == "." => Err(ErrorCode::Busy),
             Some((dir, path)) => dir.remove_directory_at(&path),
             None => self
-                .writable()
+                .writable(On::Directory)
                 .and_then(|d| d.remove_directory_at(&path).map_err(error_code)),
         };
         trace!(
@@ -662,10 +722,8 @@ impl api::GuestDescriptor for Descriptor {
                 old.rename_at(&old_path, &new, &new_path)
             }
             (Some(_), _) | (_, Some(_)) => Err(ErrorCode::CrossDevice),
-            _ => new_descriptor.writable().and_then(|new| {
-                self.writable()?
-                    .rename_at(&old_path, new, &new_path)
-                    .map_err(error_code)
+            _ => self.writable_pair(new_descriptor).and_then(|(old, new)| {
+                old.rename_at(&old_path, new, &new_path).map_err(error_code)
             }),
         };
         trace!(
@@ -681,7 +739,7 @@ impl api::GuestDescriptor for Descriptor {
         let result = match self.memory_at(&new_path, false) {
             Some((dir, new_path)) => dir.symlink_at(&old_path, &new_path),
             None => self
-                .writable()
+                .writable(On::Directory)
                 .and_then(|d| d.symlink_at(&old_path, &new_path).map_err(error_code)),
         };
         // The link's own path first, as every path-taking call shows it; then its target.
@@ -697,7 +755,7 @@ impl api::GuestDescriptor for Descriptor {
         let result = match self.memory_at(&path, false) {
             Some((dir, path)) => dir.unlink_file_at(&path),
             None => self
-                .writable()
+                .writable(On::Directory)
                 .and_then(|d| d.unlink_file_at(&path).map_err(error_code)),
         };
         trace!(
@@ -755,7 +813,7 @@ impl api::GuestDescriptor for Descriptor {
                 .map_err(error_code),
             Descriptor::Virtual { node } => {
                 let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
-                embedded::resolve(*node, &path, follow).and_then(|target| match target {
+                embedded::resolve_for_stat(*node, &path, follow).and_then(|target| match target {
                     Target::Image(node) => match policy::image().host_file(&node) {
                         Some(file) => host_files::metadata_hash(file, path_flags),
                         None => Ok(embedded::metadata_hash(node)),

@@ -2,6 +2,8 @@
 //! distinct Rust types on the import and export side. Each conversion is written once and
 //! instantiated for both directions ([`from_host`], [`to_host`]).
 
+use crate::prelude::*;
+
 use crate::bindings::exports::wasi::http::types as api;
 use crate::bindings::wasi::http::types as host;
 

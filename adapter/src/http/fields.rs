@@ -2,6 +2,8 @@
 //! passes `fields` as `own`; or, with no host HTTP, the adapter's own list, checked as
 //! `wasi:http/types` checks it (see `virtc_policy::http::syntax`).
 
+use crate::prelude::*;
+
 use core::cell::RefCell;
 
 use super::convert::header_error;

@@ -4,6 +4,8 @@
 //! resources a component can build (fields, requests, responses, bodies, options) are the
 //! adapter's own, checked as `wasi:http/types` checks them; the others cannot come to exist.
 
+use crate::prelude::*;
+
 mod accept;
 mod body;
 mod convert;

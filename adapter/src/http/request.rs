@@ -3,6 +3,8 @@
 //! host HTTP, the outgoing ones are the adapter's own (a request that can be built, checked and
 //! sent, to be refused).
 
+use crate::prelude::*;
+
 use core::cell::{Cell, RefCell};
 
 use super::body::{IncomingBody, OutgoingBody};

@@ -2,6 +2,8 @@
 //! `future-incoming-response` and `incoming-response` (what `outgoing-handler` brings back), each
 //! around the host's.
 
+use crate::prelude::*;
+
 use super::body::{IncomingBody, OutgoingBody};
 use super::convert::{from_host, to_host};
 use core::cell::Cell;

@@ -1,5 +1,7 @@
 //! `wasi:io/error`: errors from wrapped host streams, or made up by the adapter.
 
+use crate::prelude::*;
+
 use crate::Adapter;
 use crate::bindings::exports::wasi::filesystem::types::ErrorCode;
 use crate::bindings::exports::wasi::io::error as api;

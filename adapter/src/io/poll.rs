@@ -9,6 +9,8 @@
 //! is the only call of the host's clock under `clocks fixed`, and it happens only where host
 //! pollables exist, that is where the policy passes something of the host's through.
 
+use crate::prelude::*;
+
 use crate::bindings::exports::wasi::io::poll as api;
 use crate::bindings::wasi::clocks::monotonic_clock as host_monotonic;
 use crate::bindings::wasi::io::poll as host;

@@ -2,6 +2,8 @@
 //! in-memory, files of the trees in memory) or wrap a host stream, with `splice` between any two
 //! of them.
 
+use crate::prelude::*;
+
 use core::cell::Cell;
 
 use super::{error, poll};

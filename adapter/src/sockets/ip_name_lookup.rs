@@ -4,8 +4,10 @@
 //! `[::1]`, `127.1`: see `virtc_policy::literal`) is answered here, without the host, whose
 //! lookups may be off although the address is allowed (wasmtime refuses even literals then).
 
+use crate::prelude::*;
+
 use core::cell::Cell;
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 use super::network::Network;
 use crate::Adapter;

@@ -10,6 +10,8 @@
 //!   `access-denied` where the call can fail, and a datagram from a sender no rule allows is
 //!   dropped. Names are pinned to the addresses their lookups returned ([`pins`]).
 
+use crate::prelude::*;
+
 /// `fn $name(&self) -> Result<$ty, ErrorCode>`, forwarded to `self.host`; traced as
 /// `wasi:sockets/$iface#$wit() -> ok(VALUE)`.
 macro_rules! getter {
@@ -50,7 +52,7 @@ mod udp;
 mod udp_create_socket;
 
 use core::cell::UnsafeCell;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 
 use virtc_policy::net::{NetAccess, Network};
 use virtc_policy::pins::Pins;

@@ -5,8 +5,10 @@
 //! anyone else are dropped; a send whose first destination is denied is `access-denied`, one
 //! with a denied destination later sends the datagrams before it.
 
+use crate::prelude::*;
+
+use alloc::rc::Rc;
 use core::cell::Cell;
-use std::rc::Rc;
 
 use super::network::Network;
 use crate::Adapter;

@@ -149,8 +149,11 @@ impl ProgressLine {
     }
 }
 
-pub fn print_report(entries: &[virtc::codegen::embed::ReportEntry]) {
+/// `--report`: the policy files compiled, then every embedded file with its guest path, size
+/// and host path.
+pub fn print_report(entries: &[virtc::codegen::embed::ReportEntry], sources: &[String]) {
     let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "policy files: {}", sources.join(", "));
     let total: u64 = entries.iter().map(|e| e.bytes).sum();
     let _ = writeln!(out, "{:<40} {:>12}  source", "guest path", "bytes");
     for e in entries {

@@ -3,6 +3,7 @@
 
 mod cli;
 mod common;
+mod confine;
 mod explain;
 mod fmt;
 mod init;

@@ -149,6 +149,9 @@ fn files_it_opened_and_directories_it_listed() {
     std::fs::write(root.join("private/secret.txt"), "secret").unwrap();
     std::fs::write(root.join("notes.txt"), "notes").unwrap();
     std::fs::create_dir(o.path().join("policies")).unwrap();
+    // One project (a git work tree) holds both: the policy's paths lead out of its own
+    // directory, which V0064 allows only inside the project.
+    std::fs::create_dir(o.path().join(".git")).unwrap();
     let env = [("PROBE", "files"), ("FILES_ROOT", "/data")];
     let flags = ["--env", "PROBE", "--env", "FILES_ROOT"];
     let first = o

@@ -2,6 +2,7 @@
 //! its `use`s, check it on its own, then merge the files of a policy and lower the result.
 
 pub mod component;
+pub mod confined;
 pub mod imports;
 pub mod memory;
 pub mod policy;

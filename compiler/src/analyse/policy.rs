@@ -31,6 +31,8 @@ pub struct Origin {
 /// The merged settings, with origins (for hover, go-to-definition and the trap warnings).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Merged {
+    /// The policy's files in the order they were applied, each once (the root first).
+    pub sources: Vec<SourceFile>,
     pub keyed: BTreeMap<Key, (Setting, Origin)>,
     /// Virtual variables in the order they were first set.
     pub env_order: Vec<Text>,
@@ -64,7 +66,7 @@ pub struct CheckedPolicy {
 pub fn check_policy(db: &dyn Db, root: SourceFile) -> CheckedPolicy {
     let merged = merge_policy(db, root).clone();
     let mut ir = lower(&merged);
-    ir.runtime.origin = ir.origin(db, root);
+    ir.runtime.origin = ir.origin(db, root, &merged.sources);
     CheckedPolicy { merged, ir }
 }
 
@@ -83,6 +85,9 @@ pub fn merge_policy(db: &dyn Db, root: SourceFile) -> Merged {
 
 fn apply(db: &dyn Db, file: SourceFile, stack: &mut Vec<SourceFile>, merged: &mut Merged) {
     stack.push(file);
+    if !merged.sources.contains(&file) {
+        merged.sources.push(file);
+    }
     for located in &file_settings(db, file).settings {
         let origin = Origin {
             file,

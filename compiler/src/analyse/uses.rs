@@ -44,6 +44,16 @@ pub fn file_uses(db: &dyn Db, file: SourceFile) -> Vec<UseTarget> {
                     }
                     Some(dir) => {
                         let full = crate::db::normalize(&dir.join(&path.value));
+                        if let Some(d) =
+                            super::confined::outside(db, file, path.span, &path.value, &full)
+                        {
+                            report(db, d);
+                            out.push(UseTarget {
+                                span: path.span,
+                                target: None,
+                            });
+                            continue;
+                        }
                         match db.load(&full) {
                             Ok(target) => Some(target),
                             Err(why) => {

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use super::error::{AdapterError, why};
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor};
-use virtc_policy::{Access, ClockMode, HttpAccess, StreamMode, Trace};
+use virtc_policy::{Access, ClockMode, HttpAccess, PreopenSource, StreamMode, Trace};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 
 use super::module_rewrite::{self, ImportAction, ModuleInfo, Plan};
@@ -96,6 +96,63 @@ pub fn host_allowed(policy: &PolicyIr, serving: bool, package: &str, interface: 
     }
 }
 
+/// Whether the adapter's subsystem gate `name` (an import of `virtc:gate`, called first thing by
+/// each entry function of the subsystem: see `adapter/src/gate.rs`) is open under `policy`: the
+/// policy can make something of that subsystem exist. A closed gate's functions become
+/// `unreachable` and the code only they reach is dropped. An unknown gate stays open.
+pub fn gate_open(policy: &PolicyIr, name: &str) -> bool {
+    let files = &policy.runtime.files;
+    match name {
+        // Writable trees in memory: `tmpfs`, `mount … writable`.
+        "memfs" => files
+            .preopens
+            .iter()
+            .any(|p| matches!(p.source, PreopenSource::Memory { .. })),
+        // The embedded read-only image.
+        "embedded" => !files.image.is_empty(),
+        // Host files served inside the image (`file … from host`).
+        "host-files" => !files.host_files.is_empty(),
+        _ => true,
+    }
+}
+
+/// Whether the export `name` (a prebuilt name, `wasi:filesystem/types@0.2.12#[method]…`) is a
+/// method or destructor of a resource the policy never hands out, so that it can never be
+/// called: descriptors without preopens, sockets without a network.
+pub fn never_called(policy: &PolicyIr, name: &str) -> bool {
+    let name = name.strip_prefix("cabi_post_").unwrap_or(name);
+    let Some((key, function)) = interface_of(name).zip(name.split_once('#').map(|(_, f)| f)) else {
+        return false;
+    };
+    let runtime = &policy.runtime;
+    let resources: &[&str] = match (key.0.as_str(), key.1.as_str()) {
+        // Descriptors come from preopens alone (and what is opened from them).
+        ("filesystem", "types")
+            if runtime.fs != Access::Host && runtime.files.preopens.is_empty() =>
+        {
+            &["descriptor", "directory-entry-stream"]
+        }
+        // Without a network, creating a socket or resolving a name is `access-denied`.
+        ("sockets", "tcp") if runtime.net.access == NetAccess::Deny => &["tcp-socket"],
+        ("sockets", "udp") if runtime.net.access == NetAccess::Deny => &[
+            "udp-socket",
+            "incoming-datagram-stream",
+            "outgoing-datagram-stream",
+        ],
+        ("sockets", "ip-name-lookup") if runtime.net.access == NetAccess::Deny => {
+            &["resolve-address-stream"]
+        }
+        _ => &[],
+    };
+    resources.iter().any(|r| {
+        function
+            .strip_prefix("[method]")
+            .and_then(|m| m.strip_prefix(r))
+            .is_some_and(|m| m.starts_with('.'))
+            || function.strip_prefix("[dtor]") == Some(r)
+    })
+}
+
 /// The interfaces of virtc's own package that link the serving instances (see `compose`).
 pub const MAILBOX: &str = "virtc:adapter/http-mailbox";
 pub const ACCEPT: &str = "virtc:adapter/http-accept";
@@ -112,6 +169,54 @@ enum Role {
     Mailbox,
     /// The host-facing `wasi:http/incoming-handler`.
     Server,
+}
+
+/// The component without its top-level `component-name` section (debugging names of its
+/// instances, types and functions, which wit-component writes and nothing reads at run time).
+fn without_names(component: &[u8]) -> Result<Vec<u8>, wasmparser::BinaryReaderError> {
+    let mut out = Vec::with_capacity(component.len());
+    let mut parser = wasmparser::Parser::new(0);
+    let mut offset = 0usize;
+    loop {
+        let Some(rest) = component.get(offset..) else {
+            return Ok(component.to_vec());
+        };
+        let payload = match parser.parse(rest, true)? {
+            wasmparser::Chunk::Parsed { consumed, payload } => {
+                let start = offset;
+                offset += consumed;
+                (payload, start)
+            }
+            // The whole input is given, so a complete parse never needs more.
+            wasmparser::Chunk::NeedMoreData(_) => return Ok(component.to_vec()),
+        };
+        match payload {
+            (wasmparser::Payload::End(_), _) => return Ok(out),
+            (wasmparser::Payload::CustomSection(c), _) if c.name() == "component-name" => {}
+            (
+                wasmparser::Payload::ModuleSection {
+                    unchecked_range, ..
+                },
+                start,
+            )
+            | (
+                wasmparser::Payload::ComponentSection {
+                    unchecked_range, ..
+                },
+                start,
+            ) => {
+                // The nested module or component is copied whole, header and all.
+                let end = usize::try_from(unchecked_range.end).unwrap_or(usize::MAX);
+                let Some(section) = component.get(start..end) else {
+                    return Ok(component.to_vec());
+                };
+                out.extend_from_slice(section);
+                // The parser has stepped over it: what it reads next starts at its end.
+                offset = end;
+            }
+            (_, start) => out.extend_from_slice(&component[start..offset]),
+        }
+    }
 }
 
 /// `wasi:io/streams@0.2.12#…` → `("io", "streams")`.
@@ -172,8 +277,12 @@ pub fn build(
         Role::Adapter,
         policy.runtime.trace != Trace::Off,
         &data,
-        &import,
-        &keep_export,
+        &Keep {
+            import: &import,
+            export: &keep_export,
+            gate: &|name| gate_open(policy, name),
+            stub_export: &|name| never_called(policy, name),
+        },
         exports,
         versions,
     )
@@ -196,8 +305,12 @@ pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
         Role::Mailbox,
         false,
         &[],
-        &host_http,
-        &|name| interface_name(name) == MAILBOX,
+        &Keep {
+            import: &host_http,
+            export: &|name| interface_name(name) == MAILBOX,
+            gate: &|_| true,
+            stub_export: &|_| false,
+        },
         [MAILBOX.to_owned()].into_iter().collect(),
         versions,
     )?;
@@ -206,30 +319,56 @@ pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
         Role::Server,
         false,
         &[],
-        &|module| {
-            host_http(module)
-                || [MAILBOX, GUEST_ACCEPT, GUEST_HANDLER, GUEST_TYPES].contains(&module)
+        &Keep {
+            import: &|module| {
+                host_http(module)
+                    || [MAILBOX, GUEST_ACCEPT, GUEST_HANDLER, GUEST_TYPES].contains(&module)
+            },
+            export: &|name| {
+                interface_of(name).is_some_and(|(p, i)| p == "http" && i == "incoming-handler")
+            },
+            gate: &|_| true,
+            stub_export: &|_| false,
         },
-        &|name| interface_of(name).is_some_and(|(p, i)| p == "http" && i == "incoming-handler"),
         [handler].into_iter().collect(),
         versions,
     )?;
     Ok(Serving { mailbox, server })
 }
 
-/// Rewrites the prebuilt module for one role (`keep_import` says which import modules stay,
-/// `keep_export` which exports) and encodes it as a component exporting `exports`.
+/// What one role keeps of the prebuilt module.
+struct Keep<'a> {
+    /// Which import modules stay.
+    import: &'a dyn Fn(&str) -> bool,
+    /// Which exports stay.
+    export: &'a dyn Fn(&str) -> bool,
+    /// Which gates are open ([`gate_open`]).
+    gate: &'a dyn Fn(&str) -> bool,
+    /// Which kept exports can never be called ([`never_called`]).
+    stub_export: &'a dyn Fn(&str) -> bool,
+}
+
+/// Rewrites the prebuilt module for one role and encodes it as a component exporting
+/// `exports`.
 fn build_role(
     role: Role,
     trace: bool,
     data: &[u8],
-    keep_import: &dyn Fn(&str) -> bool,
-    keep_export: &dyn Fn(&str) -> bool,
+    keep: &Keep<'_>,
     exports: BTreeSet<String>,
     versions: &Versions,
 ) -> Result<Adapter, AdapterError> {
     let (module_bytes, info) = prebuilt(trace);
+    let keep_import = keep.import;
+    let keep_export = keep.export;
     let import = |module: &str, name: &str| -> ImportAction {
+        if module == "virtc:gate" {
+            return if (keep.gate)(name) {
+                ImportAction::GateOpen
+            } else {
+                ImportAction::GateClosed
+            };
+        }
         if module == "virtc:policy" {
             return match (role, name) {
                 (Role::Adapter, "ptr") => ImportAction::DataAddress,
@@ -251,6 +390,7 @@ fn build_role(
         &Plan {
             import: &import,
             keep_export: &keep_export,
+            stub_export: keep.stub_export,
             rename: &rename,
             data,
             drop_custom: &|name| name.starts_with("component-type") || name == "producers",
@@ -294,9 +434,101 @@ fn build_role(
         .module(&module)
         .and_then(|encoder| encoder.validate(true).encode())
         .map_err(|e| AdapterError::Encode { why: why(e) })?;
+    let bytes = without_names(&bytes).map_err(|e| AdapterError::Encode { why: why(e) })?;
     Ok(Adapter {
         bytes,
         exports: exports.into_iter().collect(),
         imports: imports.into_iter().collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Target, select};
+    use virtc_policy::Preopen;
+
+    /// The core module of a standalone adapter built for `policy`: the largest module inside.
+    fn core_module(policy: &PolicyIr) -> (Vec<u8>, Vec<u8>) {
+        let target = Target::standalone(semver::Version::new(0, 2, 6));
+        let selection = select(policy, &target).unwrap();
+        let adapter = build(policy, &selection, &target.versions).unwrap();
+        let mut largest: &[u8] = &[];
+        for payload in wasmparser::Parser::new(0).parse_all(&adapter.bytes) {
+            if let wasmparser::Payload::ModuleSection {
+                unchecked_range, ..
+            } = payload.unwrap()
+            {
+                let range = unchecked_range.start as usize..unchecked_range.end as usize;
+                if range.len() > largest.len() {
+                    largest = &adapter.bytes[range];
+                }
+            }
+        }
+        (largest.to_vec(), adapter.bytes)
+    }
+
+    /// Without a tree in memory the adapter carries no code for one (its gate is closed), and
+    /// no gate is left to import; nor does the component keep its debugging names.
+    #[test]
+    fn code_for_trees_in_memory_ships_only_with_one() {
+        let (without, component) = core_module(&PolicyIr::default());
+        let mut tmpfs = PolicyIr::default();
+        tmpfs.runtime.files.preopens.push(Preopen {
+            guest: "/tmp".into(),
+            source: virtc_policy::PreopenSource::Memory {
+                node: None,
+                limit: None,
+            },
+        });
+        let (with, _) = core_module(&tmpfs);
+        assert!(
+            with.len() > without.len() + 10_000,
+            "{} bytes with a tmpfs, {} without",
+            with.len(),
+            without.len()
+        );
+        for module in [&without, &with] {
+            let imports = module_rewrite::import_modules(module).unwrap();
+            assert!(!imports.contains_key("virtc:gate"), "{imports:?}");
+        }
+        for payload in wasmparser::Parser::new(0).parse_all(&component) {
+            if let wasmparser::Payload::CustomSection(c) = payload.unwrap() {
+                assert_ne!(c.name(), "component-name");
+            }
+        }
+    }
+
+    #[test]
+    fn resources_the_policy_never_hands_out_have_uncallable_methods() {
+        let policy = PolicyIr::default();
+        let descriptor = "wasi:filesystem/types@0.2.12#[method]descriptor.read";
+        assert!(never_called(&policy, descriptor));
+        assert!(never_called(&policy, &format!("cabi_post_{descriptor}")));
+        assert!(never_called(
+            &policy,
+            "wasi:filesystem/types@0.2.12#[dtor]descriptor"
+        ));
+        assert!(never_called(
+            &policy,
+            "wasi:sockets/tcp@0.2.12#[method]tcp-socket.start-connect"
+        ));
+        // Free functions stay: they are how the resources would be made.
+        assert!(!never_called(
+            &policy,
+            "wasi:filesystem/types@0.2.12#filesystem-error-code"
+        ));
+        assert!(!never_called(
+            &policy,
+            "wasi:sockets/tcp-create-socket@0.2.12#create-tcp-socket"
+        ));
+        let mut host = PolicyIr::default();
+        host.runtime.fs = Access::Host;
+        host.runtime.net.access = NetAccess::Host;
+        assert!(!never_called(&host, descriptor));
+        assert!(!never_called(
+            &host,
+            "wasi:sockets/tcp@0.2.12#[method]tcp-socket.start-connect"
+        ));
+    }
 }

@@ -2,10 +2,18 @@
 //! constant or `unreachable` functions, drops exports and the functions no export can reach
 //! (so the imports only they used disappear too), renames import modules and export names, and
 //! appends the policy's bytes to memory.
+//!
+//! Two ways cut code the policy cannot reach although an export can: *gates* and *stubbed
+//! exports*. A gate is an import `() -> ()` that the adapter calls first thing in each
+//! (never inlined) entry function of a subsystem: open, its calls vanish; closed, every function
+//! that calls it becomes `unreachable`, so what only those functions reached is dropped. A
+//! stubbed export (a method of a resource the policy never hands out) becomes `unreachable`
+//! likewise, provided nothing inside the module calls it.
 
 use std::collections::HashMap;
 
 use super::error::{RewriteError, why};
+use gates::stubbed_functions;
 use wasm_encoder::reencode::{self, Reencode};
 use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef};
 
@@ -20,6 +28,16 @@ pub enum ImportAction {
     DataAddress,
     /// Becomes a function returning the length of the appended data.
     DataLength,
+    /// A gate whose subsystem the policy has: its calls are removed.
+    GateOpen,
+    /// A gate whose subsystem the policy lacks: every function calling it becomes `unreachable`.
+    GateClosed,
+}
+
+impl ImportAction {
+    fn is_gate(self) -> bool {
+        matches!(self, ImportAction::GateOpen | ImportAction::GateClosed)
+    }
 }
 
 /// One imported function of the input module.
@@ -40,6 +58,12 @@ pub struct ModuleInfo {
     callees: Vec<Vec<u32>>,
     /// Functions reachable from outside the code: element segments, the start function, globals.
     fixed_roots: Vec<u32>,
+    /// Functions whose reference code takes (`ref.func`).
+    code_refs: Vec<u32>,
+    /// Per type index: whether it is the function type `() -> ()` (what a gate must have).
+    empty_types: Vec<bool>,
+    /// Per function: whether a defined function or a fixed root calls or references it.
+    referenced: Vec<bool>,
     memory_min: Option<u64>,
 }
 
@@ -51,6 +75,9 @@ impl ModuleInfo {
             defined_types: Vec::new(),
             callees: Vec::new(),
             fixed_roots: Vec::new(),
+            code_refs: Vec::new(),
+            empty_types: Vec::new(),
+            referenced: Vec::new(),
             memory_min: None,
         };
         for payload in Parser::new(0).parse_all(bytes) {
@@ -72,6 +99,13 @@ impl ModuleInfo {
                             TypeRef::Memory(_) => return Err(RewriteError::ImportedMemory),
                             _ => {}
                         }
+                    }
+                }
+                Payload::TypeSection(section) => {
+                    for ty in section.into_iter_err_on_gc_types() {
+                        let ty = ty?;
+                        info.empty_types
+                            .push(ty.params().is_empty() && ty.results().is_empty());
                     }
                 }
                 Payload::FunctionSection(section) => {
@@ -119,8 +153,13 @@ impl ModuleInfo {
                     while !ops.eof() {
                         match ops.read()? {
                             Operator::Call { function_index }
-                            | Operator::ReturnCall { function_index }
-                            | Operator::RefFunc { function_index } => callees.push(function_index),
+                            | Operator::ReturnCall { function_index } => {
+                                callees.push(function_index)
+                            }
+                            Operator::RefFunc { function_index } => {
+                                callees.push(function_index);
+                                info.code_refs.push(function_index);
+                            }
                             _ => {}
                         }
                     }
@@ -133,6 +172,12 @@ impl ModuleInfo {
         }
         if info.memory_min.is_none() {
             return Err(RewriteError::NoMemory);
+        }
+        info.referenced = vec![false; info.func_imports.len() + info.defined_types.len()];
+        for f in info.callees.iter().flatten().chain(&info.fixed_roots) {
+            if let Some(slot) = info.referenced.get_mut(*f as usize) {
+                *slot = true;
+            }
         }
         Ok(info)
     }
@@ -161,6 +206,9 @@ pub struct Plan<'a> {
     pub import: &'a dyn Fn(&str, &str) -> ImportAction,
     /// Whether an export survives.
     pub keep_export: &'a dyn Fn(&str) -> bool,
+    /// Whether a surviving export can never be called under the policy (it becomes
+    /// `unreachable` when every name of its function says so and nothing in the module calls it).
+    pub stub_export: &'a dyn Fn(&str) -> bool,
     /// Renames import modules and export names.
     pub rename: &'a dyn Fn(&str) -> String,
     /// Bytes appended to memory; `DataAddress`/`DataLength` imports describe them.
@@ -189,6 +237,18 @@ pub fn rewrite(
         .iter()
         .map(|i| (plan.import)(&i.module, &i.name))
         .collect();
+    for (import, action) in info.func_imports.iter().zip(&actions) {
+        let empty = info.empty_types.get(import.type_index as usize) == Some(&true);
+        if action.is_gate() && !empty {
+            return Err(RewriteError::Reencode {
+                why: format!(
+                    "the gate {}#{} is not a function of no parameters and no results",
+                    import.module, import.name
+                ),
+            });
+        }
+    }
+    let stubbed = stubbed_functions(info, plan, &actions)?;
 
     // Reachability from the surviving exports and the fixed roots.
     let mut live = vec![false; (n_imports + n_defined) as usize];
@@ -206,7 +266,7 @@ pub fn rewrite(
             continue;
         }
         *slot = true;
-        if f >= n_imports {
+        if f >= n_imports && !stubbed[(f - n_imports) as usize] {
             stack.extend(info.callees[(f - n_imports) as usize].iter().copied());
         }
     }
@@ -218,10 +278,10 @@ pub fn rewrite(
     let mut stubs: Vec<(u32, ImportAction)> = Vec::new();
     let mut kept_import_modules = Vec::new();
     for (i, import) in info.func_imports.iter().enumerate() {
-        if !live[i] {
+        let action = actions[i];
+        if !live[i] || action.is_gate() {
             continue;
         }
-        let action = actions[i];
         if action == ImportAction::Keep {
             func_map[i] = kept;
             kept += 1;
@@ -260,6 +320,7 @@ pub fn rewrite(
         func_map,
         actions: &actions,
         live: &live,
+        stubbed: &stubbed,
         stubs,
         n_imports,
         data_address: data_address as u32,
@@ -283,6 +344,8 @@ struct Rewriter<'a> {
     func_map: Vec<u32>,
     actions: &'a [ImportAction],
     live: &'a [bool],
+    /// Per defined function: whether its body becomes `unreachable`.
+    stubbed: &'a [bool],
     stubs: Vec<(u32, ImportAction)>,
     n_imports: u32,
     data_address: u32,
@@ -292,6 +355,10 @@ struct Rewriter<'a> {
 }
 
 impl Rewriter<'_> {
+    fn is_gate(&self, func: u32) -> bool {
+        self.actions.get(func as usize).is_some_and(|a| a.is_gate())
+    }
+
     fn append_data(&mut self, data: &mut wasm_encoder::DataSection) {
         if !self.plan.data.is_empty() {
             data.active(
@@ -356,13 +423,32 @@ impl Reencode for Rewriter<'_> {
         code: &mut wasm_encoder::CodeSection,
         func: wasmparser::FunctionBody<'_>,
     ) -> Result<(), reencode::Error<Self::Error>> {
-        let index = self.n_imports + self.defined_seen;
+        let defined = self.defined_seen;
         self.defined_seen += 1;
-        if self.live[index as usize] {
-            reencode::utils::parse_function_body(self, code, func)
-        } else {
-            Ok(())
+        if !self.live[(self.n_imports + defined) as usize] {
+            return Ok(());
         }
+        if self.stubbed[defined as usize] {
+            code.function(&unreachable_body());
+            return Ok(());
+        }
+        let mut f = self.new_function_with_parsed_locals(&func)?;
+        let mut reader = func.get_operators_reader()?;
+        while !reader.eof() {
+            let op = reader.read()?;
+            // An open gate's call does nothing; a tail call to it is a return.
+            match op {
+                Operator::Call { function_index } if self.is_gate(function_index) => {}
+                Operator::ReturnCall { function_index } if self.is_gate(function_index) => {
+                    f.instruction(&wasm_encoder::Instruction::Return);
+                }
+                op => {
+                    f.instruction(&self.instruction(op)?);
+                }
+            }
+        }
+        code.function(&f);
+        Ok(())
     }
 
     fn parse_code_section(
@@ -386,7 +472,10 @@ impl Reencode for Rewriter<'_> {
                         self.plan.data.len() as i32
                     ));
                 }
-                ImportAction::Keep | ImportAction::Trap => {
+                ImportAction::Keep
+                | ImportAction::Trap
+                | ImportAction::GateOpen
+                | ImportAction::GateClosed => {
                     f.instruction(&wasm_encoder::Instruction::Unreachable);
                 }
             }
@@ -481,6 +570,14 @@ impl Reencode for Rewriter<'_> {
     }
 }
 
+/// A body that traps.
+fn unreachable_body() -> wasm_encoder::Function {
+    let mut f = wasm_encoder::Function::new([]);
+    f.instruction(&wasm_encoder::Instruction::Unreachable);
+    f.instruction(&wasm_encoder::Instruction::End);
+    f
+}
+
 /// Counts, for reports: how many functions each import module contributes.
 pub fn import_modules(bytes: &[u8]) -> Result<HashMap<String, usize>, RewriteError> {
     let mut out = HashMap::new();
@@ -494,104 +591,6 @@ pub fn import_modules(bytes: &[u8]) -> Result<HashMap<String, usize>, RewriteErr
     Ok(out)
 }
 
+mod gates;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn module_with_imports() -> Vec<u8> {
-        use wasm_encoder::*;
-        let mut m = Module::new();
-        let mut types = TypeSection::new();
-        types.ty().function([], [ValType::I32]);
-        types.ty().function([], []);
-        m.section(&types);
-        let mut imports = ImportSection::new();
-        imports.import("virtc:policy", "ptr", EntityType::Function(0));
-        imports.import("host@1", "used", EntityType::Function(1));
-        imports.import("host@1", "dead", EntityType::Function(1));
-        imports.import("host@1", "denied", EntityType::Function(1));
-        m.section(&imports);
-        let mut funcs = FunctionSection::new();
-        funcs.function(0); // 4: run — calls used, denied, ptr
-        funcs.function(1); // 5: unexported — calls dead
-        m.section(&funcs);
-        let mut mem = MemorySection::new();
-        mem.memory(MemoryType {
-            minimum: 1,
-            maximum: None,
-            memory64: false,
-            shared: false,
-            page_size_log2: None,
-        });
-        m.section(&mem);
-        let mut exports = ExportSection::new();
-        exports.export("run@1", ExportKind::Func, 4);
-        exports.export("gone", ExportKind::Func, 5);
-        exports.export("memory", ExportKind::Memory, 0);
-        m.section(&exports);
-        let mut code = CodeSection::new();
-        let mut f = Function::new([]);
-        f.instruction(&Instruction::Call(1));
-        f.instruction(&Instruction::Call(3));
-        f.instruction(&Instruction::Call(0));
-        f.instruction(&Instruction::End);
-        code.function(&f);
-        let mut g = Function::new([]);
-        g.instruction(&Instruction::Call(2));
-        g.instruction(&Instruction::End);
-        code.function(&g);
-        m.section(&code);
-        let mut data = DataSection::new();
-        data.active(0, &ConstExpr::i32_const(16), b"hi".iter().copied());
-        m.section(&data);
-        m.finish()
-    }
-
-    #[test]
-    fn stubs_renames_and_drops() {
-        let bytes = module_with_imports();
-        let info = ModuleInfo::parse(&bytes).unwrap();
-        let out = rewrite(
-            &bytes,
-            &info,
-            &Plan {
-                import: &|m, n| match (m, n) {
-                    ("virtc:policy", _) => ImportAction::DataAddress,
-                    (_, "denied") => ImportAction::Trap,
-                    _ => ImportAction::Keep,
-                },
-                keep_export: &|n| n != "gone",
-                rename: &|n| n.replace("@1", "@2"),
-                data: b"POLICY",
-                drop_custom: &|_| false,
-            },
-        )
-        .unwrap();
-        wasmparser::Validator::new()
-            .validate_all(&out.bytes)
-            .unwrap();
-        assert_eq!(out.kept_import_modules, vec!["host@2".to_owned()]);
-        let modules = import_modules(&out.bytes).unwrap();
-        assert_eq!(modules.len(), 1);
-        assert_eq!(modules["host@2"], 1, "only `used` stays imported");
-        let info = ModuleInfo::parse(&out.bytes).unwrap();
-        assert_eq!(info.func_imports[0].name, "used");
-        let names: Vec<_> = info.exports.iter().map(|e| e.0.as_str()).collect();
-        assert_eq!(names, ["run@2", "memory"]);
-        assert_eq!(info.memory_min, Some(2), "one page added for the policy");
-        // Run it: the stubbed `ptr` answers the appended data's address.
-        let data_address = 65536;
-        let mut body_has_const = false;
-        for payload in Parser::new(0).parse_all(&out.bytes) {
-            if let Payload::CodeSectionEntry(body) = payload.unwrap() {
-                let mut ops = body.get_operators_reader().unwrap();
-                while !ops.eof() {
-                    if let Operator::I32Const { value } = ops.read().unwrap() {
-                        body_has_const |= value == data_address;
-                    }
-                }
-            }
-        }
-        assert!(body_has_const);
-    }
-}
+mod tests;

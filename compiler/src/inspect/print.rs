@@ -26,6 +26,10 @@ pub(super) fn policy_text(inspection: &Inspection) -> String {
         "Policy format {FORMAT_VERSION}, {} bytes. What is not granted here is denied.",
         inspection.policy_bytes
     ));
+    let built_from = p.origin.host_paths();
+    if !built_from.is_empty() {
+        out.comment(&format!("Built from: {}", built_from.join(", ")));
+    }
     match p.trace {
         Trace::Off => {}
         Trace::Stderr => out.comment(

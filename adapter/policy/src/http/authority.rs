@@ -3,8 +3,8 @@
 
 use crate::literal::{self, Host};
 use crate::net;
-use std::borrow::Cow;
-use std::net::{IpAddr, Ipv6Addr};
+use alloc::borrow::Cow;
+use core::net::{IpAddr, Ipv6Addr};
 
 /// The host of a request's authority.
 pub(super) enum TargetHost<'a> {

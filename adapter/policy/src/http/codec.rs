@@ -1,6 +1,8 @@
 //! HTTP rules in the policy encoding: what the compiler writes into the adapter and the adapter
 //! reads back at run time, with the primitives and host tags of the policy's own codec.
 
+use crate::prelude::*;
+
 use super::{HttpRules, SchemePattern, UrlRule};
 use crate::DecodeError;
 use crate::codec::{Reader, Writer};
@@ -10,7 +12,7 @@ impl HttpRules {
     /// Appends the rules in the policy encoding: little-endian integers, length-prefixed
     /// strings; `allow` then `deny`, each a count and the rules.
     pub fn encode_into(&self, out: &mut Vec<u8>) {
-        let mut w = Writer(std::mem::take(out));
+        let mut w = Writer(core::mem::take(out));
         self.write(&mut w);
         *out = w.0;
     }

@@ -1,6 +1,8 @@
 //! The methods before a rule's scheme (`GET,POST https://…`): HTTP tokens, matched exactly, so
 //! a spelling that is legal but probably not meant (`get`, `*`) is warned about here.
 
+use crate::prelude::*;
+
 use super::parse::{UrlPatternError, UrlProblem, err};
 use core::fmt;
 use core::ops::Range;

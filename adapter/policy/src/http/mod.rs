@@ -42,6 +42,8 @@
 //! matcher, `authority` reads a request's authority, and `codec` writes the rules into the
 //! policy encoding. This module holds the types and the decision.
 
+use crate::prelude::*;
+
 mod authority;
 mod codec;
 mod methods;
@@ -55,10 +57,10 @@ pub use methods::{Warning, WarningKind};
 pub use parse::{UrlPatternError, UrlProblem};
 
 use crate::net::{HostPattern, Ports};
+use alloc::borrow::Cow;
 use authority::{TargetHost, parse_authority};
 use core::fmt;
 use path::{path_matches, request_path};
-use std::borrow::Cow;
 
 /// The scheme a rule names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -2,6 +2,8 @@
 //! ([`fmt::Display`]) it reads back as the same rule. The methods before the scheme are read by
 //! `methods`.
 
+use crate::prelude::*;
+
 use super::methods::{Warning, parse_methods};
 use super::path::{escape_at, is_path_char, normalize_path};
 use super::{SchemePattern, UrlRule};

@@ -1,9 +1,11 @@
 //! URL paths: which characters and escapes a path may hold, the normal form rule paths and
 //! request paths are both brought into, and the path glob matcher that compares them.
 
+use crate::prelude::*;
+
 use super::Reason;
+use alloc::borrow::Cow;
 use core::ops::Range;
-use std::borrow::Cow;
 
 /// RFC 3986 `unreserved`.
 fn is_unreserved(b: u8) -> bool {

@@ -3,6 +3,8 @@
 //! (names are tokens, values carry no control characters, forbidden headers refused; methods,
 //! schemes, authorities, paths and status codes validated), small enough for the adapter.
 
+use crate::prelude::*;
+
 /// Why a field name is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldNameError {

@@ -1,7 +1,7 @@
 //! Helpers the tests of the HTTP rules share: rules from their text, requests from URLs.
 
 use super::{HttpRules, Request, Scheme, UrlProblem, UrlRule};
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 pub(super) fn rule(text: &str) -> UrlRule {
     let (rule, warnings) = UrlRule::parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));

@@ -41,7 +41,9 @@
 //! - a host file node of the image (`file … from host`, which only the host can serve) is an
 //!   empty file.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+
+use alloc::borrow::Cow;
 
 use crate::image::{Image, Kind};
 

@@ -5,7 +5,7 @@ use std::cell::Cell;
 use super::*;
 use crate::image::ImageBuilder;
 
-thread_local! {
+std::thread_local! {
     static CLOCK: Cell<u64> = const { Cell::new(1000) };
 }
 

@@ -33,16 +33,22 @@ pub struct CheckCommand {
     /// How to write diagnostics: rendered on stderr, or JSON lines or SARIF on stdout.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
+    #[command(flatten)]
+    allow: super::AllowPaths,
 }
 
 impl CheckCommand {
     pub fn exec(self, reporter: &Reporter) -> ExitCode {
         let mut emitter = Emitter::new(reporter, self.message_format);
-        let inputs =
-            match super::Inputs::read(&self.policy, self.component.as_deref(), virtc::Trace::Off) {
-                Ok(inputs) => inputs,
-                Err(failure) => return emitter.finish(&Database::default(), Err(failure)),
-            };
+        let inputs = match super::Inputs::read(
+            &self.policy,
+            self.component.as_deref(),
+            &self.allow,
+            virtc::Trace::Off,
+        ) {
+            Ok(inputs) => inputs,
+            Err(failure) => return emitter.finish(&Database::default(), Err(failure)),
+        };
         let db = inputs.policy.database();
         // With a component, everything `compile` does but writing: what compile would reject (a
         // composition that does not fit, say), check rejects with the same error.

@@ -53,6 +53,8 @@ pub struct CompileCommand {
     /// (the output then imports the host's stderr, whatever the policy says of the component's).
     #[arg(long)]
     trace: bool,
+    #[command(flatten)]
+    allow: super::AllowPaths,
 }
 
 impl CompileCommand {
@@ -75,7 +77,12 @@ impl CompileCommand {
         } else {
             virtc::Trace::Off
         };
-        let inputs = match super::Inputs::read(&self.policy, self.component.as_deref(), trace) {
+        let inputs = match super::Inputs::read(
+            &self.policy,
+            self.component.as_deref(),
+            &self.allow,
+            trace,
+        ) {
             Ok(inputs) => inputs,
             Err(failure) => return emitter.finish(&Database::default(), Err(failure)),
         };
@@ -102,7 +109,7 @@ impl CompileCommand {
         let compiled = compiled?;
         emitter.print(db, &compiled.diagnostics);
         if self.report {
-            print_report(&compiled.embedded);
+            print_report(&compiled.embedded, &compiled.policy.runtime.origin.sources);
         }
         write_atomically(&self.output, &compiled.bytes)
     }

@@ -105,6 +105,7 @@ fn document(inspection: &Inspection, file_name: &str) -> serde_json::Value {
             virtc::Trace::Sink => Some("virtc:adapter/trace"),
         },
         "files": files,
+        "built_from": inspection.policy.origin.host_paths(),
         "imports": inspection.imports,
         "exports": inspection.exports,
     })

@@ -14,6 +14,16 @@ use std::path::Path;
 
 use virtc::driver::{Failure, Input, InputError};
 
+/// `--allow-path DIR`: directories besides the root policy's project that build-time host
+/// paths may lead into (V0064).
+#[derive(clap::Args, Debug, Default)]
+pub(crate) struct AllowPaths {
+    /// Let `mount`, `file … from` and `use` read DIR besides the policy's project (the nearest
+    /// directory above the policy with a `.git`); repeatable.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub dirs: Vec<std::path::PathBuf>,
+}
+
 /// The policy and the component named on the command line, read.
 pub(crate) struct Inputs {
     pub policy: virtc::Policy,
@@ -27,9 +37,12 @@ impl Inputs {
     pub fn read(
         policy: &Path,
         component: Option<&Path>,
+        allow: &AllowPaths,
         trace: virtc::Trace,
     ) -> Result<Inputs, Failure> {
-        let policy = virtc::Policy::from_file(policy)?.with_trace(trace);
+        let policy = virtc::Policy::from_file(policy)?
+            .allow_paths(&allow.dirs)?
+            .with_trace(trace);
         let bytes = component.map(read_component).transpose()?;
         let name = component
             .map(|p| p.display().to_string())

@@ -67,6 +67,8 @@ pub struct RunCommand {
     /// Write the trace to this file instead of stderr (implies --trace; the file is replaced).
     #[arg(long, value_name = "FILE")]
     trace_file: Option<PathBuf>,
+    #[command(flatten)]
+    allow: super::AllowPaths,
     /// Arguments for the component (seen only with `args allow;`).
     #[arg(last = true)]
     args: Vec<String>,
@@ -123,7 +125,8 @@ impl RunCommand {
             })
         });
         let read = sink.and_then(|sink| {
-            super::Inputs::read(&self.policy, Some(&self.component), trace).map(|i| (i, sink))
+            super::Inputs::read(&self.policy, Some(&self.component), &self.allow, trace)
+                .map(|i| (i, sink))
         });
         let (inputs, sink) = match read {
             Ok(read) => read,

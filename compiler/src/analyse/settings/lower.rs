@@ -304,7 +304,7 @@ pub(super) fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>)
             rules,
         } => {
             let guest_path = guest_path(cx, guest);
-            let host_path = host_path(cx, host);
+            let host_path = host_path(cx, host).and_then(|p| confined(cx, host, p));
             let options = super::options::options(cx, super::options::Owner::Mount, options);
             let mut include = Vec::new();
             let mut exclude = Vec::new();
@@ -389,7 +389,7 @@ pub(super) fn lower_stmt(cx: &mut Lowering, stmt: &Stmt, out: &mut Vec<Located>)
         }
         StmtKind::FileFrom { guest, host } => {
             let guest_path = file_guest_path(cx, guest);
-            let host_path = host_path(cx, host);
+            let host_path = host_path(cx, host).and_then(|p| confined(cx, host, p));
             if let (Some(guest_path), Some(host_path)) = (guest_path, host_path) {
                 push(
                     Setting::File {
@@ -517,6 +517,18 @@ fn host_path(cx: &mut Lowering, host: &Str) -> Option<PathBuf> {
             );
             None
         }
+    }
+}
+
+/// `path` (the build-time host path `host`), or None with V0064 when it leads outside what the
+/// run may read.
+fn confined(cx: &mut Lowering, host: &Str, path: PathBuf) -> Option<PathBuf> {
+    match crate::analyse::confined::outside(cx.db, cx.file, host.span, &host.value, &path) {
+        Some(d) => {
+            cx.report(d);
+            None
+        }
+        None => Some(path),
     }
 }
 

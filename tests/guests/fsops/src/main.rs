@@ -2,7 +2,10 @@
 //! call with its result (the WASI error code's name on failure), for the differential test of
 //! writable in-memory directories against a host directory: the same run on both must print the
 //! same lines. The directory is the preopen named by `ROOT` (default `/work`); `SCENARIO` picks
-//! `ops` (the default) or `limit` (writes against a 16-byte limit).
+//! `ops` (the default), `limit` (writes against a 16-byte limit), `nested` (a tmpfs inside a
+//! mount) or `readonly` (a generated sequence on a read-only tree, `readonly.rs`).
+
+mod readonly;
 
 use std::fmt::Debug;
 
@@ -21,6 +24,7 @@ fn main() {
     match std::env::var("SCENARIO").as_deref() {
         Ok("limit") => limit(&root),
         Ok("nested") => nested(&root),
+        Ok("readonly") => readonly::run(root),
         _ => ops(&root),
     }
 }

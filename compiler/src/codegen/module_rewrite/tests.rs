@@ -1,0 +1,224 @@
+//! Tests of the module rewrite: imports stubbed, exports dropped, gates opened and closed.
+
+use super::*;
+
+fn module_with_imports() -> Vec<u8> {
+    use wasm_encoder::*;
+    let mut m = Module::new();
+    let mut types = TypeSection::new();
+    types.ty().function([], [ValType::I32]);
+    types.ty().function([], []);
+    m.section(&types);
+    let mut imports = ImportSection::new();
+    imports.import("virtc:policy", "ptr", EntityType::Function(0));
+    imports.import("host@1", "used", EntityType::Function(1));
+    imports.import("host@1", "dead", EntityType::Function(1));
+    imports.import("host@1", "denied", EntityType::Function(1));
+    m.section(&imports);
+    let mut funcs = FunctionSection::new();
+    funcs.function(0); // 4: run — calls used, denied, ptr
+    funcs.function(1); // 5: unexported — calls dead
+    m.section(&funcs);
+    let mut mem = MemorySection::new();
+    mem.memory(MemoryType {
+        minimum: 1,
+        maximum: None,
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    m.section(&mem);
+    let mut exports = ExportSection::new();
+    exports.export("run@1", ExportKind::Func, 4);
+    exports.export("gone", ExportKind::Func, 5);
+    exports.export("memory", ExportKind::Memory, 0);
+    m.section(&exports);
+    let mut code = CodeSection::new();
+    let mut f = Function::new([]);
+    f.instruction(&Instruction::Call(1));
+    f.instruction(&Instruction::Call(3));
+    f.instruction(&Instruction::Call(0));
+    f.instruction(&Instruction::End);
+    code.function(&f);
+    let mut g = Function::new([]);
+    g.instruction(&Instruction::Call(2));
+    g.instruction(&Instruction::End);
+    code.function(&g);
+    m.section(&code);
+    let mut data = DataSection::new();
+    data.active(0, &ConstExpr::i32_const(16), b"hi".iter().copied());
+    m.section(&data);
+    m.finish()
+}
+
+#[test]
+fn stubs_renames_and_drops() {
+    let bytes = module_with_imports();
+    let info = ModuleInfo::parse(&bytes).unwrap();
+    let out = rewrite(
+        &bytes,
+        &info,
+        &Plan {
+            import: &|m, n| match (m, n) {
+                ("virtc:policy", _) => ImportAction::DataAddress,
+                (_, "denied") => ImportAction::Trap,
+                _ => ImportAction::Keep,
+            },
+            keep_export: &|n| n != "gone",
+            stub_export: &|_| false,
+            rename: &|n| n.replace("@1", "@2"),
+            data: b"POLICY",
+            drop_custom: &|_| false,
+        },
+    )
+    .unwrap();
+    wasmparser::Validator::new()
+        .validate_all(&out.bytes)
+        .unwrap();
+    assert_eq!(out.kept_import_modules, vec!["host@2".to_owned()]);
+    let modules = import_modules(&out.bytes).unwrap();
+    assert_eq!(modules.len(), 1);
+    assert_eq!(modules["host@2"], 1, "only `used` stays imported");
+    let info = ModuleInfo::parse(&out.bytes).unwrap();
+    assert_eq!(info.func_imports[0].name, "used");
+    let names: Vec<_> = info.exports.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(names, ["run@2", "memory"]);
+    assert_eq!(info.memory_min, Some(2), "one page added for the policy");
+    // Run it: the stubbed `ptr` answers the appended data's address.
+    let data_address = 65536;
+    let mut body_has_const = false;
+    for payload in Parser::new(0).parse_all(&out.bytes) {
+        if let Payload::CodeSectionEntry(body) = payload.unwrap() {
+            let mut ops = body.get_operators_reader().unwrap();
+            while !ops.eof() {
+                if let Operator::I32Const { value } = ops.read().unwrap() {
+                    body_has_const |= value == data_address;
+                }
+            }
+        }
+    }
+    assert!(body_has_const);
+}
+
+/// A module with a gate: `run` calls `open` (gated by `g`) and `plain`; `open` calls the gate
+/// and `deep`; `method`, which calls `plain`, is exported as a method the policy may stub.
+fn module_with_gate() -> Vec<u8> {
+    use wasm_encoder::*;
+    let mut m = Module::new();
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    types.ty().function([], [ValType::I32]);
+    m.section(&types);
+    let mut imports = ImportSection::new();
+    imports.import("virtc:gate", "g", EntityType::Function(0)); // 0
+    imports.import("host@1", "deep-import", EntityType::Function(0)); // 1
+    m.section(&imports);
+    let mut funcs = FunctionSection::new();
+    for ty in [0, 1, 0, 0, 1] {
+        funcs.function(ty); // 2 run, 3 open, 4 deep, 5 plain, 6 method
+    }
+    m.section(&funcs);
+    let mut mem = MemorySection::new();
+    mem.memory(MemoryType {
+        minimum: 1,
+        maximum: None,
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    m.section(&mem);
+    let mut exports = ExportSection::new();
+    exports.export("run", ExportKind::Func, 2);
+    exports.export("res#[method]thing.get", ExportKind::Func, 6);
+    m.section(&exports);
+    let mut code = CodeSection::new();
+    let body = |calls: &[u32], result: bool| {
+        let mut f = Function::new([]);
+        for c in calls {
+            f.instruction(&Instruction::Call(*c));
+            if *c == 3 {
+                f.instruction(&Instruction::Drop);
+            }
+        }
+        if result {
+            f.instruction(&Instruction::I32Const(7));
+        }
+        f.instruction(&Instruction::End);
+        f
+    };
+    code.function(&body(&[3, 5], false)); // run
+    code.function(&body(&[0, 4], true)); // open: gated
+    code.function(&body(&[1], false)); // deep
+    code.function(&body(&[], false)); // plain
+    code.function(&body(&[5], true)); // method
+    m.section(&code);
+    m.finish()
+}
+
+/// Rewrites [`module_with_gate`] with the gate open or closed and `method` stubbed or not.
+fn rewrite_gated(open: bool, stub: bool) -> Rewritten {
+    let bytes = module_with_gate();
+    let info = ModuleInfo::parse(&bytes).unwrap();
+    let out = rewrite(
+        &bytes,
+        &info,
+        &Plan {
+            import: &|module, _| match (module, open) {
+                ("virtc:gate", true) => ImportAction::GateOpen,
+                ("virtc:gate", false) => ImportAction::GateClosed,
+                _ => ImportAction::Keep,
+            },
+            keep_export: &|_| true,
+            stub_export: &|name| stub && name.contains("[method]"),
+            rename: &|n| n.to_owned(),
+            data: b"",
+            drop_custom: &|_| false,
+        },
+    )
+    .unwrap();
+    wasmparser::Validator::new()
+        .validate_all(&out.bytes)
+        .unwrap();
+    out
+}
+
+/// How many function bodies the module has, and how many of them are just `unreachable`.
+fn bodies(bytes: &[u8]) -> (usize, usize) {
+    let (mut all, mut traps) = (0, 0);
+    for payload in Parser::new(0).parse_all(bytes) {
+        if let Payload::CodeSectionEntry(body) = payload.unwrap() {
+            all += 1;
+            let mut ops = body.get_operators_reader().unwrap();
+            let first = ops.read().unwrap();
+            traps += usize::from(matches!(first, Operator::Unreachable));
+        }
+    }
+    (all, traps)
+}
+
+#[test]
+fn an_open_gate_vanishes_and_keeps_what_it_guards() {
+    let out = rewrite_gated(true, false);
+    assert_eq!(
+        out.kept_import_modules,
+        ["host@1"],
+        "the gate is never imported"
+    );
+    assert_eq!(bodies(&out.bytes), (5, 0));
+}
+
+#[test]
+fn a_closed_gate_stubs_its_callers_and_drops_what_only_they_reached() {
+    let out = rewrite_gated(false, false);
+    // `deep` and the import only it called are gone; `open` traps.
+    assert!(out.kept_import_modules.is_empty());
+    assert_eq!(bodies(&out.bytes), (4, 1));
+}
+
+#[test]
+fn a_stubbed_export_traps_but_keeps_its_name() {
+    let out = rewrite_gated(true, true);
+    assert_eq!(bodies(&out.bytes), (5, 1), "`plain` stays: `run` calls it");
+    let info = ModuleInfo::parse(&out.bytes).unwrap();
+    assert!(info.exports.iter().any(|e| e.0 == "res#[method]thing.get"));
+}
