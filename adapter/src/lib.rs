@@ -67,7 +67,7 @@ bindings::export!(Adapter with_types_in bindings);
 /// Stops the component. Used wherever WASI has no error channel, and for "cannot happen" cases,
 /// because it is one instruction where a panic would pull in formatting machinery.
 #[inline(always)]
-fn trap() -> ! {
+pub(crate) fn trap() -> ! {
     core::arch::wasm32::unreachable()
 }
 

@@ -165,7 +165,11 @@ pub fn compile_with_progress(
     let adapter = adapter::build(&checked.ir, &selection, &target.versions)
         .map_err(|error| Failure::Input(InputError::Adapter { error }))?;
     let composed = match component {
-        None => None,
+        None => {
+            adapter::validate(&adapter.bytes)
+                .map_err(|error| Failure::Input(InputError::Adapter { error }))?;
+            None
+        }
         Some(input) if selection.exports.is_empty() => {
             // Nothing to virtualize: the component already satisfies the policy.
             Some(input.bytes.to_vec())

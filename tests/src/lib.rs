@@ -14,6 +14,7 @@ use virtc_run::{Outcome, RunOptions, Status, Stdio};
 pub mod net;
 pub mod origin;
 pub mod serve;
+pub mod wat_guest;
 
 /// The repository root.
 pub fn repo() -> PathBuf {

@@ -58,13 +58,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "`blocking-read` of 0 bytes: wasmtime reads 0 bytes from the file and takes that for the \
          end, closing the stream; the embedded stream answers 0 bytes and stays open",
     ),
-    (
-        "stream",
-        "error failed invalid",
-        "error closed",
-        "a read stream at an offset past i64::MAX: wasmtime's fails as pread(2) does (EINVAL), the \
-     embedded tree's is at the end, as at any offset past the end of the file",
-    ),
 ];
 
 /// Calls per run.

@@ -2,6 +2,7 @@
 //! links wasmtime once (a test binary that links it weighs hundreds of megabytes, and sixteen of
 //! them filled a CI machine's disk).
 
+mod adversarial;
 mod clocks;
 mod config;
 mod embedded_diff;

@@ -4,7 +4,8 @@
 //! Paths follow the WASI rules (and wasmtime's answers): they are relative to the descriptor's
 //! directory, which is also their boundary. A leading `/`, a `..` above the base directory
 //! (directly or through a symbolic link) and an absolute link target are `not-permitted`; a
-//! missing entry is `no-entry`; a file used as a directory is `not-directory`; more than
+//! path with a NUL is `invalid`, one of `PATH_MAX` bytes or a name over `NAME_MAX`
+//! `name-too-long`; a missing entry is `no-entry`; a file used as a directory is `not-directory`; more than
 //! [`MAX_LINKS`] link expansions are `loop`.
 //!
 //! A host file node (`file ... from host ...`) is a regular file to listings and lookups; opening
@@ -31,6 +32,7 @@ use crate::bindings::exports::wasi::filesystem::types::{
 use crate::gate;
 use crate::io::streams::MAX_READ;
 use crate::policy::{self, Kind, Node};
+use virtc_policy::memfs::{NAME_MAX, PATH_MAX};
 
 /// Symbolic links expanded in one resolution before giving up (Linux's limit).
 const MAX_LINKS: u32 = 40;
@@ -228,6 +230,13 @@ pub fn resolve(base: u32, path: &str, follow: bool) -> Result<Target, ErrorCode>
         return Err(ErrorCode::NotDirectory);
     }
     let path = path.as_bytes();
+    // What the kernel answers before looking at the path: no C string, too long a path.
+    if path.contains(&0) {
+        return Err(ErrorCode::Invalid);
+    }
+    if path.len() >= PATH_MAX {
+        return Err(ErrorCode::NameTooLong);
+    }
     match path.first() {
         None => return Err(ErrorCode::NoEntry),
         Some(b'/') => return Err(ErrorCode::NotPermitted),
@@ -278,6 +287,9 @@ pub fn resolve(base: u32, path: &str, follow: bool) -> Result<Target, ErrorCode>
                         rest.extend_from_slice(b"/");
                     }
                     return enter(tree, rest);
+                }
+                if name.len() > NAME_MAX {
+                    return Err(ErrorCode::NameTooLong);
                 }
                 let child = image.lookup(node.index, name).ok_or(ErrorCode::NoEntry)?;
                 if child.kind == Kind::Symlink && (!last || follow || slash) {

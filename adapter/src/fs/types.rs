@@ -285,8 +285,13 @@ impl api::GuestDescriptor for Descriptor {
                 .map_err(error_code),
             Descriptor::Virtual { node } => {
                 embedded::contents(embedded::node(*node)).map(|bytes| {
-                    let pos = usize::try_from(offset).unwrap_or(usize::MAX);
-                    api::InputStream::new(InputStream::Memory(MemorySource::new(bytes, pos)))
+                    // pread(2) refuses an offset past i64::MAX at the first read.
+                    let source = if offset > i64::MAX as u64 {
+                        MemorySource::failing(ErrorCode::Invalid)
+                    } else {
+                        MemorySource::new(bytes, usize::try_from(offset).unwrap_or(usize::MAX))
+                    };
+                    api::InputStream::new(InputStream::Memory(source))
                 })
             }
             Descriptor::Memory(m) => m

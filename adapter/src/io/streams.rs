@@ -6,8 +6,11 @@ use crate::prelude::*;
 
 use core::cell::Cell;
 
+use super::error::Error;
 use super::{error, poll};
 use crate::Adapter;
+use crate::bindings::exports::wasi::filesystem::types::ErrorCode as FsErrorCode;
+use crate::bindings::exports::wasi::io::error as api_error;
 use crate::bindings::exports::wasi::io::streams::{
     self as api, GuestInputStream, GuestOutputStream, StreamError,
 };
@@ -20,6 +23,10 @@ const DISCARD_BUDGET: u64 = 1 << 30;
 /// The most one read copies out of memory (a short read is always allowed), so that asking for
 /// `u64::MAX` bytes of a large embedded file does not duplicate it whole.
 pub const MAX_READ: usize = 1 << 20;
+
+/// The most bytes `blocking-write-and-flush` and `blocking-write-zeroes-and-flush` take at once
+/// on the adapter's own streams (wasmtime's limit for its streams: more traps).
+const BLOCKING_MAX: u64 = 4096;
 
 /// The adapter's `input-stream` resource.
 pub enum InputStream {
@@ -50,6 +57,8 @@ pub enum OutputStream {
 pub struct MemorySource {
     bytes: &'static [u8],
     pos: Cell<usize>,
+    /// The error the first read reports (then the stream is closed).
+    failure: Cell<Option<FsErrorCode>>,
 }
 
 impl MemorySource {
@@ -58,11 +67,27 @@ impl MemorySource {
         MemorySource {
             bytes,
             pos: Cell::new(pos),
+            failure: Cell::new(None),
+        }
+    }
+
+    /// A source whose first read fails with `code` (as wasmtime's file stream fails at an
+    /// offset `pread` refuses), then closed.
+    pub fn failing(code: FsErrorCode) -> Self {
+        MemorySource {
+            bytes: &[],
+            pos: Cell::new(0),
+            failure: Cell::new(Some(code)),
         }
     }
 
     /// Consumes up to `len` bytes (at most `max`); `closed` at the end.
     fn take(&self, len: u64, max: usize) -> Result<&'static [u8], StreamError> {
+        if let Some(code) = self.failure.take() {
+            return Err(StreamError::LastOperationFailed(api_error::Error::new(
+                Error::Fs(code),
+            )));
+        }
         let rest = self.bytes.get(self.pos.get()..).unwrap_or(&[]);
         if rest.is_empty() {
             return Err(StreamError::Closed);
@@ -217,9 +242,32 @@ impl OutputStream {
     fn put(&self, contents: &[u8]) -> Result<(), StreamError> {
         match self {
             OutputStream::Host(s) => s.write(contents).map_err(error_from_host),
-            OutputStream::File(f) => f.write(contents, 0),
-            _ => self.virtual_result(),
+            _ => {
+                self.within_permit(contents.len() as u64)?;
+                match self {
+                    OutputStream::File(f) => f.write(contents, 0),
+                    _ => self.virtual_result(),
+                }
+            }
         }
+    }
+
+    /// A write of `len` bytes to a stream of the adapter's own: more than `check-write`
+    /// permits traps, as WASI says (the host checks its own streams).
+    fn within_permit(&self, len: u64) -> Result<(), StreamError> {
+        if len > self.permit()? {
+            crate::trap();
+        }
+        Ok(())
+    }
+
+    /// The `blocking-…-and-flush` calls on a stream of the adapter's own: more than
+    /// [`BLOCKING_MAX`] bytes traps, as wasmtime traps for its streams.
+    fn within_blocking(&self, len: u64) -> Result<(), StreamError> {
+        if len > BLOCKING_MAX {
+            crate::trap();
+        }
+        self.within_permit(len)
     }
 
     /// Virtual outputs' answer to a write or flush.
@@ -279,8 +327,12 @@ impl GuestOutputStream for OutputStream {
             OutputStream::Host(s) => s
                 .blocking_write_and_flush(&contents)
                 .map_err(error_from_host),
-            OutputStream::File(f) => f.blocking_write(&contents, 0),
-            _ => self.virtual_result(),
+            _ => self
+                .within_blocking(contents.len() as u64)
+                .and_then(|()| match self {
+                    OutputStream::File(f) => f.blocking_write(&contents, 0),
+                    _ => self.virtual_result(),
+                }),
         };
         trace!(
             "wasi:io/streams#blocking-write-and-flush({} bytes) -> {}",
@@ -326,8 +378,10 @@ impl GuestOutputStream for OutputStream {
     fn write_zeroes(&self, len: u64) -> Result<(), StreamError> {
         let result = match self {
             OutputStream::Host(s) => s.write_zeroes(len).map_err(error_from_host),
-            OutputStream::File(f) => f.write(&[], len),
-            _ => self.virtual_result(),
+            _ => self.within_permit(len).and_then(|()| match self {
+                OutputStream::File(f) => f.write(&[], len),
+                _ => self.virtual_result(),
+            }),
         };
         trace!(
             "wasi:io/streams#write-zeroes({len}) -> {}",
@@ -341,8 +395,10 @@ impl GuestOutputStream for OutputStream {
             OutputStream::Host(s) => s
                 .blocking_write_zeroes_and_flush(len)
                 .map_err(error_from_host),
-            OutputStream::File(f) => f.blocking_write(&[], len),
-            _ => self.virtual_result(),
+            _ => self.within_blocking(len).and_then(|()| match self {
+                OutputStream::File(f) => f.blocking_write(&[], len),
+                _ => self.virtual_result(),
+            }),
         };
         trace!(
             "wasi:io/streams#blocking-write-zeroes-and-flush({len}) -> {}",

@@ -41,10 +41,10 @@ fn huge_lengths_and_offsets() {
              (call $read_show (local.get $a) (i64.const 5) (i64.const 0))"
         ));
         let out = exits(&policy, &wasm);
-        // A stream past `off_t`: a tmpfs's fails (`last-operation-failed`) as wasmtime's does,
-        // an embedded file's ends. (wasmtime's own files answer `read` as here; its streams'
-        // non-blocking `read` returns nothing while the read runs in the background.)
-        let past = if is_tmpfs { "err failed" } else { "err closed" };
+        // A stream past `off_t` fails (`last-operation-failed`) as wasmtime's does, then ends.
+        // (wasmtime's own files answer `read` as here; its streams' non-blocking `read` returns
+        // nothing while the read runs in the background.)
+        let past = "err failed";
         assert_eq!(
             out,
             format!(
@@ -354,10 +354,8 @@ fn stdout_blocking_writes_past_4096_bytes_trap() {
 
 /// Writes past what `check-write` permits, and `blocking-write-and-flush` of more than 4096
 /// bytes, on the adapter's own output streams (a tmpfs file's, an ignored stdout's). WASI says
-/// both trap, as wasmtime's streams do; the adapter accepts them.
+/// both trap, as wasmtime's streams do.
 #[test]
-#[ignore = "adapter bug (issue 13 report): its virtual output streams accept writes past \
-            check-write's permit and blocking-write-and-flush past 4096 bytes"]
 fn virtual_streams_trap_writes_past_their_permit() {
     // A tmpfs file's stream: check-write permits 1 MiB.
     let mut g = Guest::new()
