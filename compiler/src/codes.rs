@@ -515,6 +515,7 @@ mod tests {
                 exports: Default::default(),
                 versions: crate::versions::Versions::uniform(semver::Version::new(0, 2, 6)),
                 standalone: false,
+                calls: None,
             };
             let checked = crate::analyse::policy::check_policy(&db, root);
             out.extend(crate::analyse::component::component_diagnostics(

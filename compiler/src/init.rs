@@ -514,6 +514,7 @@ mod tests {
         ComponentInfo {
             imports: imports.iter().map(|s| s.to_string()).collect(),
             exports: exports.iter().map(|s| s.to_string()).collect(),
+            import_functions: Default::default(),
         }
     }
 

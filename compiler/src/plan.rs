@@ -40,7 +40,13 @@ pub struct Target {
     /// No component: interfaces the policy restricts but the adapter cannot implement are left
     /// out instead of refused.
     pub standalone: bool,
+    /// The functions the component imports, per WASI interface (an interface missing from the
+    /// map: none); `None` when unknown or standalone: every function.
+    pub calls: Option<Calls>,
 }
+
+/// Function names per interface (`get-stdout`, `[method]output-stream.write`).
+pub type Calls = BTreeMap<InterfaceKey, BTreeSet<String>>;
 
 impl Target {
     /// A standalone adapter: everything the adapter can export, at one version.
@@ -51,6 +57,7 @@ impl Target {
             exports: BTreeSet::new(),
             versions: Versions::uniform(version),
             standalone: true,
+            calls: None,
         }
     }
 }
@@ -63,6 +70,9 @@ pub struct Selection {
     /// Exported only because a resource type forced it (the policy passes them through; the
     /// adapter forwards to the host).
     pub wrapped: BTreeSet<InterfaceKey>,
+    /// The functions of its exports that the adapter must export ([`Target::calls`]); `None`:
+    /// all of them.
+    pub calls: Option<Calls>,
     /// The component serves `wasi:http/incoming-handler` and sees the adapter's
     /// `wasi:http/types`: requests must reach it through the adapter (see `compose`).
     pub serve_http: bool,
@@ -191,9 +201,11 @@ fn select_with(
         && target
             .exports
             .contains(&("http".to_owned(), "incoming-handler".to_owned()));
+    let calls = target.calls.clone().filter(|_| !target.standalone);
     Ok(Selection {
         exports,
         wrapped,
+        calls,
         serve_http,
     })
 }
@@ -259,6 +271,7 @@ mod tests {
             exports: [key("cli", "run")].into_iter().collect(),
             versions: Versions::uniform(semver::Version::new(0, 2, 6)),
             standalone: false,
+            calls: None,
         }
     }
 

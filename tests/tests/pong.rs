@@ -47,3 +47,59 @@ fn pong_prints_the_virtual_value() {
         "ping -> pong demo\npong says hello from an embedded file\n"
     );
 }
+
+/// The adapter composed into pong exports, of each interface, only the functions pong imports
+/// (and those it imports itself from the host under the same name, which an interface both
+/// imported and exported must declare): the rest of each interface and its code are left out.
+#[test]
+fn pongs_adapter_exports_only_what_pong_calls() {
+    use virtc::codegen::component_info::ComponentInfo;
+    let component = pong();
+    let compiled = match compile_plain(&repo().join("examples/pong/pong.virt"), Some(&component)) {
+        Ok(c) => c,
+        Err(e) => panic!("{e:?}"),
+    };
+    let pong = ComponentInfo::read(&component).unwrap();
+    let host = ComponentInfo::read(&compiled.adapter.bytes).unwrap();
+    let types = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(&compiled.adapter.bytes)
+        .unwrap();
+    let none = Default::default();
+    for name in &compiled.adapter.exports {
+        let item = types.as_ref().component_item_for_export(name).unwrap();
+        let wasmparser::component_types::ComponentEntityType::Instance(id) = item.ty else {
+            panic!("{name} is not an instance");
+        };
+        let called = pong.import_functions.get(name).unwrap_or(&none);
+        let imported = host.import_functions.get(name).unwrap_or(&none);
+        for (function, item) in &types[id].exports {
+            if matches!(
+                item.ty,
+                wasmparser::component_types::ComponentEntityType::Func(_)
+            ) {
+                assert!(
+                    called.contains(function) || imported.contains(function),
+                    "{name} exports {function}, which pong does not import"
+                );
+            }
+        }
+    }
+    // Descriptors are the embedded tree's: exactly pong's seven methods and nothing else.
+    let files = "wasi:filesystem/types@0.2.6";
+    let exported = types.as_ref().component_item_for_export(files).unwrap();
+    let wasmparser::component_types::ComponentEntityType::Instance(id) = exported.ty else {
+        panic!("{files} is not an instance");
+    };
+    let functions = types[id]
+        .exports
+        .values()
+        .filter(|item| {
+            matches!(
+                item.ty,
+                wasmparser::component_types::ComponentEntityType::Func(_)
+            )
+        })
+        .count();
+    assert_eq!(functions, pong.import_functions[files].len());
+    assert!(functions < 12, "{functions} functions");
+}

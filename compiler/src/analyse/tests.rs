@@ -193,6 +193,7 @@ pub(super) fn importing(interfaces: &[(&str, &str)]) -> Target {
         exports: Default::default(),
         versions: Versions::uniform(semver::Version::new(0, 2, 6)),
         standalone: false,
+        calls: None,
     }
 }
 
@@ -418,6 +419,7 @@ fn imports_outside_the_registry_for_a_component() {
         exports: Default::default(),
         versions: Versions::uniform(semver::Version::new(0, 2, 6)),
         standalone: false,
+        calls: None,
     };
     let extra = component_diagnostics(&db, root, checked, &target, "guest.wasm");
     insta::assert_snapshot!(render(&db, root, &[("policy.virt", text)], Some(extra)));

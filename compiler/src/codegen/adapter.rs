@@ -16,6 +16,8 @@ use super::module_rewrite::{self, ImportAction, ModuleInfo, Plan};
 use super::wasi_wit::{self, Versions};
 use crate::ir::PolicyIr;
 use crate::plan::{InterfaceKey, Selection};
+pub use calls::called;
+use calls::trim_exports;
 
 /// The generic adapter, built from `adapter/` for `wasm32-unknown-unknown`.
 pub static PREBUILT: &[u8] = include_bytes!("../../prebuilt/virtc_adapter.wasm");
@@ -280,6 +282,7 @@ pub fn build(
         &Keep {
             import: &import,
             export: &keep_export,
+            called: &|name| called(selection, name),
             gate: &|name| gate_open(policy, name),
             stub_export: &|name| never_called(policy, name),
         },
@@ -308,6 +311,7 @@ pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
         &Keep {
             import: &host_http,
             export: &|name| interface_name(name) == MAILBOX,
+            called: &|_| true,
             gate: &|_| true,
             stub_export: &|_| false,
         },
@@ -327,6 +331,7 @@ pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
             export: &|name| {
                 interface_of(name).is_some_and(|(p, i)| p == "http" && i == "incoming-handler")
             },
+            called: &|_| true,
             gate: &|_| true,
             stub_export: &|_| false,
         },
@@ -342,6 +347,8 @@ struct Keep<'a> {
     import: &'a dyn Fn(&str) -> bool,
     /// Which exports stay.
     export: &'a dyn Fn(&str) -> bool,
+    /// Which of those the component can call ([`called`]).
+    called: &'a dyn Fn(&str) -> bool,
     /// Which gates are open ([`gate_open`]).
     gate: &'a dyn Fn(&str) -> bool,
     /// Which kept exports can never be called ([`never_called`]).
@@ -390,6 +397,7 @@ fn build_role(
         &Plan {
             import: &import,
             keep_export: &keep_export,
+            called: keep.called,
             stub_export: keep.stub_export,
             rename: &rename,
             data,
@@ -427,6 +435,8 @@ fn build_role(
             world: world.clone(),
             why: why(e),
         })?;
+    let exported = rewritten.kept_exports.iter().map(String::as_str).collect();
+    trim_exports(&mut resolve, world_id, &exported);
     let mut module = rewritten.bytes;
     embed_component_metadata(&mut module, &resolve, world_id, StringEncoding::UTF8, false)
         .map_err(|e| AdapterError::Metadata { why: why(e) })?;
@@ -452,6 +462,8 @@ pub fn validate(bytes: &[u8]) -> Result<(), AdapterError> {
         .map(|_| ())
         .map_err(|e| AdapterError::Encode { why: why(e) })
 }
+
+mod calls;
 
 #[cfg(test)]
 mod tests {

@@ -1,19 +1,22 @@
 //! Reads what a user's component imports and exports, and says clearly when the input is not a
 //! component at all.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use virtc_policy::registry;
+use wasmparser::component_types::ComponentEntityType;
 use wasmparser::{Encoding, Parser, Payload};
 
 use super::wasi_wit::{self, Versions};
-use crate::plan::{InterfaceKey, Target};
+use crate::plan::{Calls, InterfaceKey, Target};
 
 /// The top-level imports and exports of a component.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComponentInfo {
     pub imports: Vec<String>,
     pub exports: Vec<String>,
+    /// Per imported instance: the names of its functions.
+    pub import_functions: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Why bytes are not a usable component; the message completes "`FILE` …".
@@ -39,6 +42,7 @@ impl ComponentInfo {
         let mut info = ComponentInfo {
             imports: Vec::new(),
             exports: Vec::new(),
+            import_functions: BTreeMap::new(),
         };
         let mut depth = 0usize;
         for payload in Parser::new(0).parse_all(bytes) {
@@ -69,9 +73,21 @@ impl ComponentInfo {
                 _ => {}
             }
         }
-        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        let types = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
             .validate_all(bytes)
             .map_err(|e| NotAComponent(format!("is not a valid component: {e}")))?;
+        for name in &info.imports {
+            let item = types.as_ref().component_item_for_import(name);
+            if let Some(ComponentEntityType::Instance(id)) = item.map(|i| i.ty) {
+                let functions = types[id]
+                    .exports
+                    .iter()
+                    .filter(|(_, item)| matches!(item.ty, ComponentEntityType::Func(_)))
+                    .map(|(function, _)| function.clone())
+                    .collect();
+                info.import_functions.insert(name.clone(), functions);
+            }
+        }
         Ok(info)
     }
 
@@ -80,6 +96,8 @@ impl ComponentInfo {
         let mut imports: BTreeSet<InterfaceKey> = BTreeSet::new();
         let mut others = Vec::new();
         let mut versions = Versions::default();
+        // The functions called, while every WASI import is an instance whose type was read.
+        let mut calls = Some(Calls::new());
         for name in &self.imports {
             let known = wasi_wit::parse_wasi_name(name)
                 .filter(|(package, interface, _)| registry::find(package, interface).is_some());
@@ -93,7 +111,17 @@ impl ComponentInfo {
                 )));
             }
             versions.record(package, &version).map_err(NotAComponent)?;
-            imports.insert((package.to_owned(), interface.to_owned()));
+            let key = (package.to_owned(), interface.to_owned());
+            calls = calls
+                .zip(self.import_functions.get(name))
+                .map(|(mut calls, functions)| {
+                    calls
+                        .entry(key.clone())
+                        .or_default()
+                        .extend(functions.iter().cloned());
+                    calls
+                });
+            imports.insert(key);
         }
         // Exports name entry points (`wasi:cli/run@0.2.0` beside imports at 0.2.6 is usual), so
         // their versions are not recorded.
@@ -109,6 +137,7 @@ impl ComponentInfo {
             exports,
             versions,
             standalone: false,
+            calls,
         })
     }
 }

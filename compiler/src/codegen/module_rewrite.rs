@@ -206,6 +206,11 @@ pub struct Plan<'a> {
     pub import: &'a dyn Fn(&str, &str) -> ImportAction,
     /// Whether an export survives.
     pub keep_export: &'a dyn Fn(&str) -> bool,
+    /// Whether a surviving export can be called from outside (`cabi_post_NAME` follows
+    /// `NAME`). One that cannot is dropped too, unless the module keeps an import of the same
+    /// function (`MODULE#NAME` exported, `NAME` imported from `MODULE`): an interface both
+    /// imported and exported declares one set of functions for both.
+    pub called: &'a dyn Fn(&str) -> bool,
     /// Whether a surviving export can never be called under the policy (it becomes
     /// `unreachable` when every name of its function says so and nothing in the module calls it).
     pub stub_export: &'a dyn Fn(&str) -> bool,
@@ -223,6 +228,8 @@ pub struct Rewritten {
     pub bytes: Vec<u8>,
     /// The import modules still imported, with their (renamed) names.
     pub kept_import_modules: Vec<String>,
+    /// The function exports kept, with their (renamed) names.
+    pub kept_exports: Vec<String>,
 }
 
 pub fn rewrite(
@@ -250,12 +257,23 @@ pub fn rewrite(
     }
     let stubbed = stubbed_functions(info, plan, &actions)?;
 
-    // Reachability from the surviving exports and the fixed roots.
+    // Reachability from the surviving exports and the fixed roots. An export that survives but
+    // cannot be called waits until the module keeps an import of the same name.
+    let base = |name: &str| name.strip_prefix("cabi_post_").unwrap_or(name).to_owned();
+    let mut export_kept = vec![false; info.exports.len()];
+    let mut waiting: HashMap<String, Vec<usize>> = HashMap::new();
     let mut live = vec![false; (n_imports + n_defined) as usize];
     let mut stack: Vec<u32> = info.fixed_roots.clone();
-    for (name, kind, index) in &info.exports {
-        if *kind == ExternalKind::Func && (plan.keep_export)(name) {
-            stack.push(*index);
+    for (e, (name, kind, index)) in info.exports.iter().enumerate() {
+        if *kind != ExternalKind::Func {
+            export_kept[e] = true;
+        } else if (plan.keep_export)(name) {
+            if (plan.called)(name) {
+                export_kept[e] = true;
+                stack.push(*index);
+            } else {
+                waiting.entry(base(name)).or_default().push(e);
+            }
         }
     }
     while let Some(f) = stack.pop() {
@@ -268,8 +286,23 @@ pub fn rewrite(
         *slot = true;
         if f >= n_imports && !stubbed[(f - n_imports) as usize] {
             stack.extend(info.callees[(f - n_imports) as usize].iter().copied());
+        } else if let Some(import) = info.func_imports.get(f as usize)
+            && actions[f as usize] == ImportAction::Keep
+            && let Some(exports) = waiting.remove(&format!("{}#{}", import.module, import.name))
+        {
+            for e in exports {
+                export_kept[e] = true;
+                stack.push(info.exports[e].2);
+            }
         }
     }
+    let kept_exports = info
+        .exports
+        .iter()
+        .zip(&export_kept)
+        .filter(|((_, kind, _), kept)| **kept && *kind == ExternalKind::Func)
+        .map(|((name, _, _), _)| (plan.rename)(name))
+        .collect();
 
     // New function index space: kept imports, then the live defined functions, then stubs that
     // replace the live imports that were not kept. Functions nothing live reaches are dropped.
@@ -320,6 +353,7 @@ pub fn rewrite(
         func_map,
         actions: &actions,
         live: &live,
+        export_kept: &export_kept,
         stubbed: &stubbed,
         stubs,
         n_imports,
@@ -335,6 +369,7 @@ pub fn rewrite(
     Ok(Rewritten {
         bytes: module.finish(),
         kept_import_modules,
+        kept_exports,
     })
 }
 
@@ -344,6 +379,8 @@ struct Rewriter<'a> {
     func_map: Vec<u32>,
     actions: &'a [ImportAction],
     live: &'a [bool],
+    /// Per export of the input: whether it stays.
+    export_kept: &'a [bool],
     /// Per defined function: whether its body becomes `unreachable`.
     stubbed: &'a [bool],
     stubs: Vec<(u32, ImportAction)>,
@@ -490,9 +527,9 @@ impl Reencode for Rewriter<'_> {
         exports: &mut wasm_encoder::ExportSection,
         section: wasmparser::ExportSectionReader<'_>,
     ) -> Result<(), reencode::Error<Self::Error>> {
-        for export in section {
+        for (e, export) in section.into_iter().enumerate() {
             let export = export?;
-            if export.kind == ExternalKind::Func && !(self.plan.keep_export)(export.name) {
+            if self.export_kept.get(e) != Some(&true) {
                 continue;
             }
             if export.kind != ExternalKind::Func && export.kind != ExternalKind::Memory {

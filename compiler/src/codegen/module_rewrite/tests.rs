@@ -65,6 +65,7 @@ fn stubs_renames_and_drops() {
                 _ => ImportAction::Keep,
             },
             keep_export: &|n| n != "gone",
+            called: &|_| true,
             stub_export: &|_| false,
             rename: &|n| n.replace("@1", "@2"),
             data: b"POLICY",
@@ -169,6 +170,7 @@ fn rewrite_gated(open: bool, stub: bool) -> Rewritten {
                 _ => ImportAction::Keep,
             },
             keep_export: &|_| true,
+            called: &|_| true,
             stub_export: &|name| stub && name.contains("[method]"),
             rename: &|n| n.to_owned(),
             data: b"",
@@ -221,4 +223,80 @@ fn a_stubbed_export_traps_but_keeps_its_name() {
     assert_eq!(bodies(&out.bytes), (5, 1), "`plain` stays: `run` calls it");
     let info = ModuleInfo::parse(&out.bytes).unwrap();
     assert!(info.exports.iter().any(|e| e.0 == "res#[method]thing.get"));
+}
+
+/// An export nothing calls from outside is dropped, with the code only it reaches, unless the
+/// module keeps an import of the same function: `run` calls the import `host#f`, so the export
+/// `host#f` (and its `cabi_post_`) stays, and with it `host#h`, whose import it calls;
+/// `host#g`, whose import nothing live calls, goes.
+#[test]
+fn uncalled_exports_go_unless_the_same_function_is_imported() {
+    use wasm_encoder::*;
+    let mut m = Module::new();
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    m.section(&types);
+    let mut imports = ImportSection::new();
+    imports.import("host", "f", EntityType::Function(0)); // 0
+    imports.import("host", "g", EntityType::Function(0)); // 1
+    imports.import("host", "h", EntityType::Function(0)); // 2
+    m.section(&imports);
+    let mut funcs = FunctionSection::new();
+    for _ in 0..5 {
+        funcs.function(0); // 3 run, 4 f, 5 post f, 6 g, 7 h
+    }
+    m.section(&funcs);
+    let mut mem = MemorySection::new();
+    mem.memory(MemoryType {
+        minimum: 1,
+        maximum: None,
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    m.section(&mem);
+    let mut exports = ExportSection::new();
+    exports.export("run", ExportKind::Func, 3);
+    exports.export("host#f", ExportKind::Func, 4);
+    exports.export("cabi_post_host#f", ExportKind::Func, 5);
+    exports.export("host#g", ExportKind::Func, 6);
+    exports.export("host#h", ExportKind::Func, 7);
+    m.section(&exports);
+    let mut code = CodeSection::new();
+    for calls in [&[0u32][..], &[2], &[], &[1], &[]] {
+        let mut f = Function::new([]);
+        for c in calls {
+            f.instruction(&Instruction::Call(*c));
+        }
+        f.instruction(&Instruction::End);
+        code.function(&f);
+    }
+    m.section(&code);
+    let bytes = m.finish();
+    let info = ModuleInfo::parse(&bytes).unwrap();
+    let out = rewrite(
+        &bytes,
+        &info,
+        &Plan {
+            import: &|_, _| ImportAction::Keep,
+            keep_export: &|_| true,
+            called: &|name| name == "run",
+            stub_export: &|_| false,
+            rename: &|n| n.to_owned(),
+            data: b"",
+            drop_custom: &|_| false,
+        },
+    )
+    .unwrap();
+    wasmparser::Validator::new()
+        .validate_all(&out.bytes)
+        .unwrap();
+    assert_eq!(
+        out.kept_exports,
+        ["run", "host#f", "cabi_post_host#f", "host#h"]
+    );
+    // `g` is no longer imported.
+    let info = ModuleInfo::parse(&out.bytes).unwrap();
+    let imported: Vec<_> = info.func_imports.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(imported, ["f", "h"]);
 }
