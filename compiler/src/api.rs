@@ -9,6 +9,7 @@ use virtc_grammar::lexer::quote;
 
 pub use crate::analyse::settings::Subsystem;
 use crate::codegen::embed::{Progress, ReportEntry};
+pub use crate::codegen::splice::OutputBytes;
 use crate::confine::Confinement;
 use crate::db::{Database, SourceFile};
 use crate::diagnostic::Diagnostic;
@@ -43,8 +44,9 @@ pub struct Policy {
 #[derive(Debug, Clone)]
 pub struct Output {
     /// The component with the adapter composed in (or the adapter alone, from
-    /// [`Policy::adapter`]). Identical inputs give identical bytes.
-    pub bytes: Vec<u8>,
+    /// [`Policy::adapter`]). Identical inputs give identical bytes. They dereference to a byte
+    /// slice; [`OutputBytes::write_to`] writes them without ever holding an embedded tree twice.
+    pub bytes: OutputBytes,
     /// Warnings and notes (errors make compiling fail instead).
     pub diagnostics: Vec<Diagnostic>,
     /// Every file embedded, for audits.
@@ -145,7 +147,9 @@ impl Policy {
     /// let policy = virtc::Policy::from_file("app.virt")?;
     /// let component = std::fs::read("app.wasm")?;
     /// let output = policy.compile(&component)?;
-    /// std::fs::write("app.virt.wasm", &output.bytes)?;
+    /// // Streamed: embedded files are written from where they lie, never copied first.
+    /// let mut file = std::io::BufWriter::new(std::fs::File::create("app.virt.wasm")?);
+    /// output.bytes.write_to(&mut file)?;
     /// # Ok(())
     /// # }
     /// ```
@@ -181,7 +185,7 @@ impl Policy {
         wasi_version: Option<semver::Version>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Output, Failure> {
-        let compiled = driver::compile_with_progress(
+        let mut compiled = driver::compile_with_progress(
             &self.db,
             self.root,
             component.as_ref(),
@@ -190,7 +194,7 @@ impl Policy {
             progress,
         )?;
         Ok(Output {
-            bytes: compiled.composed.unwrap_or(compiled.adapter.bytes),
+            bytes: compiled.take_output()?,
             diagnostics: compiled.diagnostics,
             embedded: compiled.report,
             policy: compiled.ir,

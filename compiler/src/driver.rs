@@ -10,6 +10,7 @@ use crate::codegen::component_info::ComponentInfo;
 use crate::codegen::compose::{compose, compose_serving};
 use crate::codegen::embed::{Progress, ReportEntry, embed};
 use crate::codegen::error::{ComposeError, StubError};
+use crate::codegen::splice::OutputBytes;
 use crate::codegen::stub;
 use crate::codegen::wasi_wit::default_version;
 use crate::db::{Database, SourceFile};
@@ -48,12 +49,37 @@ pub struct Checked {
 pub struct Compiled {
     /// What was embedded.
     pub report: Vec<ReportEntry>,
+    /// The adapter (its `bytes` without the embedded image: see [`Compiled::output`]).
     pub adapter: Adapter,
     /// The component with the adapter composed in, when a component was given.
-    pub composed: Option<Vec<u8>>,
+    pub composed: Option<OutputBytes>,
     /// Warnings and notes.
     pub diagnostics: Vec<Diagnostic>,
     pub ir: PolicyIr,
+}
+
+impl Compiled {
+    /// What `virtc compile` writes: the composed component, or the adapter alone.
+    pub fn output(&self) -> Result<OutputBytes, Failure> {
+        match &self.composed {
+            Some(composed) => Ok(composed.clone()),
+            None => self
+                .adapter
+                .output(self.adapter.bytes.clone())
+                .map_err(|error| Failure::Input(InputError::Adapter { error })),
+        }
+    }
+
+    /// [`Compiled::output`], taken out of the compilation (`composed` is left `None`).
+    pub fn take_output(&mut self) -> Result<OutputBytes, Failure> {
+        match self.composed.take() {
+            Some(composed) => Ok(composed),
+            None => self
+                .adapter
+                .output(self.adapter.bytes.clone())
+                .map_err(|error| Failure::Input(InputError::Adapter { error })),
+        }
+    }
 }
 
 /// Loads the policy file at `path` into `db`, and confines the build-time host paths of its
@@ -219,6 +245,16 @@ pub fn compile_with_progress(
                 })?,
         ),
         (composed, _) => composed,
+    };
+    // The embedded image goes in last, into the adapter's data segment wherever it now lies.
+    let composed = match composed {
+        Some(bytes) if selection.exports.is_empty() => Some(OutputBytes::plain(bytes)),
+        Some(bytes) => Some(
+            adapter
+                .output(bytes)
+                .map_err(|error| Failure::Input(InputError::Adapter { error }))?,
+        ),
+        None => None,
     };
     Ok(Compiled {
         report: checked.report,

@@ -23,7 +23,7 @@ pub mod size;
 pub mod stdlib;
 pub mod versions;
 
-pub use api::{Output, Policy, PolicyBuilder, Stream, StreamMode, Subsystem};
+pub use api::{Output, OutputBytes, Policy, PolicyBuilder, Stream, StreamMode, Subsystem};
 pub use codegen::embed::{Progress, ReportEntry};
 pub use diagnostic::{Diagnostic, Severity};
 pub use driver::{Failure, Input, InputError, Trace};

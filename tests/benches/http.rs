@@ -53,7 +53,7 @@ fn main() {
             .composed
             .expect("composed");
         println!("  {label:30} {:>9} bytes composed", composed.len());
-        variants.push((label.to_string(), composed));
+        variants.push((label.to_string(), composed.into_vec()));
     }
 
     println!("serving {REQUESTS} GET /hello, one after another, each in a fresh instance:");

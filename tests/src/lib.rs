@@ -190,10 +190,7 @@ pub fn compile(policy: &str, component: Option<&[u8]>) -> Result<Compiled, Failu
 /// policy the tests compile is also a test of `inspect`.
 pub fn compile_at(path: &Path, component: Option<&[u8]>) -> Result<Compiled, Failure> {
     let compiled = compile_plain(path, component)?;
-    let output = |compiled: &Compiled| match (&compiled.composed, component) {
-        (Some(composed), Some(_)) => composed.clone(),
-        _ => compiled.adapter.bytes.clone(),
-    };
+    let output = |compiled: &Compiled| compiled.output().expect("the output is written");
     let first = match virtc::inspect::inspect(&output(&compiled)) {
         Err(virtc::inspect::InspectError::NoAdapter) => return Ok(compiled),
         Err(e) => panic!("inspecting the output of {}: {e}", path.display()),

@@ -41,6 +41,16 @@ impl fmt::Display for DecodeError {
 }
 
 pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
+    let mut bytes = encode_head(policy);
+    for part in policy.files.image.parts() {
+        bytes.extend_from_slice(part);
+    }
+    bytes
+}
+
+/// The encoding of `policy` up to its image, which follows it directly: the bytes before the
+/// image's (whose length they give).
+pub(crate) fn encode_head(policy: &Policy) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(64));
     w.0.extend_from_slice(MAGIC);
     w.u32(FORMAT_VERSION);
@@ -143,7 +153,6 @@ pub(crate) fn encode(policy: &Policy) -> Vec<u8> {
     while !w.0.len().is_multiple_of(8) {
         w.u8(0);
     }
-    w.0.extend_from_slice(&policy.files.image);
     w.0
 }
 
@@ -200,7 +209,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(Policy, Range<usize>), DecodeError
     policy.http = sections.http(bytes)?;
     policy.config = sections.config(bytes)?;
     policy.origin = sections.origin(bytes)?;
-    policy.files.image = bytes[sections.image.clone()].to_vec();
+    policy.files.image = bytes[sections.image.clone()].to_vec().into();
     Ok((policy, sections.image))
 }
 
@@ -331,7 +340,7 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
         files: Files {
             preopens,
             host_files,
-            image: Vec::new(),
+            image: Default::default(),
         },
         net: Network::default(),
         http: HttpPolicy::default(),
@@ -780,7 +789,7 @@ mod tests {
                     name: "hosts".into(),
                     readonly: true,
                 }],
-                image: b"VIMG-not-checked-here".to_vec(),
+                image: b"VIMG-not-checked-here".to_vec().into(),
             },
             net: Network {
                 access: NetAccess::Rules,

@@ -15,9 +15,9 @@
 //!
 //! A root directory is its own parent. Lookups cost O(depth × log entries).
 
-use crate::prelude::*;
+mod build;
 
-use alloc::collections::BTreeMap;
+pub use build::{Appended, BuildError, ImageBuilder, ImageBytes, NodeId};
 
 const MAGIC: &[u8; 4] = b"VIMG";
 const VERSION: u32 = 2;
@@ -204,225 +204,18 @@ fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// Builds an image. Nodes are added under parents; [`ImageBuilder::finish`] lays them out.
-#[derive(Debug, Default)]
-pub struct ImageBuilder {
-    entries: Vec<Entry>,
-}
-
-#[derive(Debug)]
-struct Entry {
-    name: String,
-    parent: usize,
-    content: Content,
-}
-
-#[derive(Debug)]
-enum Content {
-    Directory(BTreeMap<Vec<u8>, usize>),
-    File(Vec<u8>),
-    Symlink(String),
-    HostFile(u32),
-}
-
-/// A node of an image under construction.
-pub type NodeId = usize;
-
-/// Why a node cannot be added.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BuildError {
-    /// The parent is not a directory.
-    NotADirectory,
-    /// A node of another kind (or a file) already has that name.
-    Exists,
-    /// The image would exceed 4 GiB.
-    TooLarge,
-}
-
-impl ImageBuilder {
-    pub fn new() -> ImageBuilder {
-        ImageBuilder::default()
-    }
-
-    /// Adds a root directory (one per virtual preopen).
-    pub fn root(&mut self) -> NodeId {
-        let id = self.entries.len();
-        self.entries.push(Entry {
-            name: String::new(),
-            parent: id,
-            content: Content::Directory(BTreeMap::new()),
-        });
-        id
-    }
-
-    /// The child `name` of `dir`, if any.
-    pub fn child(&self, dir: NodeId, name: &str) -> Option<NodeId> {
-        match &self.entries[dir].content {
-            Content::Directory(children) => children.get(name.as_bytes()).copied(),
-            _ => None,
-        }
-    }
-
-    /// Whether `node` is a directory.
-    pub fn is_dir(&self, node: NodeId) -> bool {
-        matches!(self.entries[node].content, Content::Directory(_))
-    }
-
-    /// The contents of a file node.
-    pub fn file_contents(&self, node: NodeId) -> Option<&[u8]> {
-        match &self.entries[node].content {
-            Content::File(bytes) => Some(bytes),
-            _ => None,
-        }
-    }
-
-    /// The directory `name` under `dir`, created if missing.
-    pub fn dir(&mut self, dir: NodeId, name: &str) -> Result<NodeId, BuildError> {
-        if let Some(existing) = self.child(dir, name) {
-            return if self.is_dir(existing) {
-                Ok(existing)
-            } else {
-                Err(BuildError::Exists)
-            };
-        }
-        self.add(dir, name, Content::Directory(BTreeMap::new()))
-    }
-
-    /// A file `name` under `dir`; fails if the name is taken.
-    pub fn file(
-        &mut self,
-        dir: NodeId,
-        name: &str,
-        contents: Vec<u8>,
-    ) -> Result<NodeId, BuildError> {
-        self.add(dir, name, Content::File(contents))
-    }
-
-    /// A host file `name` under `dir`: entry `index` of `Files::host_files`.
-    pub fn host_file(&mut self, dir: NodeId, name: &str, index: u32) -> Result<NodeId, BuildError> {
-        self.add(dir, name, Content::HostFile(index))
-    }
-
-    /// A symbolic link `name` under `dir`.
-    pub fn symlink(&mut self, dir: NodeId, name: &str, target: &str) -> Result<NodeId, BuildError> {
-        self.add(dir, name, Content::Symlink(target.into()))
-    }
-
-    fn add(&mut self, dir: NodeId, name: &str, content: Content) -> Result<NodeId, BuildError> {
-        let id = self.entries.len();
-        match &mut self.entries[dir].content {
-            Content::Directory(children) => {
-                if children.contains_key(name.as_bytes()) {
-                    return Err(BuildError::Exists);
-                }
-                children.insert(name.as_bytes().to_vec(), id);
-            }
-            _ => return Err(BuildError::NotADirectory),
-        }
-        self.entries.push(Entry {
-            name: name.into(),
-            parent: dir,
-            content,
-        });
-        Ok(id)
-    }
-
-    /// Lays the image out. Returns the bytes and, for each builder node, its index in the image.
-    pub fn finish(self) -> Result<(Vec<u8>, Vec<u32>), BuildError> {
-        // Breadth-first from every root, so that each directory's children are consecutive.
-        let n = self.entries.len();
-        let mut order: Vec<usize> = Vec::with_capacity(n);
-        let mut index = vec![u32::MAX; n];
-        for (id, e) in self.entries.iter().enumerate() {
-            if e.parent == id {
-                index[id] = order.len() as u32;
-                order.push(id);
-            }
-        }
-        let mut first_child = vec![0u32; n];
-        let mut cursor = 0;
-        while cursor < order.len() {
-            let id = order[cursor];
-            cursor += 1;
-            if let Content::Directory(children) = &self.entries[id].content {
-                first_child[id] = order.len() as u32;
-                for child in children.values() {
-                    index[*child] = order.len() as u32;
-                    order.push(*child);
-                }
-            }
-        }
-        let names_len: usize = self.entries.iter().map(|e| e.name.len()).sum();
-        let data_len: usize = self
-            .entries
-            .iter()
-            .map(|e| match &e.content {
-                Content::File(b) => b.len(),
-                Content::Symlink(t) => t.len(),
-                Content::Directory(_) | Content::HostFile(_) => 0,
-            })
-            .sum();
-        let total = HEADER + n * NODE_SIZE + names_len + data_len;
-        if total > u32::MAX as usize {
-            return Err(BuildError::TooLarge);
-        }
-        let mut out = Vec::with_capacity(total);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
-        out.extend_from_slice(&(n as u32).to_le_bytes());
-        let mut name_at = HEADER + n * NODE_SIZE;
-        let mut data_at = name_at + names_len;
-        for id in &order {
-            let e = &self.entries[*id];
-            let (kind, a, b) = match &e.content {
-                Content::Directory(children) => {
-                    (Kind::Directory, first_child[*id], children.len() as u32)
-                }
-                Content::File(bytes) => (Kind::File, data_at as u32, bytes.len() as u32),
-                Content::Symlink(t) => (Kind::Symlink, data_at as u32, t.len() as u32),
-                Content::HostFile(i) => (Kind::HostFile, *i, 0),
-            };
-            if !matches!(e.content, Content::Directory(_) | Content::HostFile(_)) {
-                data_at += b as usize;
-            }
-            for v in [
-                kind.code(),
-                index[e.parent],
-                name_at as u32,
-                e.name.len() as u32,
-                a,
-                b,
-            ] {
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-            name_at += e.name.len();
-        }
-        for id in &order {
-            out.extend_from_slice(self.entries[*id].name.as_bytes());
-        }
-        for id in &order {
-            match &self.entries[*id].content {
-                Content::File(bytes) => out.extend_from_slice(bytes),
-                Content::Symlink(t) => out.extend_from_slice(t.as_bytes()),
-                Content::Directory(_) | Content::HostFile(_) => {}
-            }
-        }
-        debug_assert_eq!(out.len(), total);
-        Ok((out, index))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
 
     #[test]
     fn builds_and_reads_a_tree() {
         let mut b = ImageBuilder::new();
         let root = b.root();
         let etc = b.dir(root, "etc").unwrap();
-        b.file(etc, "motd", b"hello".to_vec()).unwrap();
-        b.file(etc, "app.toml", b"x = 1".to_vec()).unwrap();
+        b.file(etc, "motd", b"hello").unwrap();
+        b.file(etc, "app.toml", b"x = 1").unwrap();
         b.symlink(etc, "link", "motd").unwrap();
         b.file(root, "z", Vec::new()).unwrap();
         b.host_file(root, "hosts", 3).unwrap();
@@ -462,7 +255,7 @@ mod tests {
     fn rejects_corrupt_images() {
         let mut b = ImageBuilder::new();
         let root = b.root();
-        b.file(root, "f", b"data".to_vec()).unwrap();
+        b.file(root, "f", b"data").unwrap();
         let (bytes, _) = b.finish().unwrap();
         for cut in 0..bytes.len() {
             // Truncations either fail to parse or still only reach in-bounds data.

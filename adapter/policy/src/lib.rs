@@ -311,7 +311,7 @@ pub struct Files {
     pub host_files: Vec<HostFile>,
     /// The embedded image ([`image::Image`]); empty when nothing is embedded. In the adapter it
     /// is read in place from the policy's bytes.
-    pub image: Vec<u8>,
+    pub image: image::ImageBytes,
 }
 
 /// One preopened directory as the component sees it.
@@ -364,6 +364,12 @@ impl Policy {
     /// Encodes the policy into the bytes the adapter reads.
     pub fn encode(&self) -> Vec<u8> {
         codec::encode(self)
+    }
+
+    /// The bytes of [`Policy::encode`] before those of the image, which end them: the compiler
+    /// writes the image's parts after these, straight into its output.
+    pub fn encode_head(&self) -> Vec<u8> {
+        codec::encode_head(self)
     }
 
     /// Decodes bytes written by [`Policy::encode`].

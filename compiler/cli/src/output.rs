@@ -9,12 +9,21 @@ use virtc::driver::{Failure, InputError};
 /// Writes `bytes` to `path` through a temporary file in the same directory, so that readers see
 /// the old file or the new one, never a part.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    write_atomically_with(path, &mut |out| out.write_all(bytes))
+}
+
+/// [`write_atomically`] of what `write` writes, through a buffer (an output whose embedded
+/// files are written from where they lie, never held twice).
+pub fn write_atomically_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Failure> {
     // The output gets the permissions of the file it replaces, or the usual ones for a new file.
     let permissions = match std::fs::metadata(path) {
         Ok(meta) => Some(meta.permissions()),
         Err(_) => new_file_permissions(),
     };
-    let tmp = staged(path, bytes, permissions)?;
+    let tmp = staged(path, write, permissions)?;
     tmp.persist(path)
         .map_err(|e| output_error(path, &e.error))?;
     Ok(())
@@ -23,7 +32,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 /// [`write_atomically`], except that a file at `path` is never replaced (not even one that
 /// appeared a moment ago): `Ok(false)` then, and nothing is written.
 pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, Failure> {
-    let tmp = staged(path, bytes, new_file_permissions())?;
+    let tmp = staged(
+        path,
+        &mut |out| out.write_all(bytes),
+        new_file_permissions(),
+    )?;
     match tmp.persist_noclobber(path) {
         Ok(_) => Ok(true),
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
@@ -31,11 +44,11 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, Failure> {
     }
 }
 
-/// `bytes` in a synced temporary file beside `path`, with `permissions` (temporary files are
-/// private); dropped unpersisted, it is removed.
+/// What `write` writes, in a synced temporary file beside `path`, with `permissions`
+/// (temporary files are private); dropped unpersisted, it is removed.
 fn staged(
     path: &Path,
-    bytes: &[u8],
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
     permissions: Option<std::fs::Permissions>,
 ) -> Result<tempfile::NamedTempFile, Failure> {
     let dir = match path.parent() {
@@ -48,7 +61,10 @@ fn staged(
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+    write(&mut buffered).map_err(fail)?;
+    buffered.flush().map_err(fail)?;
+    drop(buffered);
     if let Some(permissions) = permissions {
         tmp.as_file().set_permissions(permissions).map_err(fail)?;
     }

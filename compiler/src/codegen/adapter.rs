@@ -7,12 +7,14 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use super::error::{AdapterError, why};
+use virtc_policy::image::ImageBytes;
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor};
 use virtc_policy::{Access, ClockMode, HttpAccess, PreopenSource, StreamMode, Trace};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 
 use super::module_rewrite::{self, ImportAction, ModuleInfo, Plan};
+use super::splice::OutputBytes;
 use super::wasi_wit::{self, Versions};
 use crate::ir::PolicyIr;
 use crate::plan::{InterfaceKey, Selection};
@@ -44,7 +46,12 @@ pub const TRACE_SINK: &str = "virtc:adapter/trace";
 /// An adapter component and what it exports and imports.
 #[derive(Debug, Clone)]
 pub struct Adapter {
+    /// The component, built without the embedded image ([`Adapter::output`] adds it).
     pub bytes: Vec<u8>,
+    /// The policy's bytes before the image, which end its data segment in `bytes`.
+    pub data_head: Vec<u8>,
+    /// The embedded image (empty when nothing is embedded).
+    pub image: ImageBytes,
     /// Exported interfaces, with versions (`wasi:cli/stdout@0.2.6`).
     pub exports: Vec<String>,
     /// Imported interfaces, with versions.
@@ -274,11 +281,12 @@ pub fn build(
     }
     let mut runtime = policy.runtime.clone();
     runtime.http.host_types = host_allowed(policy, selection.serve_http, "http", "types");
-    let data = runtime.encode();
-    build_role(
+    // The image follows the policy's other bytes in memory; it goes into the output last.
+    let data = runtime.encode_head();
+    let mut adapter = build_role(
         Role::Adapter,
         policy.runtime.trace != Trace::Off,
-        &data,
+        (&data, runtime.files.image.len()),
         &Keep {
             import: &import,
             export: &keep_export,
@@ -288,7 +296,10 @@ pub fn build(
         },
         exports,
         versions,
-    )
+    )?;
+    adapter.data_head = data;
+    adapter.image = runtime.files.image;
+    Ok(adapter)
 }
 
 /// The two serving instances of a component that exports `wasi:http/incoming-handler`: the
@@ -307,7 +318,7 @@ pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
     let mailbox = build_role(
         Role::Mailbox,
         false,
-        &[],
+        (&[], 0),
         &Keep {
             import: &host_http,
             export: &|name| interface_name(name) == MAILBOX,
@@ -322,7 +333,7 @@ pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
     let server = build_role(
         Role::Server,
         false,
-        &[],
+        (&[], 0),
         &Keep {
             import: &|module| {
                 host_http(module)
@@ -360,7 +371,7 @@ struct Keep<'a> {
 fn build_role(
     role: Role,
     trace: bool,
-    data: &[u8],
+    (data, data_tail): (&[u8], usize),
     keep: &Keep<'_>,
     exports: BTreeSet<String>,
     versions: &Versions,
@@ -401,6 +412,7 @@ fn build_role(
             stub_export: keep.stub_export,
             rename: &rename,
             data,
+            data_tail,
             drop_custom: &|name| name.starts_with("component-type") || name == "producers",
         },
     )?;
@@ -449,9 +461,20 @@ fn build_role(
     let bytes = without_names(&bytes).map_err(|e| AdapterError::Encode { why: why(e) })?;
     Ok(Adapter {
         bytes,
+        data_head: Vec::new(),
+        image: ImageBytes::default(),
         exports: exports.into_iter().collect(),
         imports: imports.into_iter().collect(),
     })
+}
+
+impl Adapter {
+    /// The output `built` (this adapter, or a composition holding it) with the embedded image
+    /// written in after the policy's other bytes.
+    pub fn output(&self, built: Vec<u8>) -> Result<OutputBytes, AdapterError> {
+        OutputBytes::with_image(built, &self.data_head, self.image.clone())
+            .map_err(AdapterError::Splice)
+    }
 }
 
 /// Validates an adapter component that is an output by itself (`virtc compile` without a

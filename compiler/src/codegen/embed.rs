@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use virtc_policy::image::{BuildError, ImageBuilder, NodeId};
+use virtc_policy::image::{Appended, BuildError, ImageBuilder, NodeId};
 use virtc_policy::{Files, Preopen, PreopenSource};
 
 use crate::diagnostic::Diagnostic;
@@ -105,7 +105,7 @@ pub fn embed(ir: &PolicyIr, progress: &mut dyn FnMut(Progress)) -> Embedded {
     } = e;
     let mut out = out;
     if let Some(root) = root {
-        match builder.finish() {
+        match builder.finish_bytes() {
             Ok((image, index)) => {
                 out.files.image = image;
                 // A writable mount at the tree's root is the root's only preopen.
@@ -304,15 +304,17 @@ impl Embedder<'_> {
         &mut self,
         dir: NodeId,
         guest: &[String],
-        contents: Vec<u8>,
+        contents: Appended,
         host: Option<PathBuf>,
         at: Place,
     ) {
         let name = guest.last().expect("a file has a name");
         let path = format!("/{}", guest.join("/"));
-        let bytes = contents.len() as u64;
+        let bytes = self.builder.appended(&contents).len() as u64;
         if let Some(existing) = self.builder.child(dir, name) {
-            let same = self.builder.file_contents(existing) == Some(contents.as_slice());
+            let same =
+                self.builder.file_contents(existing) == Some(self.builder.appended(&contents));
+            self.builder.discard(contents);
             if !same {
                 let what = if self.builder.is_dir(existing) {
                     "a directory"
@@ -323,7 +325,7 @@ impl Embedder<'_> {
             }
             return;
         }
-        match self.builder.file(dir, name, contents) {
+        match self.builder.file_from(dir, name, contents) {
             Ok(_) => {
                 self.owners.insert(path.clone(), (at, host.clone()));
                 self.out.report.push(ReportEntry {
@@ -347,9 +349,16 @@ impl Embedder<'_> {
             return;
         }
         let contents = match &file.source {
-            FileSource::Text(text) => text.as_bytes().to_vec(),
+            FileSource::Text(text) => {
+                let appended = self.builder.append_with(|buffer| {
+                    buffer.extend_from_slice(text.as_bytes());
+                    Ok::<(), std::convert::Infallible>(())
+                });
+                let Ok(appended) = appended;
+                appended
+            }
             FileSource::Runtime { .. } => unreachable!("handled above"),
-            FileSource::Host { path, .. } => match read_regular(path) {
+            FileSource::Host { path, .. } => match read_regular(&mut self.builder, path) {
                 Ok(bytes) => bytes,
                 Err(why) => {
                     self.out.diagnostics.push(
@@ -374,6 +383,7 @@ impl Embedder<'_> {
             FileSource::Text(_) => None,
         };
         let Some(dir) = self.dir(&guest[..guest.len() - 1], file.at) else {
+            self.builder.discard(contents);
             return;
         };
         self.add_file(dir, &guest, contents, host, file.at);
@@ -548,12 +558,13 @@ impl Embedder<'_> {
                 if !walk.include_match(&rel) {
                     continue;
                 }
-                match read_regular(&path) {
-                    Ok(bytes) => {
+                match read_regular(&mut self.builder, &path) {
+                    Ok(contents) => {
                         let Some(dir) = self.dir(guest, mount.at) else {
+                            self.builder.discard(contents);
                             continue;
                         };
-                        self.add_file(dir, &child_guest, bytes, Some(path), mount.at);
+                        self.add_file(dir, &child_guest, contents, Some(path), mount.at);
                     }
                     Err(why) => self.unreadable(mount, &path, &why),
                 }
@@ -684,11 +695,19 @@ fn glob_set(patterns: &[(String, Place)]) -> GlobSet {
     builder.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
-/// Reads a regular file (following links the user named explicitly).
-fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
+/// Reads a regular file (following links the user named explicitly) straight into the image's
+/// contents, so that its bytes are held once.
+fn read_regular(builder: &mut ImageBuilder, path: &Path) -> Result<Appended, String> {
+    use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| crate::io_error_text(&e))?;
     if !meta.is_file() {
         return Err("it is not a regular file".into());
     }
-    std::fs::read(path).map_err(|e| crate::io_error_text(&e))
+    let mut file = std::fs::File::open(path).map_err(|e| crate::io_error_text(&e))?;
+    builder
+        .append_with(|buffer| {
+            buffer.reserve(usize::try_from(meta.len()).unwrap_or(0));
+            file.read_to_end(buffer).map(|_| ())
+        })
+        .map_err(|e| crate::io_error_text(&e))
 }

@@ -106,6 +106,8 @@ pub enum AdapterError {
     Encode {
         why: String,
     },
+    /// The embedded image cannot be written into the output (`splice`).
+    Splice(SpliceError),
 }
 
 impl fmt::Display for AdapterError {
@@ -128,6 +130,35 @@ impl fmt::Display for AdapterError {
             AdapterError::Encode { why } => {
                 write!(f, "encoding the adapter component failed: {why}")
             }
+            AdapterError::Splice(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Writing the embedded image into an output built without it (`splice`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpliceError {
+    /// Not exactly one data segment holds the policy's bytes.
+    Segments { found: usize },
+    /// The output does not parse, or a size field is not where it should be.
+    Malformed { why: String },
+    /// With the image, a section or the segment would exceed 4 GiB.
+    TooLarge,
+}
+
+impl fmt::Display for SpliceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpliceError::Segments { found } => write!(
+                f,
+                "the output has {found} data segments holding the policy, not one, to put the embedded files after"
+            ),
+            SpliceError::Malformed { why } => {
+                write!(f, "the embedded files cannot be written into the output: {why}")
+            }
+            SpliceError::TooLarge => f.write_str(
+                "the output with its embedded files would exceed 4 GiB, the most a section can hold",
+            ),
         }
     }
 }

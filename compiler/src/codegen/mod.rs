@@ -7,5 +7,6 @@ pub mod compose;
 pub mod embed;
 pub mod error;
 pub mod module_rewrite;
+pub mod splice;
 pub mod stub;
 pub mod wasi_wit;

@@ -218,6 +218,10 @@ pub struct Plan<'a> {
     pub rename: &'a dyn Fn(&str) -> String,
     /// Bytes appended to memory; `DataAddress`/`DataLength` imports describe them.
     pub data: &'a [u8],
+    /// Bytes that follow `data` in memory but not in its segment: the embedded image, written
+    /// into the output after the segment's bytes at the end (`codegen::splice`). Memory and
+    /// `DataLength` count them.
+    pub data_tail: usize,
     /// Custom sections to drop (by exact name or prefix ending in `*`).
     pub drop_custom: &'a dyn Fn(&str) -> bool,
 }
@@ -339,13 +343,12 @@ pub fn rewrite(
     }
 
     let memory_min = info.memory_min.unwrap_or(0);
+    let data_len = plan.data.len() + plan.data_tail;
     let data_address = memory_min
         .checked_mul(65536)
-        .filter(|a| *a + plan.data.len() as u64 <= u32::MAX as u64)
-        .ok_or(RewriteError::MemoryTooLarge {
-            data: plan.data.len(),
-        })?;
-    let extra_pages = (plan.data.len() as u64).div_ceil(65536);
+        .filter(|a| *a + data_len as u64 <= u32::MAX as u64)
+        .ok_or(RewriteError::MemoryTooLarge { data: data_len })?;
+    let extra_pages = (data_len as u64).div_ceil(65536);
 
     let mut rewriter = Rewriter {
         info,
@@ -506,7 +509,7 @@ impl Reencode for Rewriter<'_> {
                 }
                 ImportAction::DataLength => {
                     f.instruction(&wasm_encoder::Instruction::I32Const(
-                        self.plan.data.len() as i32
+                        (self.plan.data.len() + self.plan.data_tail) as i32,
                     ));
                 }
                 ImportAction::Keep

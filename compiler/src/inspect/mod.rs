@@ -137,11 +137,11 @@ fn policy_data(bytes: &[u8]) -> Result<&[u8], InspectError> {
 
 /// Every node under the embedded preopens, with the path the component sees.
 fn embedded_files(policy: &Policy) -> Result<Vec<EmbeddedFile>, InspectError> {
-    let bytes = &policy.files.image;
+    let bytes = policy.files.image.contiguous();
     let image = if bytes.is_empty() {
         Image::empty()
     } else {
-        Image::new(bytes).map_err(|_| InspectError::DamagedImage)?
+        Image::new(&bytes).map_err(|_| InspectError::DamagedImage)?
     };
     let mut out = Vec::new();
     let mut seen = vec![false; image.len() as usize];

@@ -269,7 +269,8 @@ fn files(inspection: &Inspection, out: &mut Text) {
 
 /// The text of the embedded file at `guest`, from the image.
 fn text_of(p: &Policy, guest: &str) -> Option<String> {
-    let image = Image::new(&p.files.image).ok()?;
+    let bytes = p.files.image.contiguous();
+    let image = Image::new(&bytes).ok()?;
     // The embedded preopen whose path is the longest prefix of `guest`.
     let (root, rest) = p
         .files

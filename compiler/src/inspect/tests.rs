@@ -14,7 +14,7 @@ fn adapter(dir: &Path, name: &str, policy: &str) -> Vec<u8> {
     let db = Database::default();
     let root = driver::load_policy(&db, &path).unwrap();
     match driver::compile(&db, root, None, None) {
-        Ok(compiled) => compiled.adapter.bytes,
+        Ok(compiled) => compiled.output().unwrap().into_vec(),
         Err(driver::Failure::Policy(d)) => panic!("{policy}\n{d:#?}"),
         Err(driver::Failure::Input(e)) => panic!("{e}"),
     }

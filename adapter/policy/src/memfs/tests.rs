@@ -51,8 +51,8 @@ fn image() -> (Vec<u8>, u32) {
     let mut b = ImageBuilder::new();
     let root = b.root();
     let etc = b.dir(root, "etc").unwrap();
-    b.file(etc, "motd", b"hello".to_vec()).unwrap();
-    b.file(etc, "app.toml", b"x = 1".to_vec()).unwrap();
+    b.file(etc, "motd", b"hello").unwrap();
+    b.file(etc, "app.toml", b"x = 1").unwrap();
     b.symlink(etc, "link", "motd").unwrap();
     b.dir(etc, "sub").unwrap();
     b.symlink(etc, "up", "../etc/motd").unwrap();
@@ -60,7 +60,7 @@ fn image() -> (Vec<u8>, u32) {
     b.symlink(etc, "abs", "/x").unwrap();
     b.symlink(etc, "loop", "loop").unwrap();
     b.host_file(etc, "host", 0).unwrap();
-    b.file(root, "big", b"0123456789".to_vec()).unwrap();
+    b.file(root, "big", b"0123456789").unwrap();
     let (bytes, index) = b.finish().unwrap();
     (bytes, index[root])
 }

@@ -9,7 +9,7 @@ use virtc::db::Database;
 use virtc::driver::Failure;
 
 use crate::message_format::MessageFormat;
-use crate::output::write_atomically;
+use crate::output::write_atomically_with;
 use crate::report::{Emitter, ProgressLine, Reporter, print_report};
 
 /// Compile a policy into an adapter and compose it into a component.
@@ -111,6 +111,6 @@ impl CompileCommand {
         if self.report {
             print_report(&compiled.embedded, &compiled.policy.runtime.origin.sources);
         }
-        write_atomically(&self.output, &compiled.bytes)
+        write_atomically_with(&self.output, &mut |out| compiled.bytes.write_to(out))
     }
 }

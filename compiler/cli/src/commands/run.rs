@@ -151,7 +151,7 @@ impl RunCommand {
             .policy
             .compile_with(inputs.component(), None, &mut |_| {})?;
         reporter.print(db, &compiled.diagnostics);
-        let composed = compiled.bytes;
+        let composed = compiled.bytes.into_vec();
         let run_failed = |detail: String| {
             Failure::Input(InputError::Run {
                 name: name.clone(),

@@ -69,6 +69,7 @@ fn stubs_renames_and_drops() {
             stub_export: &|_| false,
             rename: &|n| n.replace("@1", "@2"),
             data: b"POLICY",
+            data_tail: 0,
             drop_custom: &|_| false,
         },
     )
@@ -174,6 +175,7 @@ fn rewrite_gated(open: bool, stub: bool) -> Rewritten {
             stub_export: &|name| stub && name.contains("[method]"),
             rename: &|n| n.to_owned(),
             data: b"",
+            data_tail: 0,
             drop_custom: &|_| false,
         },
     )
@@ -284,6 +286,7 @@ fn uncalled_exports_go_unless_the_same_function_is_imported() {
             stub_export: &|_| false,
             rename: &|n| n.to_owned(),
             data: b"",
+            data_tail: 0,
             drop_custom: &|_| false,
         },
     )
