@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use super::error::{AdapterError, why};
+use super::error::{AdapterError, RewriteError, why};
 use virtc_policy::image::ImageBytes;
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor};
@@ -21,23 +21,35 @@ use crate::plan::{InterfaceKey, Selection};
 pub use calls::called;
 use calls::trim_exports;
 
-/// The generic adapter, built from `adapter/` for `wasm32-unknown-unknown`.
-pub static PREBUILT: &[u8] = include_bytes!("../../prebuilt/virtc_adapter.wasm");
+/// The generic adapter, built from `adapter/` for `wasm32-unknown-unknown`
+/// (`compiler/prebuilt/`), as `compiler/build.rs` re-encoded it.
+pub static PREBUILT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/virtc_adapter.wasm"));
 
 /// The same built with its `trace` feature: a line per WASI call (`virtc compile --trace`).
-pub static PREBUILT_TRACE: &[u8] = include_bytes!("../../prebuilt/virtc_adapter_trace.wasm");
+pub static PREBUILT_TRACE: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/virtc_adapter_trace.wasm"));
+
+/// What the rewrite needs to know about each prebuilt module, read from it at build time
+/// (`compiler/build.rs`).
+pub(crate) static PREBUILT_INFO: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/virtc_adapter.info"));
+static PREBUILT_TRACE_INFO: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/virtc_adapter_trace.info"));
 
 /// A prebuilt module and what it imports and exports.
-fn prebuilt(trace: bool) -> (&'static [u8], &'static ModuleInfo) {
-    static PLAIN: OnceLock<ModuleInfo> = OnceLock::new();
-    static TRACE: OnceLock<ModuleInfo> = OnceLock::new();
-    let (bytes, info) = if trace {
-        (PREBUILT_TRACE, &TRACE)
+fn prebuilt(trace: bool) -> Result<(&'static [u8], &'static ModuleInfo), RewriteError> {
+    type Info = OnceLock<Result<ModuleInfo, RewriteError>>;
+    static PLAIN: Info = OnceLock::new();
+    static TRACE: Info = OnceLock::new();
+    let (bytes, encoded, info) = if trace {
+        (PREBUILT_TRACE, PREBUILT_TRACE_INFO, &TRACE)
     } else {
-        (PREBUILT, &PLAIN)
+        (PREBUILT, PREBUILT_INFO, &PLAIN)
     };
-    let info = info.get_or_init(|| ModuleInfo::parse(bytes).expect("the prebuilt adapter parses"));
-    (bytes, info)
+    let info = info.get_or_init(|| Ok(ModuleInfo::decode(encoded)?));
+    info.as_ref()
+        .map(|info| (bytes, info))
+        .map_err(Clone::clone)
 }
 
 /// The interface a traced adapter writes to under [`Trace::Sink`].
@@ -376,7 +388,7 @@ fn build_role(
     exports: BTreeSet<String>,
     versions: &Versions,
 ) -> Result<Adapter, AdapterError> {
-    let (module_bytes, info) = prebuilt(trace);
+    let (module_bytes, info) = prebuilt(trace)?;
     let keep_import = keep.import;
     let keep_export = keep.export;
     let import = |module: &str, name: &str| -> ImportAction {
@@ -439,7 +451,8 @@ fn build_role(
     }
     world.push_str("}\n");
 
-    let mut resolve = wasi_wit::resolve_with_adapter(versions)?;
+    let names = imports.iter().chain(&exports).map(String::as_str);
+    let mut resolve = wasi_wit::resolve_for(versions, names)?;
     let world_id = resolve
         .push_source("virtc-adapter.wit", &world)
         .and_then(|pkg| resolve.select_world(&[pkg], Some("adapter")))

@@ -9,6 +9,7 @@ use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId, PlugError};
 
 use super::adapter::{ACCEPT, GUEST_ACCEPT, GUEST_HANDLER, GUEST_TYPES, MAILBOX, Serving};
 use super::error::{ComposeError, why};
+use super::validate::validate_skipping;
 use super::wasi_wit;
 
 /// Reads `bytes` as a package of the composition named `name`.
@@ -26,18 +27,23 @@ fn register(
     graph.register_package(package).map_err(|e| read(why(e)))
 }
 
-/// Encodes the composition, its components defined inside it, validated.
-fn encode(graph: &CompositionGraph) -> Result<Vec<u8>, ComposeError> {
-    graph
+/// Encodes the composition, its components defined inside it, validated but for the code of
+/// `component`, which was validated when it was read.
+fn encode(graph: &CompositionGraph, component: &[u8]) -> Result<Vec<u8>, ComposeError> {
+    let bytes = graph
         .encode(EncodeOptions {
             define_components: true,
-            validate: true,
+            validate: false,
             processor: None,
         })
-        .map_err(|e| ComposeError::Encode { why: why(e) })
+        .map_err(|e| ComposeError::Encode { why: why(e) })?;
+    validate_skipping(&bytes, &[component]).map_err(|e| ComposeError::Encode { why: why(e) })?;
+    Ok(bytes)
 }
 
 /// Composes `adapter` into `component`; the result imports what neither satisfies.
+/// `component` must be valid (`ComponentInfo::read` validates it; so does this function its
+/// output): its code is not validated again.
 pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>, ComposeError> {
     let mut graph = CompositionGraph::new();
     let guest = register(&mut graph, "virtc:component", component)?;
@@ -62,7 +68,7 @@ pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>, ComposeError
         Err(PlugError::NoPlugHappened) => return Err(ComposeError::NothingPlugged),
         Err(e) => return Err(ComposeError::Plug { why: why(e) }),
     }
-    encode(&graph)
+    encode(&graph, component)
 }
 
 /// Composes a component that serves `wasi:http/incoming-handler` while seeing the adapter's
@@ -82,7 +88,8 @@ pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>, ComposeError
 /// A request: host → server `handle` → mailbox `put` → adapter `accept` (→ mailbox `take`, wrap)
 /// → component `handle`. No instance is entered while it is already on the call stack.
 /// Imports nobody provides (the host's WASI) are left to the graph, which merges same-named
-/// imports of several instances into one import of the composition.
+/// imports of several instances into one import of the composition. `component` must be valid,
+/// as for [`compose`].
 pub fn compose_serving(
     component: &[u8],
     adapter: &[u8],
@@ -178,5 +185,5 @@ pub fn compose_serving(
             .map_err(|e| failed(why(e)))?;
         graph.export(alias, &name).map_err(|e| failed(why(e)))?;
     }
-    encode(&graph)
+    encode(&graph, component)
 }

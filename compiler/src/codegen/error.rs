@@ -59,6 +59,21 @@ impl From<wasmparser::BinaryReaderError> for RewriteError {
     }
 }
 
+impl From<super::module_rewrite::InfoError> for RewriteError {
+    fn from(e: super::module_rewrite::InfoError) -> Self {
+        use super::module_rewrite::InfoError;
+        match e {
+            InfoError::Parse(why) => RewriteError::Parse { why },
+            InfoError::NotCoreModule => RewriteError::NotCoreModule,
+            InfoError::ImportedMemory => RewriteError::ImportedMemory,
+            InfoError::NoMemory => RewriteError::NoMemory,
+            InfoError::Corrupt => RewriteError::Parse {
+                why: "the module info computed at build time is corrupt".into(),
+            },
+        }
+    }
+}
+
 /// Reading virtc's embedded WIT (`wasi_wit`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WitError {

@@ -9,4 +9,5 @@ pub mod error;
 pub mod module_rewrite;
 pub mod splice;
 pub mod stub;
+pub mod validate;
 pub mod wasi_wit;

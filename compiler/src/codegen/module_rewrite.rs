@@ -14,8 +14,10 @@ use std::collections::HashMap;
 
 use super::error::{RewriteError, why};
 use gates::stubbed_functions;
+pub use info::{FuncImport, InfoError, ModuleInfo};
+use info::{Site, SiteOp};
 use wasm_encoder::reencode::{self, Reencode};
-use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef};
+use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
 
 /// What becomes of one imported function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,164 +42,10 @@ impl ImportAction {
     }
 }
 
-/// One imported function of the input module.
-#[derive(Debug, Clone)]
-pub struct FuncImport {
-    pub module: String,
-    pub name: String,
-    type_index: u32,
-}
-
-/// What the rewrite needs to know about the module, read in one pass.
-#[derive(Debug)]
-pub struct ModuleInfo {
-    pub func_imports: Vec<FuncImport>,
-    pub exports: Vec<(String, ExternalKind, u32)>,
-    defined_types: Vec<u32>,
-    /// Per defined function: the functions it calls or takes a reference to.
-    callees: Vec<Vec<u32>>,
-    /// Functions reachable from outside the code: element segments, the start function, globals.
-    fixed_roots: Vec<u32>,
-    /// Functions whose reference code takes (`ref.func`).
-    code_refs: Vec<u32>,
-    /// Per type index: whether it is the function type `() -> ()` (what a gate must have).
-    empty_types: Vec<bool>,
-    /// Per function: whether a defined function or a fixed root calls or references it.
-    referenced: Vec<bool>,
-    memory_min: Option<u64>,
-}
-
 impl ModuleInfo {
-    pub fn parse(bytes: &[u8]) -> Result<ModuleInfo, RewriteError> {
-        let mut info = ModuleInfo {
-            func_imports: Vec::new(),
-            exports: Vec::new(),
-            defined_types: Vec::new(),
-            callees: Vec::new(),
-            fixed_roots: Vec::new(),
-            code_refs: Vec::new(),
-            empty_types: Vec::new(),
-            referenced: Vec::new(),
-            memory_min: None,
-        };
-        for payload in Parser::new(0).parse_all(bytes) {
-            match payload? {
-                Payload::Version { encoding, .. } if encoding != wasmparser::Encoding::Module => {
-                    return Err(RewriteError::NotCoreModule);
-                }
-                Payload::ImportSection(section) => {
-                    for import in section.into_imports() {
-                        let import = import?;
-                        match import.ty {
-                            TypeRef::Func(t) | TypeRef::FuncExact(t) => {
-                                info.func_imports.push(FuncImport {
-                                    module: import.module.to_owned(),
-                                    name: import.name.to_owned(),
-                                    type_index: t,
-                                })
-                            }
-                            TypeRef::Memory(_) => return Err(RewriteError::ImportedMemory),
-                            _ => {}
-                        }
-                    }
-                }
-                Payload::TypeSection(section) => {
-                    for ty in section.into_iter_err_on_gc_types() {
-                        let ty = ty?;
-                        info.empty_types
-                            .push(ty.params().is_empty() && ty.results().is_empty());
-                    }
-                }
-                Payload::FunctionSection(section) => {
-                    for ty in section {
-                        info.defined_types.push(ty?);
-                    }
-                }
-                Payload::MemorySection(section) => {
-                    if let Some(memory) = section.into_iter().next() {
-                        info.memory_min = Some(memory?.initial);
-                    }
-                }
-                Payload::GlobalSection(section) => {
-                    for global in section {
-                        collect_ref_funcs(global?.init_expr, &mut info.fixed_roots)?;
-                    }
-                }
-                Payload::ExportSection(section) => {
-                    for export in section {
-                        let export = export?;
-                        info.exports
-                            .push((export.name.to_owned(), export.kind, export.index));
-                    }
-                }
-                Payload::StartSection { func, .. } => info.fixed_roots.push(func),
-                Payload::ElementSection(section) => {
-                    for element in section {
-                        match element?.items {
-                            wasmparser::ElementItems::Functions(funcs) => {
-                                for f in funcs {
-                                    info.fixed_roots.push(f?);
-                                }
-                            }
-                            wasmparser::ElementItems::Expressions(_, exprs) => {
-                                for e in exprs {
-                                    collect_ref_funcs(e?, &mut info.fixed_roots)?;
-                                }
-                            }
-                        }
-                    }
-                }
-                Payload::CodeSectionEntry(body) => {
-                    let mut callees = Vec::new();
-                    let mut ops = body.get_operators_reader()?;
-                    while !ops.eof() {
-                        match ops.read()? {
-                            Operator::Call { function_index }
-                            | Operator::ReturnCall { function_index } => {
-                                callees.push(function_index)
-                            }
-                            Operator::RefFunc { function_index } => {
-                                callees.push(function_index);
-                                info.code_refs.push(function_index);
-                            }
-                            _ => {}
-                        }
-                    }
-                    callees.sort_unstable();
-                    callees.dedup();
-                    info.callees.push(callees);
-                }
-                _ => {}
-            }
-        }
-        if info.memory_min.is_none() {
-            return Err(RewriteError::NoMemory);
-        }
-        info.referenced = vec![false; info.func_imports.len() + info.defined_types.len()];
-        for f in info.callees.iter().flatten().chain(&info.fixed_roots) {
-            if let Some(slot) = info.referenced.get_mut(*f as usize) {
-                *slot = true;
-            }
-        }
-        Ok(info)
-    }
-
     fn import_count(&self) -> u32 {
         self.func_imports.len() as u32
     }
-}
-
-fn collect_ref_funcs(
-    expr: wasmparser::ConstExpr<'_>,
-    out: &mut Vec<u32>,
-) -> Result<(), RewriteError> {
-    let mut ops = expr.get_operators_reader();
-    while !ops.eof() {
-        if let Operator::RefFunc { function_index } = ops.read()? {
-            out.push(function_index);
-        }
-    }
-    Ok(())
 }
 
 /// The decisions for one rewrite.
@@ -399,6 +247,28 @@ impl Rewriter<'_> {
         self.actions.get(func as usize).is_some_and(|a| a.is_gate())
     }
 
+    /// Writes the instruction at `site` with its function renumbered. An open gate's call does
+    /// nothing; a tail call to it is a return.
+    fn patch(&self, site: &Site, out: &mut Vec<u8>) {
+        if self.is_gate(site.func) {
+            if site.op == SiteOp::ReturnCall {
+                out.push(0x0f);
+            }
+            return;
+        }
+        out.push(opcode(site.op));
+        let mut n = self.func_map[site.func as usize];
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
     fn append_data(&mut self, data: &mut wasm_encoder::DataSection) {
         if !self.plan.data.is_empty() {
             data.active(
@@ -412,7 +282,8 @@ impl Rewriter<'_> {
 }
 
 impl Reencode for Rewriter<'_> {
-    type Error = std::convert::Infallible;
+    /// The module info does not describe the bytes being rewritten.
+    type Error = String;
 
     fn function_index(&mut self, func: u32) -> Result<u32, reencode::Error<Self::Error>> {
         Ok(self.func_map[func as usize])
@@ -472,22 +343,26 @@ impl Reencode for Rewriter<'_> {
             code.function(&unreachable_body());
             return Ok(());
         }
-        let mut f = self.new_function_with_parsed_locals(&func)?;
-        let mut reader = func.get_operators_reader()?;
-        while !reader.eof() {
-            let op = reader.read()?;
-            // An open gate's call does nothing; a tail call to it is a return.
-            match op {
-                Operator::Call { function_index } if self.is_gate(function_index) => {}
-                Operator::ReturnCall { function_index } if self.is_gate(function_index) => {
-                    f.instruction(&wasm_encoder::Instruction::Return);
-                }
-                op => {
-                    f.instruction(&self.instruction(op)?);
-                }
+        // Only the instructions that name a function change: the rest is copied as it is.
+        let sites = self
+            .info
+            .sites
+            .get(defined as usize)
+            .ok_or_else(|| stale("more bodies than functions"))?;
+        let body = func.as_bytes();
+        let mut out = Vec::with_capacity(body.len());
+        let mut copied = 0usize;
+        for site in sites {
+            let (start, end) = (site.start as usize, site.end as usize);
+            if start < copied || end > body.len() || body.get(start) != Some(&opcode(site.op)) {
+                return Err(stale("a call is not where the module info says"));
             }
+            out.extend_from_slice(&body[copied..start]);
+            copied = end;
+            self.patch(site, &mut out);
         }
-        code.function(&f);
+        out.extend_from_slice(&body[copied..]);
+        code.raw(&out);
         Ok(())
     }
 
@@ -610,6 +485,20 @@ impl Reencode for Rewriter<'_> {
     }
 }
 
+/// The opcode of an instruction that names a function.
+fn opcode(op: SiteOp) -> u8 {
+    match op {
+        SiteOp::Call => 0x10,
+        SiteOp::ReturnCall => 0x12,
+        SiteOp::RefFunc => 0xd2,
+    }
+}
+
+/// The module info does not describe the bytes being rewritten.
+fn stale(what: &str) -> reencode::Error<String> {
+    reencode::Error::UserError(format!("the module info is stale: {what}"))
+}
+
 /// A body that traps.
 fn unreachable_body() -> wasm_encoder::Function {
     let mut f = wasm_encoder::Function::new([]);
@@ -632,5 +521,6 @@ pub fn import_modules(bytes: &[u8]) -> Result<HashMap<String, usize>, RewriteErr
 }
 
 mod gates;
+mod info;
 #[cfg(test)]
 mod tests;

@@ -93,17 +93,14 @@ fn strip_gate(text: &str, gate: &str) -> String {
     out
 }
 
-/// The embedded packages as parsed: without comments (three quarters of the text, and docs
+/// The package at `index` in [`PACKAGES`] as parsed: without comments (three quarters of the text, and docs
 /// that nothing virtc writes shows) and without WASI's worlds (virtc writes its own), so that
-/// parsing them, which every compile does, takes a fraction of the time. Computed once.
-fn compact_packages() -> &'static [(&'static str, String)] {
-    static COMPACT: std::sync::OnceLock<Vec<(&'static str, String)>> = std::sync::OnceLock::new();
-    COMPACT.get_or_init(|| {
-        PACKAGES
-            .iter()
-            .map(|(package, text)| (*package, compact(text, true)))
-            .collect()
-    })
+/// parsing them, which every compile does, takes a fraction of the time. Each is computed once,
+/// when first needed.
+fn compact_package(index: usize) -> &'static str {
+    static COMPACT: [std::sync::OnceLock<String>; PACKAGES.len()] =
+        [const { std::sync::OnceLock::new() }; PACKAGES.len()];
+    COMPACT[index].get_or_init(|| compact(PACKAGES[index].1, true))
 }
 
 /// `text` without its comment lines and, with `drop_worlds`, without its `world` blocks (a
@@ -132,9 +129,77 @@ fn compact(text: &str, drop_worlds: bool) -> String {
 
 /// A resolve holding every WASI package at the given versions.
 pub fn resolve(versions: &Versions) -> Result<Resolve, WitError> {
+    resolve_packages(versions, |_| true)
+}
+
+/// [`resolve`] plus virtc's own package (`virtc:adapter`), for worlds that name its interfaces.
+pub fn resolve_with_adapter(versions: &Versions) -> Result<Resolve, WitError> {
+    let mut resolve = resolve(versions)?;
+    push_adapter(&mut resolve, versions)?;
+    Ok(resolve)
+}
+
+/// A resolve holding only the packages that the interfaces `names` (`wasi:cli/stdout@0.2.6`,
+/// `virtc:adapter/http-accept`) belong to and the packages those use, transitively: a world
+/// needs nothing else, and parsing the WIT is much of a compile's time (`wasi:http` and
+/// `wasi:sockets` alone are half the text).
+pub fn resolve_for<'a>(
+    versions: &Versions,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<Resolve, WitError> {
+    let mut wanted = std::collections::BTreeSet::new();
+    let mut adapter = false;
+    for name in names {
+        if name.starts_with("virtc:adapter/") {
+            adapter = true;
+            wanted.extend(uses(&compact(ADAPTER_WIT, false)));
+        } else if let Some(package) = name
+            .strip_prefix("wasi:")
+            .and_then(|rest| rest.split(['/', '@']).next())
+        {
+            wanted.insert(package.to_owned());
+        }
+    }
+    // Close over what each package uses (the packages are listed after what they use).
+    for (index, (package, _)) in PACKAGES.iter().enumerate().rev() {
+        if wanted.contains(*package) {
+            wanted.extend(uses(compact_package(index)));
+        }
+    }
+    let mut resolve = resolve_packages(versions, |package| wanted.contains(package))?;
+    if adapter {
+        push_adapter(&mut resolve, versions)?;
+    }
+    Ok(resolve)
+}
+
+/// The other WASI packages `text` names.
+fn uses(text: &str) -> std::collections::BTreeSet<String> {
+    let own = text
+        .split_once("package wasi:")
+        .and_then(|(_, rest)| rest.split(['@', ';']).next());
+    text.match_indices("wasi:")
+        .filter_map(|(at, _)| {
+            let rest = &text[at + "wasi:".len()..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .unwrap_or(rest.len());
+            let package = &rest[..end];
+            (Some(package) != own).then(|| package.to_owned())
+        })
+        .collect()
+}
+
+fn resolve_packages(
+    versions: &Versions,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<Resolve, WitError> {
     let mut resolve = Resolve::default();
-    for (package, text) in compact_packages() {
-        let text = retarget(text, versions);
+    for (index, (package, _)) in PACKAGES.iter().enumerate() {
+        if !wanted(package) {
+            continue;
+        }
+        let text = retarget(compact_package(index), versions);
         resolve
             .push_source(&format!("wasi-{package}.wit"), &text)
             .map_err(|e| WitError::Package {
@@ -145,16 +210,14 @@ pub fn resolve(versions: &Versions) -> Result<Resolve, WitError> {
     Ok(resolve)
 }
 
-/// [`resolve`] plus virtc's own package (`virtc:adapter`), for worlds that name its interfaces.
-pub fn resolve_with_adapter(versions: &Versions) -> Result<Resolve, WitError> {
-    let mut resolve = resolve(versions)?;
+fn push_adapter(resolve: &mut Resolve, versions: &Versions) -> Result<(), WitError> {
     resolve
         .push_source(
             "virtc-adapter.wit",
             &retarget(&compact(ADAPTER_WIT, false), versions),
         )
         .map_err(|e| WitError::Adapter { why: why(e) })?;
-    Ok(resolve)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -209,6 +272,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Each package is pushed after the packages it uses, and a world needs only those.
+    #[test]
+    fn packages_come_after_what_they_use() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (index, (package, _)) in PACKAGES.iter().enumerate() {
+            for used in uses(compact_package(index)) {
+                assert!(seen.contains(&used), "{package} uses {used}, listed later");
+            }
+            seen.insert(package.to_string());
+        }
+        let v = Versions::uniform(semver::Version::new(0, 2, 6));
+        let r = resolve_for(&v, ["wasi:cli/stdout@0.2.6"]).unwrap();
+        let names: Vec<String> = r
+            .packages
+            .iter()
+            .map(|(_, p)| p.name.name.clone())
+            .collect();
+        assert_eq!(names, ["io", "cli"]);
+        let r = resolve_for(&v, ["virtc:adapter/http-accept"]).unwrap();
+        assert!(r.packages.iter().any(|(_, p)| p.name.name == "http"));
     }
 
     #[test]

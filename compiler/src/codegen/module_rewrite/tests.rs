@@ -1,6 +1,7 @@
 //! Tests of the module rewrite: imports stubbed, exports dropped, gates opened and closed.
 
 use super::*;
+use wasmparser::Operator;
 
 fn module_with_imports() -> Vec<u8> {
     use wasm_encoder::*;
@@ -302,4 +303,23 @@ fn uncalled_exports_go_unless_the_same_function_is_imported() {
     let info = ModuleInfo::parse(&out.bytes).unwrap();
     let imported: Vec<_> = info.func_imports.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(imported, ["f", "h"]);
+}
+
+/// The module info computed at build time is what reading the prebuilt modules gives, and its
+/// encoded form reads back whole; a damaged form is an error, never a panic.
+#[test]
+fn module_info_survives_its_encoding() {
+    use crate::codegen::adapter::{PREBUILT, PREBUILT_TRACE};
+    for bytes in [PREBUILT, PREBUILT_TRACE] {
+        let info = ModuleInfo::parse(bytes).unwrap();
+        let encoded = info.encode();
+        assert_eq!(ModuleInfo::decode(&encoded).unwrap(), info);
+        for cut in (0..encoded.len()).step_by(97) {
+            assert!(ModuleInfo::decode(&encoded[..cut]).is_err());
+        }
+    }
+    assert_eq!(
+        ModuleInfo::parse(PREBUILT).unwrap().encode(),
+        crate::codegen::adapter::PREBUILT_INFO
+    );
 }
