@@ -108,25 +108,52 @@ fn class_match(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
     None
 }
 
-/// Expands `{a,b}` alternatives (possibly several, not nested) into plain patterns.
+/// The most plain patterns one pattern may stand for: `{a,b}` groups multiply, and a short
+/// pattern could otherwise stand for billions (the compiler refuses those, see
+/// [`count_alternatives`]).
+pub const MAX_ALTERNATIVES: usize = 256;
+
+/// The `{…}` groups of a pattern, in order: (start of `{`, end after `}`). Not nested: a group
+/// ends at the first `}`.
+fn groups(pattern: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut from = 0;
+    core::iter::from_fn(move || {
+        let open = from + pattern.get(from..)?.find('{')?;
+        let close = open + pattern[open..].find('}')?;
+        from = close + 1;
+        Some((open, close + 1))
+    })
+}
+
+/// How many plain patterns [`expand_alternatives`] makes of `pattern` (saturating).
+pub fn count_alternatives(pattern: &str) -> usize {
+    groups(pattern).fold(1usize, |n, (open, close)| {
+        n.saturating_mul(pattern[open + 1..close - 1].split(',').count())
+    })
+}
+
+/// Expands `{a,b}` alternatives (possibly several, not nested) into plain patterns: at most
+/// [`MAX_ALTERNATIVES`] of them, the first in order (patterns with more are refused before
+/// they are expanded).
 pub fn expand_alternatives(pattern: &str) -> Vec<String> {
-    let Some(open) = pattern.find('{') else {
-        return vec![pattern.to_owned()];
-    };
-    let Some(close_rel) = pattern[open..].find('}') else {
-        return vec![pattern.to_owned()];
-    };
-    let close = open + close_rel;
-    let (head, body, tail) = (
-        &pattern[..open],
-        &pattern[open + 1..close],
-        &pattern[close + 1..],
-    );
-    let mut out = Vec::new();
-    for alt in body.split(',') {
-        for rest in expand_alternatives(tail) {
-            out.push(format!("{head}{alt}{rest}"));
+    let mut out = vec![String::new()];
+    let mut from = 0;
+    for (open, close) in groups(pattern) {
+        let head = &pattern[from..open];
+        let mut next = Vec::new();
+        'fill: for prefix in &out {
+            for alt in pattern[open + 1..close - 1].split(',') {
+                if next.len() == MAX_ALTERNATIVES {
+                    break 'fill;
+                }
+                next.push(format!("{prefix}{head}{alt}"));
+            }
         }
+        out = next;
+        from = close;
+    }
+    for p in &mut out {
+        p.push_str(&pattern[from..]);
     }
     out
 }
@@ -174,5 +201,21 @@ mod tests {
             expand_alternatives("{A,B}_{X,Y}"),
             vec!["A_X", "A_Y", "B_X", "B_Y"]
         );
+        assert_eq!(expand_alternatives("x{}y{,a}"), vec!["xy", "xya"]);
+        assert_eq!(expand_alternatives("open{a,b"), vec!["open{a,b"]);
+        assert_eq!(expand_alternatives("a}b{c,d}e}"), vec!["a}bce}", "a}bde}"]);
+        assert_eq!(count_alternatives("{A,B}_{X,Y,Z}"), 6);
+        assert_eq!(count_alternatives("plain"), 1);
+    }
+
+    /// Found by fuzzing: a kilobyte of `{,,,,}` groups stood for more patterns than memory
+    /// holds. They are counted without being expanded, and never expanded past the limit.
+    #[test]
+    fn alternatives_are_bounded() {
+        let pattern = "{a,b,c,d,e,f,g,h}".repeat(40);
+        assert_eq!(count_alternatives(&pattern), usize::MAX);
+        assert_eq!(expand_alternatives(&pattern).len(), MAX_ALTERNATIVES);
+        assert_eq!(count_alternatives(&"{,,,}".repeat(4)), 256);
+        assert_eq!(expand_alternatives(&"{,,,}".repeat(4)).len(), 256);
     }
 }

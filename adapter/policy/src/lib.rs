@@ -35,7 +35,7 @@ pub mod pins;
 pub mod registry;
 
 pub use codec::{DecodeError, Sections};
-pub use glob::{expand_alternatives, glob_match};
+pub use glob::{MAX_ALTERNATIVES, count_alternatives, expand_alternatives, glob_match};
 
 /// Magic bytes at the start of an encoded policy.
 pub const MAGIC: &[u8; 4] = b"VPOL";

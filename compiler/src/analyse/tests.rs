@@ -101,6 +101,16 @@ fn bad_glob() {
     )]));
 }
 
+/// Found by fuzzing (`policy_text`): a kilobyte of `{a,b}` groups stood for billions of
+/// patterns, and expanding them exhausted memory. A pattern may stand for 256 at most.
+#[test]
+fn globs_standing_for_too_many_patterns() {
+    insta::assert_snapshot!(check(&[(
+        "policy.virt",
+        "env allow \"{A,B,C,D}{A,B,C,D}{A,B,C,D}{A,B,C,D}\";\nconfig deny \"{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b}\";\nallow import \"x:y/{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}{a,b,c,d,e,f,g,h}\";\n"
+    )]));
+}
+
 #[test]
 fn use_of_missing_file_and_profile() {
     insta::assert_snapshot!(check(&[(

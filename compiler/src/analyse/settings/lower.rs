@@ -572,6 +572,18 @@ pub(crate) fn glob_error(pattern: &str, literal_separator: bool) -> Option<Strin
     if let Some(known) = memory.lock().ok().and_then(|mut m| m[which].get(pattern)) {
         return known;
     }
+    let alternatives = virtc_policy::count_alternatives(pattern);
+    if alternatives > virtc_policy::MAX_ALTERNATIVES {
+        let many = if alternatives == usize::MAX {
+            "more patterns than can be counted".to_owned()
+        } else {
+            format!("{alternatives} patterns")
+        };
+        return Some(format!(
+            "its `{{a,b}}` groups stand for {many}; at most {} are allowed",
+            virtc_policy::MAX_ALTERNATIVES
+        ));
+    }
     let verdict = globset::GlobBuilder::new(pattern)
         .literal_separator(literal_separator)
         .build()
