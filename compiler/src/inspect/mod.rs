@@ -67,8 +67,8 @@ impl fmt::Display for InspectError {
             InspectError::NotAComponent(why) => write!(f, "{why}"),
             InspectError::NoAdapter => f.write_str(
                 "carries no virtc adapter: virtc did not compile it, or compiled it under a policy \
-                 that passes every interface it imports through (`allow all;`), which leaves no \
-                 adapter to read",
+                 that virtualizes none of its imports (each is passed through, as under \
+                 `allow all;`, or stubbed out by `deny import`), which leaves no adapter to read",
             ),
             InspectError::SeveralPolicies(n) => {
                 write!(f, "carries {n} virtc adapters with different policies")
