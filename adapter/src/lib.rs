@@ -15,6 +15,7 @@
 extern crate alloc;
 
 use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
 
 /// Traces a call (`trace!("wasi:cli/exit#exit({})", code)`): a line in the tracing adapter,
 /// nothing at all in the plain one (the arguments are type-checked, never evaluated).
@@ -34,9 +35,8 @@ mod prelude {
     pub use alloc::{format, vec};
 }
 
-/// The allocator `std` would have used on this target.
 #[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOCATOR: heap::Heap = heap::Heap::new();
 
 /// A panic (a bounds check, an overflow the compiler could not rule out) stops the component,
 /// as [`trap`] does; its message is never formatted.
@@ -51,6 +51,7 @@ mod clocks;
 mod config;
 mod fs;
 mod gate;
+mod heap;
 mod http;
 mod io;
 mod policy;
@@ -72,30 +73,40 @@ pub(crate) fn trap() -> ! {
 }
 
 /// A value computed on first use and kept for the instance's life. Not a `OnceLock`: the adapter
-/// is single-threaded, and this is smaller.
-struct Once<T>(UnsafeCell<Option<T>>);
+/// is single-threaded, and this is smaller. Not an `Option` either: an empty one is all zeros,
+/// so that it takes no bytes of the module's data (a `None` of most types is not).
+struct Once<T> {
+    set: UnsafeCell<bool>,
+    value: UnsafeCell<MaybeUninit<T>>,
+}
 
 // SAFETY: wasm32 without threads; nothing here is ever shared across threads.
 unsafe impl<T> Sync for Once<T> {}
 
 impl<T> Once<T> {
     const fn new() -> Self {
-        Once(UnsafeCell::new(None))
+        Once {
+            set: UnsafeCell::new(false),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        }
     }
 
     /// The value, computed by `init` the first time.
     fn get_or_init(&'static self, init: impl FnOnce() -> T) -> &'static T {
-        let slot = self.0.get();
-        // SAFETY: single-threaded, and the slot is written only while empty, that is before any
-        // reference into it was handed out (should `init` itself fill it, its value is kept).
+        // SAFETY: single-threaded, and the value is written only while unset, that is before
+        // any reference into it was handed out (should `init` itself set it, its value is kept
+        // and the second one forgotten, which costs no dropping code).
         unsafe {
-            if (*slot).is_none() {
+            if !*self.set.get() {
                 let value = init();
-                if (*slot).is_none() {
-                    *slot = Some(value);
+                if *self.set.get() {
+                    core::mem::forget(value);
+                } else {
+                    (*self.value.get()).write(value);
+                    *self.set.get() = true;
                 }
             }
-            (*slot).as_ref().unwrap_or_else(|| trap())
+            (*self.value.get()).assume_init_ref()
         }
     }
 }
