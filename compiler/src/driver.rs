@@ -188,6 +188,10 @@ pub fn compile_with_progress(
             error,
         })
     })?;
+    // Whether the adapter reaches the host's HTTP types depends on the component; the policy
+    // handed back (to hosts, to `inspect`'s comparisons) says what the adapter was built with.
+    checked.ir.runtime.http.host_types =
+        adapter::host_allowed(&checked.ir, selection.serve_http, "http", "types");
     let adapter = adapter::build(&checked.ir, &selection, &target.versions)
         .map_err(|error| Failure::Input(InputError::Adapter { error }))?;
     let composed = match component {

@@ -196,6 +196,11 @@ pub fn compile_at(path: &Path, component: Option<&[u8]>) -> Result<Compiled, Fai
         Err(e) => panic!("inspecting the output of {}: {e}", path.display()),
         Ok(first) => first,
     };
+    // What the output carries is the policy the compile handed back (hosts build on it).
+    assert_eq!(
+        first.policy, compiled.ir.runtime,
+        "inspect read another policy than the compile returned"
+    );
     let text = first.to_virt();
     assert_eq!(
         virtc::format::format(&text).as_ref(),
