@@ -106,4 +106,7 @@ else
 fi
 # === end of the language server and editors section ===========================================
 
+step "fuzz targets: every committed corpus replayed, then 20 s of fuzzing per target (fuzz/smoke.sh)"
+fuzz/smoke.sh 20
+
 step "all checks passed"

@@ -1,0 +1,20 @@
+//! Any bytes as a component for `virtc check --component`, `compile` and `inspect`: mutated
+//! real components, truncated ones, and garbage. Compiling is done against one of a few fixed
+//! policies; what compiles must inspect as the policy compiled.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use virtc::codegen::component_info::ComponentInfo;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(info) = ComponentInfo::read(data) {
+        let _ = info.target();
+    }
+    if let Ok(inspection) = virtc::inspect::inspect(data) {
+        virtc_fuzz::component::inspected(&inspection);
+    }
+    // One input in 32 (by length, so a crash reproduces) is compiled as well as checked:
+    // compiling parses the WASI WIT anew and costs a hundred checks.
+    virtc_fuzz::component::check_and_compile(data, data.len(), data.len().is_multiple_of(32));
+});
