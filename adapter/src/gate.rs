@@ -19,6 +19,14 @@ unsafe extern "C" {
     fn embedded_gate();
     #[link_name = "host-files"]
     fn host_files_gate();
+    #[link_name = "preopens"]
+    fn preopens_gate();
+    #[link_name = "host-dirs"]
+    fn host_dirs_gate();
+    #[link_name = "host-env"]
+    fn host_env_gate();
+    #[link_name = "host-input"]
+    fn host_input_gate();
 }
 
 /// Writable trees in memory (`tmpfs`, `mount … writable`): [`crate::fs::memory`].
@@ -40,4 +48,33 @@ pub fn embedded() {
 pub fn host_files() {
     // SAFETY: as for `memfs`.
     unsafe { host_files_gate() }
+}
+
+/// Preopens of any kind, or `allow fs`: the listing in `fs/preopens.rs`.
+#[inline(always)]
+pub fn preopens() {
+    // SAFETY: as for `memfs`.
+    unsafe { preopens_gate() }
+}
+
+/// Host directories among the preopens, or `allow fs`: their listing in `fs/preopens.rs`.
+#[inline(always)]
+pub fn host_dirs() {
+    // SAFETY: as for `memfs`.
+    unsafe { host_dirs_gate() }
+}
+
+/// Host environment variables that may pass: their reading in `cli/environment.rs`.
+#[inline(always)]
+pub fn host_env() {
+    // SAFETY: as for `memfs`.
+    unsafe { host_env_gate() }
+}
+
+/// Host input streams (standard input, host files, sockets, HTTP bodies): what is done to one
+/// in `io/streams.rs`.
+#[inline(always)]
+pub fn host_input() {
+    // SAFETY: as for `memfs`.
+    unsafe { host_input_gate() }
 }

@@ -14,11 +14,7 @@ impl api::Guest for Adapter {
         let mut vars = env.vars.clone();
         // Only ask the host when some host variable could pass.
         if !env.allow.is_empty() {
-            for (name, value) in host::get_environment() {
-                if env.passes(&name) && !env.vars.iter().any(|(v, _)| *v == name) {
-                    vars.push((name, value));
-                }
-            }
+            host_vars(env, &mut vars);
         }
         trace!(
             "wasi:cli/environment#get-environment() -> [{}]",
@@ -44,5 +40,18 @@ impl api::Guest for Adapter {
         let cwd = policy::get().env.cwd.clone();
         trace!("wasi:cli/environment#initial-cwd() -> {cwd:?}");
         cwd
+    }
+}
+
+/// Appends to `vars` the host's variables that `env` lets through and that no virtual variable
+/// shadows. Only called when some host variable could pass (gated: without one, the compiler
+/// drops it and the glob matching only it reaches).
+#[inline(never)]
+fn host_vars(env: &virtc_policy::Environment, vars: &mut Vec<(String, String)>) {
+    crate::gate::host_env();
+    for (name, value) in host::get_environment() {
+        if env.passes(&name) && !env.vars.iter().any(|(v, _)| *v == name) {
+            vars.push((name, value));
+        }
     }
 }

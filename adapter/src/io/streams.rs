@@ -121,6 +121,57 @@ pub fn output_from_host(stream: host::OutputStream) -> api::OutputStream {
     api::OutputStream::new(OutputStream::Host(stream))
 }
 
+// What is done to a host input stream, each gated (`gate::host_input`): a policy under which
+// no host input stream can exist has none of this code, nor the host's functions it calls.
+
+/// `read` or `blocking-read` of a host stream.
+#[inline(never)]
+fn host_read(s: &host::InputStream, len: u64, blocking: bool) -> Result<Vec<u8>, StreamError> {
+    crate::gate::host_input();
+    if blocking {
+        s.blocking_read(len)
+    } else {
+        s.read(len)
+    }
+    .map_err(error_from_host)
+}
+
+/// `skip` or `blocking-skip` of a host stream.
+#[inline(never)]
+fn host_skip(s: &host::InputStream, len: u64, blocking: bool) -> Result<u64, StreamError> {
+    crate::gate::host_input();
+    if blocking {
+        s.blocking_skip(len)
+    } else {
+        s.skip(len)
+    }
+    .map_err(error_from_host)
+}
+
+/// `subscribe` of a host stream.
+#[inline(never)]
+fn host_subscribe(s: &host::InputStream) -> api::Pollable {
+    crate::gate::host_input();
+    poll::from_host(s.subscribe())
+}
+
+/// `splice` or `blocking-splice` from a host stream to a host stream.
+#[inline(never)]
+fn host_splice(
+    out: &host::OutputStream,
+    input: &host::InputStream,
+    len: u64,
+    blocking: bool,
+) -> Result<u64, StreamError> {
+    crate::gate::host_input();
+    if blocking {
+        out.blocking_splice(input, len)
+    } else {
+        out.splice(input, len)
+    }
+    .map_err(error_from_host)
+}
+
 impl api::Guest for Adapter {
     type InputStream = InputStream;
     type OutputStream = OutputStream;
@@ -130,7 +181,7 @@ impl InputStream {
     /// `read` (and `blocking-read` of virtual streams), untraced.
     fn read_bytes(&self, len: u64) -> Result<Vec<u8>, StreamError> {
         match self {
-            InputStream::Host(s) => s.read(len).map_err(error_from_host),
+            InputStream::Host(s) => host_read(s, len, false),
             InputStream::Closed => Err(StreamError::Closed),
             InputStream::Memory(m) => m.take(len, MAX_READ).map(<[u8]>::to_vec),
             InputStream::File(f) => f.read(len),
@@ -140,7 +191,7 @@ impl InputStream {
     /// `blocking-read`, untraced.
     fn blocking_read_bytes(&self, len: u64) -> Result<Vec<u8>, StreamError> {
         match self {
-            InputStream::Host(s) => s.blocking_read(len).map_err(error_from_host),
+            InputStream::Host(s) => host_read(s, len, true),
             InputStream::Closed | InputStream::Memory(_) | InputStream::File(_) => {
                 self.read_bytes(len)
             }
@@ -150,7 +201,7 @@ impl InputStream {
     /// `skip` (and `blocking-skip` of virtual streams), untraced.
     fn skip_bytes(&self, len: u64) -> Result<u64, StreamError> {
         match self {
-            InputStream::Host(s) => s.skip(len).map_err(error_from_host),
+            InputStream::Host(s) => host_skip(s, len, false),
             InputStream::Closed => Err(StreamError::Closed),
             InputStream::Memory(m) => m.take(len, usize::MAX).map(|b| b.len() as u64),
             InputStream::File(f) => f.skip(len),
@@ -192,7 +243,7 @@ impl GuestInputStream for InputStream {
 
     fn blocking_skip(&self, len: u64) -> Result<u64, StreamError> {
         let result = match self {
-            InputStream::Host(s) => s.blocking_skip(len).map_err(error_from_host),
+            InputStream::Host(s) => host_skip(s, len, true),
             InputStream::Closed | InputStream::Memory(_) | InputStream::File(_) => {
                 self.skip_bytes(len)
             }
@@ -207,7 +258,7 @@ impl GuestInputStream for InputStream {
     fn subscribe(&self) -> api::Pollable {
         trace!("wasi:io/streams#subscribe()");
         match self {
-            InputStream::Host(s) => poll::from_host(s.subscribe()),
+            InputStream::Host(s) => host_subscribe(s),
             InputStream::Closed | InputStream::Memory(_) | InputStream::File(_) => poll::ready(),
         }
     }
@@ -282,12 +333,7 @@ impl OutputStream {
     /// `splice` and `blocking-splice` (`blocking`), untraced.
     fn splice_from(&self, src: &InputStream, len: u64, blocking: bool) -> Result<u64, StreamError> {
         if let (OutputStream::Host(out), InputStream::Host(input)) = (self, src) {
-            return if blocking {
-                out.blocking_splice(input, len)
-            } else {
-                out.splice(input, len)
-            }
-            .map_err(error_from_host);
+            return host_splice(out, input, len, blocking);
         }
         // check-write, read at most that much, write it: what splice is specified to do.
         let data = if blocking {

@@ -10,7 +10,7 @@ use super::error::{AdapterError, RewriteError, why};
 use virtc_policy::image::ImageBytes;
 use virtc_policy::net::NetAccess;
 use virtc_policy::registry::{self, Governor};
-use virtc_policy::{Access, ClockMode, HttpAccess, PreopenSource, StreamMode, Trace};
+use virtc_policy::{Access, ClockMode, HttpAccess, StreamMode, Trace};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 
 use super::module_rewrite::{self, ImportAction, ModuleInfo, Plan};
@@ -20,6 +20,7 @@ use crate::ir::PolicyIr;
 use crate::plan::{InterfaceKey, Selection};
 pub use calls::called;
 use calls::trim_exports;
+pub use cuts::{gate_open, never_called};
 
 /// The generic adapter, built from `adapter/` for `wasm32-unknown-unknown`
 /// (`compiler/prebuilt/`), as `compiler/build.rs` re-encoded it.
@@ -115,63 +116,6 @@ pub fn host_allowed(policy: &PolicyIr, serving: bool, package: &str, interface: 
         // one out.
         Governor::Io => host_pollables || runtime.clocks == Access::Host,
     }
-}
-
-/// Whether the adapter's subsystem gate `name` (an import of `virtc:gate`, called first thing by
-/// each entry function of the subsystem: see `adapter/src/gate.rs`) is open under `policy`: the
-/// policy can make something of that subsystem exist. A closed gate's functions become
-/// `unreachable` and the code only they reach is dropped. An unknown gate stays open.
-pub fn gate_open(policy: &PolicyIr, name: &str) -> bool {
-    let files = &policy.runtime.files;
-    match name {
-        // Writable trees in memory: `tmpfs`, `mount … writable`.
-        "memfs" => files
-            .preopens
-            .iter()
-            .any(|p| matches!(p.source, PreopenSource::Memory { .. })),
-        // The embedded read-only image.
-        "embedded" => !files.image.is_empty(),
-        // Host files served inside the image (`file … from host`).
-        "host-files" => !files.host_files.is_empty(),
-        _ => true,
-    }
-}
-
-/// Whether the export `name` (a prebuilt name, `wasi:filesystem/types@0.2.12#[method]…`) is a
-/// method or destructor of a resource the policy never hands out, so that it can never be
-/// called: descriptors without preopens, sockets without a network.
-pub fn never_called(policy: &PolicyIr, name: &str) -> bool {
-    let name = name.strip_prefix("cabi_post_").unwrap_or(name);
-    let Some((key, function)) = interface_of(name).zip(name.split_once('#').map(|(_, f)| f)) else {
-        return false;
-    };
-    let runtime = &policy.runtime;
-    let resources: &[&str] = match (key.0.as_str(), key.1.as_str()) {
-        // Descriptors come from preopens alone (and what is opened from them).
-        ("filesystem", "types")
-            if runtime.fs != Access::Host && runtime.files.preopens.is_empty() =>
-        {
-            &["descriptor", "directory-entry-stream"]
-        }
-        // Without a network, creating a socket or resolving a name is `access-denied`.
-        ("sockets", "tcp") if runtime.net.access == NetAccess::Deny => &["tcp-socket"],
-        ("sockets", "udp") if runtime.net.access == NetAccess::Deny => &[
-            "udp-socket",
-            "incoming-datagram-stream",
-            "outgoing-datagram-stream",
-        ],
-        ("sockets", "ip-name-lookup") if runtime.net.access == NetAccess::Deny => {
-            &["resolve-address-stream"]
-        }
-        _ => &[],
-    };
-    resources.iter().any(|r| {
-        function
-            .strip_prefix("[method]")
-            .and_then(|m| m.strip_prefix(r))
-            .is_some_and(|m| m.starts_with('.'))
-            || function.strip_prefix("[dtor]") == Some(r)
-    })
 }
 
 /// The interfaces of virtc's own package that link the serving instances (see `compose`).
@@ -303,8 +247,9 @@ pub fn build(
             import: &import,
             export: &keep_export,
             called: &|name| called(selection, name),
-            gate: &|name| gate_open(policy, name),
+            gate: &|name| gate_open(policy, selection.serve_http, name),
             stub_export: &|name| never_called(policy, name),
+            trim_types: selection.calls.is_some(),
         },
         exports,
         versions,
@@ -337,6 +282,7 @@ pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
             called: &|_| true,
             gate: &|_| true,
             stub_export: &|_| false,
+            trim_types: false,
         },
         [MAILBOX.to_owned()].into_iter().collect(),
         versions,
@@ -357,6 +303,7 @@ pub fn build_serving(versions: &Versions) -> Result<Serving, AdapterError> {
             called: &|_| true,
             gate: &|_| true,
             stub_export: &|_| false,
+            trim_types: false,
         },
         [handler].into_iter().collect(),
         versions,
@@ -376,6 +323,9 @@ struct Keep<'a> {
     gate: &'a dyn Fn(&str) -> bool,
     /// Which kept exports can never be called ([`never_called`]).
     stub_export: &'a dyn Fn(&str) -> bool,
+    /// Whether the exported interfaces keep only the types something names (the component's
+    /// imports are known: [`trim_exports`]).
+    trim_types: bool,
 }
 
 /// Rewrites the prebuilt module for one role and encodes it as a component exporting
@@ -461,7 +411,7 @@ fn build_role(
             why: why(e),
         })?;
     let exported = rewritten.kept_exports.iter().map(String::as_str).collect();
-    trim_exports(&mut resolve, world_id, &exported);
+    trim_exports(&mut resolve, world_id, &exported, keep.trim_types);
     let mut module = rewritten.bytes;
     embed_component_metadata(&mut module, &resolve, world_id, StringEncoding::UTF8, false)
         .map_err(|e| AdapterError::Metadata { why: why(e) })?;
@@ -500,6 +450,7 @@ pub fn validate(bytes: &[u8]) -> Result<(), AdapterError> {
 }
 
 mod calls;
+mod cuts;
 
 #[cfg(test)]
 mod tests {
@@ -556,38 +507,5 @@ mod tests {
                 assert_ne!(c.name(), "component-name");
             }
         }
-    }
-
-    #[test]
-    fn resources_the_policy_never_hands_out_have_uncallable_methods() {
-        let policy = PolicyIr::default();
-        let descriptor = "wasi:filesystem/types@0.2.12#[method]descriptor.read";
-        assert!(never_called(&policy, descriptor));
-        assert!(never_called(&policy, &format!("cabi_post_{descriptor}")));
-        assert!(never_called(
-            &policy,
-            "wasi:filesystem/types@0.2.12#[dtor]descriptor"
-        ));
-        assert!(never_called(
-            &policy,
-            "wasi:sockets/tcp@0.2.12#[method]tcp-socket.start-connect"
-        ));
-        // Free functions stay: they are how the resources would be made.
-        assert!(!never_called(
-            &policy,
-            "wasi:filesystem/types@0.2.12#filesystem-error-code"
-        ));
-        assert!(!never_called(
-            &policy,
-            "wasi:sockets/tcp-create-socket@0.2.12#create-tcp-socket"
-        ));
-        let mut host = PolicyIr::default();
-        host.runtime.fs = Access::Host;
-        host.runtime.net.access = NetAccess::Host;
-        assert!(!never_called(&host, descriptor));
-        assert!(!never_called(
-            &host,
-            "wasi:sockets/tcp@0.2.12#[method]tcp-socket.start-connect"
-        ));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use wit_parser::{InterfaceId, Resolve, WorldId, WorldItem};
+use wit_parser::{InterfaceId, LiveTypes, Resolve, WorldId, WorldItem};
 
 use super::interface_of;
 use crate::plan::Selection;
@@ -30,8 +30,17 @@ pub fn called(selection: &Selection, name: &str) -> bool {
 
 /// Leaves each interface that `world` exports only the functions the module exports
 /// (`exported`: `wasi:io/streams@0.2.6#[method]output-stream.write`), so that wit-component
-/// asks for no more. Types stay: the component's imports may name any of them.
-pub(super) fn trim_exports(resolve: &mut Resolve, world: WorldId, exported: &BTreeSet<&str>) {
+/// asks for no more. With `types`, also only the types something still names: those functions
+/// (of any interface), whatever the world imports, and every other interface's types. A
+/// component importing the interface names no more, since its own import types name only what
+/// its functions reach (wit-component keeps no others); without a component (`types` false) a
+/// later one might, so every type stays.
+pub(super) fn trim_exports(
+    resolve: &mut Resolve,
+    world: WorldId,
+    exported: &BTreeSet<&str>,
+    types: bool,
+) {
     let interfaces: Vec<(String, InterfaceId)> = resolve.worlds[world]
         .exports
         .iter()
@@ -40,10 +49,33 @@ pub(super) fn trim_exports(resolve: &mut Resolve, world: WorldId, exported: &BTr
             _ => None,
         })
         .collect();
-    for (name, id) in interfaces {
-        resolve.interfaces[id]
+    for (name, id) in &interfaces {
+        resolve.interfaces[*id]
             .functions
             .retain(|function, _| exported.contains(format!("{name}#{function}").as_str()));
+    }
+    if !types {
+        return;
+    }
+    let trimmed: BTreeSet<InterfaceId> = interfaces.iter().map(|(_, id)| *id).collect();
+    let mut live = LiveTypes::default();
+    for (id, interface) in resolve.interfaces.iter() {
+        for function in interface.functions.values() {
+            live.add_func(resolve, function);
+        }
+        if !trimmed.contains(&id) {
+            for ty in interface.types.values() {
+                live.add_type_id(resolve, *ty);
+            }
+        }
+    }
+    for item in resolve.worlds[world].imports.values() {
+        live.add_world_item(resolve, item);
+    }
+    for id in trimmed {
+        resolve.interfaces[id]
+            .types
+            .retain(|_, ty| live.contains(*ty));
     }
 }
 
@@ -77,6 +109,12 @@ mod tests {
 
     /// The functions of the instance the component `bytes` exports as `name`.
     fn exported_functions(bytes: &[u8], name: &str) -> BTreeSet<String> {
+        exported_items(bytes, name, true)
+    }
+
+    /// The functions (or the other items) of the instance the component `bytes` exports as
+    /// `name`.
+    fn exported_items(bytes: &[u8], name: &str, functions: bool) -> BTreeSet<String> {
         let types = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
             .validate_all(bytes)
             .unwrap();
@@ -88,10 +126,11 @@ mod tests {
             .exports
             .iter()
             .filter(|(_, item)| {
-                matches!(
-                    item.ty,
-                    wasmparser::component_types::ComponentEntityType::Func(_)
-                )
+                functions
+                    == matches!(
+                        item.ty,
+                        wasmparser::component_types::ComponentEntityType::Func(_)
+                    )
             })
             .map(|(function, _)| function.clone())
             .collect()
@@ -130,12 +169,45 @@ mod tests {
         let whole = build(&policy, &selection, &target.versions).unwrap();
         let all = exported_functions(&whole.bytes, streams);
         assert!(all.len() > 10 && all.contains(write), "{all:?}");
+
         assert!(
             whole.bytes.len() > adapter.bytes.len() + 5_000,
             "{} bytes with every function, {} with two",
             whole.bytes.len(),
             adapter.bytes.len()
         );
+    }
+
+    /// Of an exported interface's types, those the kept functions reach; every one when the
+    /// component's imports are unknown.
+    #[test]
+    fn only_the_types_something_names_are_exported() {
+        // A tree in memory: the host's file system is not imported.
+        let mut policy = PolicyIr::default();
+        policy.runtime.files.preopens.push(virtc_policy::Preopen {
+            guest: "/tmp".into(),
+            source: virtc_policy::PreopenSource::Memory {
+                node: None,
+                limit: None,
+            },
+        });
+        let mut target = stdout_writer(Some(BTreeMap::from([(
+            key("filesystem", "types"),
+            set(&["[method]descriptor.stat"]),
+        )])));
+        target.imports.insert(key("filesystem", "types"));
+        let files = "wasi:filesystem/types@0.2.6";
+        let types = |target: &Target| {
+            let selection = select(&policy, target).unwrap();
+            let adapter = build(&policy, &selection, &target.versions).unwrap();
+            exported_items(&adapter.bytes, files, false)
+        };
+        let trimmed = types(&target);
+        assert!(trimmed.contains("descriptor-stat"), "{trimmed:?}");
+        assert!(!trimmed.contains("advice"), "{trimmed:?}");
+        target.calls = None;
+        let whole = types(&target);
+        assert!(whole.contains("advice") && whole.is_superset(&trimmed));
     }
 
     #[test]
