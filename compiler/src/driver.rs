@@ -192,8 +192,27 @@ pub fn compile_with_progress(
     // handed back (to hosts, to `inspect`'s comparisons) says what the adapter was built with.
     checked.ir.runtime.http.host_types =
         adapter::host_allowed(&checked.ir, selection.serve_http, "http", "types");
-    let adapter = adapter::build(&checked.ir, &selection, &target.versions)
-        .map_err(|error| Failure::Input(InputError::Adapter { error }))?;
+    let build = |selection: &plan::Selection| {
+        adapter::build(&checked.ir, selection, &target.versions)
+            .map_err(|error| Failure::Input(InputError::Adapter { error }))
+    };
+    let compose_into = |input: &Input<'_>, adapter: &Adapter| {
+        if selection.serve_http {
+            adapter::build_serving(&target.versions)
+                .map_err(ComposeError::Serving)
+                .and_then(|serving| {
+                    compose_serving(
+                        input.bytes,
+                        &adapter.bytes,
+                        &serving,
+                        &target.versions.of("http"),
+                    )
+                })
+        } else {
+            compose(input.bytes, &adapter.bytes)
+        }
+    };
+    let mut adapter = build(&selection)?;
     let composed = match component {
         None => {
             adapter::validate(&adapter.bytes)
@@ -205,20 +224,20 @@ pub fn compile_with_progress(
             Some(input.bytes.to_vec())
         }
         Some(input) => {
-            let composed = if selection.serve_http {
-                adapter::build_serving(&target.versions)
-                    .map_err(ComposeError::Serving)
-                    .and_then(|serving| {
-                        compose_serving(
-                            input.bytes,
-                            &adapter.bytes,
-                            &serving,
-                            &target.versions.of("http"),
-                        )
-                    })
-            } else {
-                compose(input.bytes, &adapter.bytes)
-            };
+            let mut composed = compose_into(input, &adapter);
+            // The adapter exports only what the component's import types name; should a
+            // component name more than its functions reach (no toolchain known here does),
+            // the adapter that exports every function and type of its interfaces fits it.
+            if matches!(composed, Err(ComposeError::Misfit { .. })) && selection.calls.is_some() {
+                let whole = build(&plan::Selection {
+                    calls: None,
+                    ..selection.clone()
+                })?;
+                if let Ok(bytes) = compose_into(input, &whole) {
+                    adapter = whole;
+                    composed = Ok(bytes);
+                }
+            }
             Some(composed.map_err(|error| {
                 Failure::Input(InputError::Compose {
                     name: input.name.to_owned(),

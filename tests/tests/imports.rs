@@ -129,3 +129,26 @@ fn patterns_over_registry_interfaces_are_refused() {
         _ => panic!("accepted"),
     }
 }
+
+/// The adapter exports, of each interface, only the functions and types the component's imports
+/// reach. A component whose import names a type none of its functions reach (no toolchain known
+/// here makes one; this one is written by hand) gets the adapter that exports every function and
+/// type of its interfaces instead of a composition error.
+#[test]
+fn an_import_naming_types_no_function_reaches_still_fits() {
+    let component = wat::parse_str(
+        r#"(component
+            (type (instance
+                (type (enum "normal" "sequential" "random" "will-need" "dont-need" "no-reuse"))
+                (export "advice" (type (eq 0)))))
+            (import "wasi:filesystem/types@0.2.6" (instance (type 0))))"#,
+    )
+    .unwrap();
+    let compiled = match compile("deny fs;", Some(&component)) {
+        Ok(compiled) => compiled,
+        Err(Failure::Input(e)) => panic!("{e}"),
+        Err(Failure::Policy(d)) => panic!("{d:#?}"),
+    };
+    let imports = imports(compiled.composed.as_ref().unwrap());
+    assert!(!has_import(&imports, "wasi:filesystem"), "{imports:?}");
+}
