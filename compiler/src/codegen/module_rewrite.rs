@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use super::error::{RewriteError, why};
 use gates::stubbed_functions;
+pub(crate) use info::put as put_leb;
 pub use info::{FuncImport, InfoError, ModuleInfo};
 use info::{Site, SiteOp};
 use wasm_encoder::reencode::{self, Reencode};
@@ -257,16 +258,7 @@ impl Rewriter<'_> {
             return;
         }
         out.push(opcode(site.op));
-        let mut n = self.func_map[site.func as usize];
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
+        put_leb(out, u64::from(self.func_map[site.func as usize]));
     }
 
     fn append_data(&mut self, data: &mut wasm_encoder::DataSection) {

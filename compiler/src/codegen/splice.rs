@@ -269,17 +269,10 @@ fn leb_len(value: u32) -> usize {
     leb(value).len()
 }
 
-fn leb(mut value: u32) -> Vec<u8> {
+fn leb(value: u32) -> Vec<u8> {
     let mut out = Vec::with_capacity(5);
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return out;
-        }
-        out.push(byte | 0x80);
-    }
+    super::module_rewrite::put_leb(&mut out, u64::from(value));
+    out
 }
 
 #[cfg(test)]

@@ -353,7 +353,7 @@ fn kind_of(code: u32) -> Result<ExternalKind, InfoError> {
 }
 
 /// Appends `n` as unsigned LEB128.
-fn put(out: &mut Vec<u8>, mut n: u64) {
+pub(crate) fn put(out: &mut Vec<u8>, mut n: u64) {
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
