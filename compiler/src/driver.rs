@@ -63,10 +63,7 @@ impl Compiled {
     pub fn output(&self) -> Result<OutputBytes, Failure> {
         match &self.composed {
             Some(composed) => Ok(composed.clone()),
-            None => self
-                .adapter
-                .output(self.adapter.bytes.clone())
-                .map_err(|error| Failure::Input(InputError::Adapter { error })),
+            None => self.adapter_alone(),
         }
     }
 
@@ -74,11 +71,14 @@ impl Compiled {
     pub fn take_output(&mut self) -> Result<OutputBytes, Failure> {
         match self.composed.take() {
             Some(composed) => Ok(composed),
-            None => self
-                .adapter
-                .output(self.adapter.bytes.clone())
-                .map_err(|error| Failure::Input(InputError::Adapter { error })),
+            None => self.adapter_alone(),
         }
+    }
+
+    fn adapter_alone(&self) -> Result<OutputBytes, Failure> {
+        self.adapter
+            .output(self.adapter.bytes.clone())
+            .map_err(|error| Failure::Input(InputError::Adapter { error }))
     }
 }
 

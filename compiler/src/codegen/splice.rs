@@ -103,10 +103,7 @@ impl OutputBytes {
     pub fn len(&self) -> usize {
         match &self.splice {
             None => self.built.len(),
-            Some(s) => {
-                let growth: usize = s.sizes.iter().map(|f| leb_len(f.value) - f.len).sum();
-                self.built.len() + s.image.len() + growth
-            }
+            Some(splice) => self.built.len() + splice.growth(),
         }
     }
 
@@ -116,20 +113,10 @@ impl OutputBytes {
 
     /// Writes the complete bytes to `out`, the image from where it lies.
     pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let Some(splice) = &self.splice else {
-            return out.write_all(&self.built);
-        };
-        let mut from = 0;
-        for size in &splice.sizes {
-            out.write_all(&self.built[from..size.at])?;
-            out.write_all(&leb(size.value))?;
-            from = size.at + size.len;
+        match &self.splice {
+            None => out.write_all(&self.built),
+            Some(splice) => splice.write(&self.built, out),
         }
-        out.write_all(&self.built[from..splice.at])?;
-        for part in splice.image.parts() {
-            out.write_all(part)?;
-        }
-        out.write_all(&self.built[splice.at..])
     }
 
     /// The complete bytes, built now.
@@ -142,15 +129,33 @@ impl OutputBytes {
     }
 }
 
+impl Splice {
+    /// `built` with the image inserted and the sizes around it rewritten.
+    fn write(&self, built: &[u8], out: &mut dyn Write) -> std::io::Result<()> {
+        let mut from = 0;
+        for size in &self.sizes {
+            out.write_all(&built[from..size.at])?;
+            out.write_all(&leb(size.value))?;
+            from = size.at + size.len;
+        }
+        out.write_all(&built[from..self.at])?;
+        for part in self.image.parts() {
+            out.write_all(part)?;
+        }
+        out.write_all(&built[self.at..])
+    }
+
+    /// How many bytes the image and the longer size fields add to `built`.
+    fn growth(&self) -> usize {
+        let fields: usize = self.sizes.iter().map(|f| leb_len(f.value) - f.len).sum();
+        self.image.len() + fields
+    }
+}
+
 fn complete(built: &[u8], splice: &Splice) -> Vec<u8> {
-    let plain = OutputBytes {
-        built: built.to_vec(),
-        splice: Some(splice.clone()),
-        complete: OnceLock::new(),
-    };
-    let mut out = Vec::with_capacity(plain.len());
-    plain
-        .write_to(&mut out)
+    let mut out = Vec::with_capacity(built.len() + splice.growth());
+    splice
+        .write(built, &mut out)
         .expect("writing to a Vec does not fail");
     out
 }
