@@ -14,7 +14,6 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(inspection) = virtc::inspect::inspect(data) {
         virtc_fuzz::component::inspected(&inspection);
     }
-    // One input in 32 (by length, so a crash reproduces) is compiled as well as checked:
-    // compiling parses the WASI WIT anew and costs a hundred checks.
-    virtc_fuzz::component::check_and_compile(data, data.len(), data.len().is_multiple_of(32));
+    let compile = virtc_fuzz::component::compiles(data);
+    virtc_fuzz::component::check_and_compile(data, data.len(), compile);
 });

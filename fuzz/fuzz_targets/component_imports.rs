@@ -13,7 +13,6 @@ fuzz_target!(|imports: Imports| {
     if let Ok(info) = ComponentInfo::read(&bytes) {
         let _ = info.target();
     }
-    // One input in 32 is compiled as well as checked (compiling costs a hundred checks).
-    let which = imports.policy as usize;
-    virtc_fuzz::component::check_and_compile(&bytes, which, which.is_multiple_of(32));
+    let compile = virtc_fuzz::component::compiles(&bytes);
+    virtc_fuzz::component::check_and_compile(&bytes, imports.policy as usize, compile);
 });

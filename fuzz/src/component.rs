@@ -30,6 +30,18 @@ thread_local! {
     );
 }
 
+/// Whether this input is compiled as well as checked: one in 1024, chosen by a hash of the bytes
+/// (so a crash reproduces, and independently of the policy the input picks). Compiling builds
+/// and composes an adapter, which costs about 600 checks under the fuzzer's instrumentation
+/// (56 ms against 0.09 ms): sampling keeps the checks fast and still compiles several inputs a
+/// second, about as many as compiling one in 32 did.
+pub fn compiles(bytes: &[u8]) -> bool {
+    let hash = bytes.iter().fold(0x811c_9dc5_u32, |hash, &byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    hash.is_multiple_of(1024)
+}
+
 /// Checks `bytes` against policy `which` as `virtc check --component` reads it (the component's
 /// imports against the policy, and the plan of the adapter); with `compile`, also compiles it
 /// as `virtc compile` does (the adapter built and composed in, which costs a hundred times more)
