@@ -5,35 +5,42 @@ use rustc_hash::FxHashMap;
 
 /// Values by text, in two generations: a lookup that finds a value in the older generation
 /// moves it to the newer one, and when the newer one is full the older is dropped. What the
-/// files being edited use stays; the memory stays bounded, in entries and in the bytes of their
-/// texts (what is remembered of a text, a parse or a lowering, grows with it: a count alone
-/// would let a few long texts hold gigabytes).
+/// files being edited use stays; the memory stays bounded, in entries and in an estimate of the
+/// bytes they hold (what is remembered of a text, a syntax tree or a lowering, grows with it: a
+/// count alone let a fuzzer's long statements hold most of a gigabyte).
 #[derive(Debug)]
 pub struct TextMemory<V> {
     newer: FxHashMap<Box<str>, V>,
     older: FxHashMap<Box<str>, V>,
     /// Entries per generation.
     capacity: usize,
-    /// Bytes of text in the newer generation, and at most how many.
-    bytes: usize,
-    max_bytes: usize,
+    /// Estimated bytes held by the newer generation, and at most how many.
+    cost: usize,
+    max_cost: usize,
 }
 
 impl<V: Clone> TextMemory<V> {
-    /// Bytes of text per generation: a hundred times a 10,000-line policy.
-    pub const MAX_BYTES: usize = 32 << 20;
+    /// Estimated bytes per generation: four times what a 10,000-line policy's chunks hold.
+    pub const MAX_COST: usize = 64 << 20;
 
-    pub fn new(capacity: usize) -> Self {
-        Self::with_max_bytes(capacity, Self::MAX_BYTES)
+    /// What an entry for `text` is estimated to hold: measured for syntax trees, about seven
+    /// times the text and 800 bytes besides (`parse_remembered`, 131,072 short statements and
+    /// 8,192 lists of 50 strings).
+    fn cost(text: &str) -> usize {
+        text.len().saturating_mul(8).saturating_add(1024)
     }
 
-    pub fn with_max_bytes(capacity: usize, max_bytes: usize) -> Self {
+    pub fn new(capacity: usize) -> Self {
+        Self::with_max_cost(capacity, Self::MAX_COST)
+    }
+
+    pub fn with_max_cost(capacity: usize, max_cost: usize) -> Self {
         TextMemory {
             newer: FxHashMap::default(),
             older: FxHashMap::default(),
             capacity,
-            bytes: 0,
-            max_bytes,
+            cost: 0,
+            max_cost,
         }
     }
 
@@ -51,11 +58,12 @@ impl<V: Clone> TextMemory<V> {
     }
 
     fn insert_owned(&mut self, text: Box<str>, value: V) {
-        if self.newer.len() >= self.capacity || self.bytes + text.len() > self.max_bytes {
+        let cost = Self::cost(&text);
+        if self.newer.len() >= self.capacity || self.cost.saturating_add(cost) > self.max_cost {
             self.older = std::mem::take(&mut self.newer);
-            self.bytes = 0;
+            self.cost = 0;
         }
-        self.bytes += text.len();
+        self.cost += cost;
         self.newer.insert(text, value);
     }
 }
@@ -79,10 +87,11 @@ mod tests {
 
     #[test]
     fn stays_bounded_in_bytes() {
-        let mut memory = TextMemory::with_max_bytes(100, 10);
+        // Room for two entries of four bytes per generation.
+        let mut memory = TextMemory::with_max_cost(100, 2 * (4 * 8 + 1024));
         memory.insert("aaaa", 1);
         memory.insert("bbbb", 2);
-        memory.insert("cccc", 3); // 12 bytes: "a" and "b" are now the older generation
+        memory.insert("cccc", 3); // "a" and "b" are now the older generation
         memory.insert("dddd", 4);
         memory.insert("eeee", 5); // and now "c" and "d": "a" and "b" are gone
         assert_eq!(memory.get("aaaa"), None);
