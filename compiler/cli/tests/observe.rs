@@ -179,6 +179,69 @@ fn files_it_opened_and_directories_it_listed() {
     assert_eq!(second.stdout, first.stdout);
 }
 
+/// Outside a git work tree a policy's project is its own directory: a policy written beside
+/// the files it embeds is fine, one written elsewhere says that `--allow-path` is needed (in a
+/// comment and a warning), and the policy works with it.
+#[test]
+fn files_outside_the_policys_project_are_named() {
+    let o = Observed::new("probe");
+    let root = o.path().join("root");
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    std::fs::write(root.join("data/hello.txt"), "hello world, from a file").unwrap();
+    std::fs::create_dir(o.path().join("policies")).unwrap();
+    let env = [("PROBE", "files"), ("FILES_ROOT", "/data")];
+    let flags = ["--env", "PROBE", "--env", "FILES_ROOT"];
+
+    let beside = o.observe("root", "files.virt", &flags, &[], &env).expect(0);
+    assert!(!beside.stderr.contains("warning"), "{}", beside.stderr);
+    assert!(!o.read("root/files.virt").contains("--allow-path"));
+
+    let elsewhere = o
+        .observe("root", "../policies/files.virt", &flags, &[], &env)
+        .expect(0);
+    let root = root.canonicalize().unwrap().display().to_string();
+    let hint = format!("`--allow-path {root}`");
+    assert!(
+        elsewhere
+            .stderr
+            .contains("warning: the policy embeds files from")
+            && elsewhere.stderr.contains(&hint),
+        "{}",
+        elsewhere.stderr
+    );
+    let policy = o.read("policies/files.virt");
+    let comments: String = policy
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("//"))
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(comments.contains(&hint), "{policy}");
+    let component = o.component.display().to_string();
+    let refused = virtc(
+        o.path(),
+        &["check", "policies/files.virt", "--component", &component],
+        &[],
+    )
+    .expect(1);
+    assert!(refused.stderr.contains("V0064"), "{}", refused.stderr);
+    virtc(
+        o.path(),
+        &[
+            "check",
+            "policies/files.virt",
+            "--component",
+            &component,
+            "--allow-path",
+            &root,
+        ],
+        &[],
+    )
+    .expect(0);
+    let second = o.run(".", "policies/files.virt", &[], &env).expect(1);
+    assert!(second.stderr.contains("V0064"), "{}", second.stderr);
+}
+
 #[test]
 fn one_file_is_embedded_alone() {
     let o = Observed::new("probe");

@@ -417,6 +417,20 @@ pub fn observed_policy(
         }
     }
 
+    if let Some(outside) = outside_project(o, request, policy_path) {
+        out.push('\n');
+        comment(
+            &mut out,
+            &format!(
+                "The files below come from {}, outside this policy's project, {} (its nearest \
+                 directory with a .git, else its own): `virtc` reads them only when given \
+                 `--allow-path {}`, or once the policy is in a project holding them.",
+                outside.resolved.display(),
+                outside.project.display(),
+                outside.resolved.display()
+            ),
+        );
+    }
     files(&mut out, o, request, &policy_dir, &mut block);
     network(&mut out, o, &mut block);
 
@@ -445,6 +459,22 @@ pub fn observed_policy(
     );
     out.push_str(&import_statements(&info));
     Ok(crate::format::format(&out).unwrap_or(out))
+}
+
+/// Where the files a policy written at `policy_path` embeds come from, when that lies outside
+/// the policy's project: `compile` and `check` then refuse them (V0064) without `--allow-path`.
+pub fn outside_project(
+    observation: &Observation,
+    request: &Request,
+    policy_path: &Path,
+) -> Option<crate::confine::Outside> {
+    // Without preopens the policy embeds nothing; with them, every path is under the root.
+    if !observation.preopens {
+        return None;
+    }
+    crate::confine::Confinement::project_only(policy_path)
+        .check(&request.root)
+        .err()
 }
 
 type Block<'b> = dyn FnMut(&mut String, &str, &str) + 'b;

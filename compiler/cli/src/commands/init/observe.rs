@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use virtc::driver::{Failure, Input, InputError};
-use virtc::observe::{Observation, Request, observed_policy, recording_policy};
+use virtc::observe::{Observation, Request, observed_policy, outside_project, recording_policy};
 use virtc_run::{RunOptions, Status, Stdio, TraceSink};
 
 use super::{InitCommand, check_output, output_error};
@@ -108,6 +108,16 @@ pub(super) fn observe(command: &InitCommand) -> Result<ExitCode, Failure> {
         output.display(),
         lines.len()
     );
+    if let Some(outside) = outside_project(&observation, &request, &policy_path) {
+        eprintln!(
+            "warning: the policy embeds files from {}, outside its project {}: compile it with \
+             `--allow-path {}` (V0064), or keep it in a project (a directory with .git) holding \
+             them",
+            outside.resolved.display(),
+            outside.project.display(),
+            outside.resolved.display()
+        );
+    }
     match outcome.status {
         Status::Exited(code) => Ok(ExitCode::from(u8::try_from(code).unwrap_or(1))),
         Status::Trapped(message) => {
