@@ -51,9 +51,9 @@ pub fn build(component: &[u8], denied: &[String]) -> Result<Vec<u8>, StubError> 
     }
     // wit-component's decoder trusts what validation leaves open; a panic it still has is
     // this component's error, not the end of virtc.
-    let decoded = std::panic::catch_unwind(|| wit_component::decode(component))
-        .map_err(|_| StubError::Decode {
-            why: "wit-component's decoder failed on it".into(),
+    let decoded = catch_quietly(|| wit_component::decode(component))
+        .map_err(|panic| StubError::Decode {
+            why: format!("wit-component's decoder failed on it ({panic})"),
         })?
         .map_err(|e| StubError::Decode { why: why(e) })?;
     let DecodedWasm::Component(mut resolve, guest_world) = decoded else {
@@ -142,5 +142,51 @@ mod tests {
         );
         // Without it, the stub builds.
         build(&component(false), &denied).unwrap();
+    }
+}
+
+thread_local! {
+    /// Whether a panic on this thread is being caught by [`catch_quietly`].
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into its message, which the panic hook does not print (the caller
+/// reports it as an error of its own). The hook in place before the first call keeps handling
+/// every other panic.
+fn catch_quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|quiet| quiet.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|quiet| quiet.set(was));
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|message| (*message).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned())
+    })
+}
+
+#[cfg(test)]
+mod quiet_tests {
+    use super::catch_quietly;
+
+    #[test]
+    fn a_caught_panic_is_its_message() {
+        assert_eq!(catch_quietly(|| 7), Ok(7));
+        let caught = catch_quietly(|| -> u8 { panic!("decoder gave up at {}", 3) });
+        assert_eq!(caught, Err("decoder gave up at 3".to_owned()));
+        let caught = catch_quietly(|| -> u8 { std::panic::panic_any(5_u32) });
+        assert_eq!(caught, Err("a panic without a message".to_owned()));
+        // Outside, panics are as they were: still caught by catch_unwind, hook and all.
+        assert!(std::panic::catch_unwind(|| panic!("outside")).is_err());
     }
 }
