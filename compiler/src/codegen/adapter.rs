@@ -373,7 +373,8 @@ fn build_role(
         // adapter by `validate` (validation is a third of a compile's time; once is enough).
         .and_then(|encoder| encoder.validate(false).encode())
         .map_err(|e| AdapterError::Encode { why: why(e) })?;
-    let bytes = compact::compact(&bytes).map_err(|e| AdapterError::Encode { why: why(e) })?;
+    let bytes =
+        super::compact::compact(&bytes).map_err(|e| AdapterError::Encode { why: why(e) })?;
     Ok(Adapter {
         bytes,
         data_head: Vec::new(),
@@ -402,7 +403,6 @@ pub fn validate(bytes: &[u8]) -> Result<(), AdapterError> {
 }
 
 mod calls;
-mod compact;
 mod cuts;
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! adapter composed in.
 
 pub mod adapter;
+mod compact;
 pub mod component_info;
 pub mod compose;
 pub mod embed;

@@ -1,4 +1,4 @@
-//! Makes wit-component's adapter component smaller without changing its component type: the
+//! Makes a component wit-component wrapped (the adapter, a `deny import` stub) smaller without changing its component type: the
 //! main module's core import and export names (`wasi:filesystem/types@0.2.6#[method]descriptor.read`,
 //! `[export]wasi:io/streams@0.2.6` …) become one or two characters, and the debugging names of
 //! the `component-name` section go.
@@ -375,6 +375,32 @@ impl Names {
     }
 }
 
+/// `module` without its `_initialize` export. wit-component gives the instance of a module
+/// that has one to a second module that calls it, by the module's export names, which then
+/// cannot be shortened; a module made by `wit_component::dummy_module` has one that does
+/// nothing.
+pub fn without_initialize(module: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut out = module.get(..8).ok_or(Error::Truncated)?.to_vec();
+    for payload in Parser::new(0).parse_all(module) {
+        let payload = payload?;
+        if let Payload::ExportSection(s) = &payload {
+            let mut exports = wasm_encoder::ExportSection::new();
+            for e in s.clone() {
+                let e = e?;
+                if e.name != "_initialize" {
+                    exports.export(e.name, e.kind.into(), e.index);
+                }
+            }
+            out.push(SectionId::Export as u8);
+            exports.encode(&mut out);
+        } else if let Some((id, r)) = payload.as_section() {
+            out.push(id);
+            module[range(r)].encode(&mut out);
+        }
+    }
+    Ok(out)
+}
+
 fn entity_type(ty: TypeRef) -> Result<wasm_encoder::EntityType, Error> {
     RoundtripReencoder.entity_type(ty).map_err(Error::Reencode)
 }
@@ -421,8 +447,8 @@ fn short(mut n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::wasi_wit;
     use super::*;
-    use crate::codegen::wasi_wit;
     use crate::versions::Versions;
     use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
     use wit_parser::{LiftLowerAbi, ManglingAndAbi};
@@ -440,7 +466,7 @@ mod tests {
         let world = resolve.select_world(&[pkg], Some("w")).unwrap();
         let mut module = wit_component::dummy_module(&resolve, world, mangling);
         if mangling == LEGACY {
-            module = without_initialize(&module);
+            module = without_initialize(&module).unwrap();
         }
         embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8, false)
             .unwrap();
@@ -450,30 +476,6 @@ mod tests {
             .validate(true)
             .encode()
             .unwrap()
-    }
-
-    /// `module` without its `_initialize` export, as the adapter has none (a module with one is
-    /// given to a second module that calls it: see `a_main_instance_used_by_name_keeps_its_names`).
-    fn without_initialize(module: &[u8]) -> Vec<u8> {
-        let mut out = module[..8].to_vec();
-        for payload in Parser::new(0).parse_all(module) {
-            let payload = payload.unwrap();
-            if let Payload::ExportSection(s) = &payload {
-                let mut exports = wasm_encoder::ExportSection::new();
-                for e in s.clone() {
-                    let e = e.unwrap();
-                    if e.name != "_initialize" {
-                        exports.export(e.name, e.kind.into(), e.index);
-                    }
-                }
-                out.push(SectionId::Export as u8);
-                exports.encode(&mut out);
-            } else if let Some((id, r)) = payload.as_section() {
-                out.push(id);
-                module[range(r)].encode(&mut out);
-            }
-        }
-        out
     }
 
     /// The component's type, printed as WIT.
