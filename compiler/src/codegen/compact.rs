@@ -15,10 +15,18 @@ mod nested;
 /// `component` compacted (see the module's documentation).
 pub fn compact(component: &[u8]) -> Result<Vec<u8>, Error> {
     let sections = top_level(component)?;
-    let names = Names::plan(component, &sections)?.unwrap_or_default();
-    let nested = nested::plan(component, &sections)?;
+    // The renamings find modules and components by their place among the nested ones, which
+    // is their index only if none is imported or aliased (wit-component never does).
+    let (names, nested) = if only_nested(component, &sections)? {
+        (
+            Names::plan(component, &sections)?.unwrap_or_default(),
+            nested::plan(component, &sections)?,
+        )
+    } else {
+        (Names::default(), Vec::new())
+    };
     let mut out = Vec::with_capacity(component.len());
-    out.extend_from_slice(&component[..8]);
+    out.extend_from_slice(component.get(..8).ok_or(Error::Truncated)?);
     let mut module_index = 0u32;
     let mut instance_index = 0u32;
     let mut component_index = 0usize;
@@ -75,6 +83,45 @@ pub fn compact(component: &[u8]) -> Result<Vec<u8>, Error> {
         }
     }
     Ok(out)
+}
+
+/// Whether the component's modules and components are all nested in it (none imported or
+/// aliased).
+fn only_nested(component: &[u8], sections: &[Section]) -> Result<bool, Error> {
+    use wasmparser::{ComponentAlias, ComponentExternalKind, ComponentOuterAliasKind as Outer};
+    for section in sections {
+        match &section.payload {
+            Top::Imports(r) => {
+                let reader =
+                    wasmparser::ComponentImportSectionReader::new(reader_at(component, r))?;
+                for import in reader {
+                    if let wasmparser::ComponentTypeRef::Module(_)
+                    | wasmparser::ComponentTypeRef::Component(_) = import?.ty
+                    {
+                        return Ok(false);
+                    }
+                }
+            }
+            Top::Aliases(r) => {
+                let reader = wasmparser::ComponentAliasSectionReader::new(reader_at(component, r))?;
+                for alias in reader {
+                    if let ComponentAlias::InstanceExport {
+                        kind: ComponentExternalKind::Module | ComponentExternalKind::Component,
+                        ..
+                    }
+                    | ComponentAlias::Outer {
+                        kind: Outer::CoreModule | Outer::Component,
+                        ..
+                    } = alias?
+                    {
+                        return Ok(false);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(true)
 }
 
 /// A top-level section of the component: its bytes (header included) and what it is.

@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use wasm_encoder::reencode::{ReencodeComponent, RoundtripReencoder};
 use wasm_encoder::{ComponentSectionId, Encode};
 use wasmparser::{
-    ComponentAlias, ComponentExternName, ComponentImport, ComponentInstance,
-    ComponentInstantiationArg, ComponentOuterAliasKind, ComponentTypeRef,
+    ComponentExternName, ComponentImport, ComponentInstance, ComponentInstantiationArg,
 };
 
 use super::{Error, Section, Top, reader_at, top_level};
@@ -23,39 +22,12 @@ pub struct Renamed {
     names: HashMap<String, String>,
 }
 
-/// For each nested component in order, its renaming; empty when components enter the index
-/// space otherwise than as nested components (imported or aliased: indices would not match).
+/// For each nested component in order, its renaming.
 pub fn plan(component: &[u8], sections: &[Section]) -> Result<Vec<Option<Renamed>>, Error> {
     let mut nested = Vec::new();
     for section in sections {
-        match &section.payload {
-            Top::Component(r) => nested.push(rename(&component[r.clone()])?),
-            Top::Imports(r) => {
-                let reader =
-                    wasmparser::ComponentImportSectionReader::new(reader_at(component, r))?;
-                for import in reader {
-                    if matches!(import?.ty, ComponentTypeRef::Component(_)) {
-                        return Ok(Vec::new());
-                    }
-                }
-            }
-            Top::Aliases(r) => {
-                let reader = wasmparser::ComponentAliasSectionReader::new(reader_at(component, r))?;
-                for alias in reader {
-                    match alias? {
-                        ComponentAlias::InstanceExport {
-                            kind: wasmparser::ComponentExternalKind::Component,
-                            ..
-                        }
-                        | ComponentAlias::Outer {
-                            kind: ComponentOuterAliasKind::Component,
-                            ..
-                        } => return Ok(Vec::new()),
-                        _ => {}
-                    }
-                }
-            }
-            _ => {}
+        if let Top::Component(r) = &section.payload {
+            nested.push(rename(&component[r.clone()])?);
         }
     }
     Ok(nested)
