@@ -203,6 +203,22 @@ fn top_level(component: &[u8]) -> Result<Vec<Section>, Error> {
     }
 }
 
+/// The `n`th of the names written with `digits` (ASCII), shortest first: every name of one
+/// character, then every name of two, and so on.
+fn nth_name(mut n: usize, digits: &[u8]) -> String {
+    let mut name = Vec::new();
+    loop {
+        name.push(digits[n % digits.len()]);
+        n /= digits.len();
+        if n == 0 {
+            break;
+        }
+        n -= 1;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
+}
+
 /// `module` without its `_initialize` export. wit-component gives the instance of a module
 /// that has one to a second module that calls it, by the module's export names, which then
 /// cannot be shortened; a module made by `wit_component::dummy_module` has one that does

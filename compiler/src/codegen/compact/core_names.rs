@@ -255,18 +255,10 @@ fn entity_type(ty: TypeRef) -> Result<wasm_encoder::EntityType, Error> {
     RoundtripReencoder.entity_type(ty).map_err(Error::from)
 }
 
-/// The `n`th short name: `0`…`9`, `a`…`z`, `A`…`Z`, then two characters and more.
-pub(super) fn short(mut n: usize) -> String {
-    const DIGITS: &[u8; 62] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let mut name = Vec::new();
-    loop {
-        name.push(DIGITS[n % 62]);
-        n /= 62;
-        if n == 0 {
-            break;
-        }
-        n -= 1;
-    }
-    name.reverse();
-    String::from_utf8(name).unwrap_or_default()
+/// The `n`th short core name: `0`…`9`, `a`…`z`, `A`…`Z`, then two characters and more.
+pub(super) fn short(n: usize) -> String {
+    super::nth_name(
+        n,
+        b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    )
 }

@@ -126,18 +126,8 @@ pub fn instances(
 }
 
 /// The `n`th kebab-case label: `a`…`z`, `aa`, `ab`, ….
-fn label(mut n: usize) -> String {
-    let mut name = Vec::new();
-    loop {
-        name.push(b'a' + (n % 26) as u8);
-        n /= 26;
-        if n == 0 {
-            break;
-        }
-        n -= 1;
-    }
-    name.reverse();
-    String::from_utf8(name).unwrap_or_default()
+fn label(n: usize) -> String {
+    super::nth_name(n, b"abcdefghijklmnopqrstuvwxyz")
 }
 
 #[cfg(test)]
