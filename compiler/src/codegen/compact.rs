@@ -219,30 +219,46 @@ fn nth_name(mut n: usize, digits: &[u8]) -> String {
     String::from_utf8(name).unwrap_or_default()
 }
 
-/// `module` without its `_initialize` export. wit-component gives the instance of a module
-/// that has one to a second module that calls it, by the module's export names, which then
-/// cannot be shortened; a module made by `wit_component::dummy_module` has one that does
-/// nothing.
-pub fn without_initialize(module: &[u8]) -> Result<Vec<u8>, Error> {
-    let mut out = module.get(..8).ok_or(Error::Truncated)?.to_vec();
+/// `module` with the sections `rewrite` writes (their id and size included) into the output,
+/// returning `true`, in place of its own; the others are copied as they are.
+fn rewrite_module(
+    module: &[u8],
+    mut rewrite: impl FnMut(&Payload<'_>, &mut Vec<u8>) -> Result<bool, Error>,
+) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(module.len());
+    out.extend_from_slice(module.get(..8).ok_or(Error::Truncated)?);
     for payload in Parser::new(0).parse_all(module) {
         let payload = payload?;
-        if let Payload::ExportSection(s) = &payload {
-            let mut exports = wasm_encoder::ExportSection::new();
-            for e in s.clone() {
-                let e = e?;
-                if e.name != "_initialize" {
-                    exports.export(e.name, e.kind.into(), e.index);
-                }
-            }
-            out.push(SectionId::Export as u8);
-            exports.encode(&mut out);
-        } else if let Some((id, r)) = payload.as_section() {
+        if !rewrite(&payload, &mut out)?
+            && let Some((id, r)) = payload.as_section()
+        {
             out.push(id);
             module[range(r)].encode(&mut out);
         }
     }
     Ok(out)
+}
+
+/// `module` without its `_initialize` export. wit-component gives the instance of a module
+/// that has one to a second module that calls it, by the module's export names, which then
+/// cannot be shortened; a module made by `wit_component::dummy_module` has one that does
+/// nothing.
+pub fn without_initialize(module: &[u8]) -> Result<Vec<u8>, Error> {
+    rewrite_module(module, |payload, out| {
+        let Payload::ExportSection(s) = payload else {
+            return Ok(false);
+        };
+        let mut exports = wasm_encoder::ExportSection::new();
+        for e in s.clone() {
+            let e = e?;
+            if e.name != "_initialize" {
+                exports.export(e.name, e.kind.into(), e.index);
+            }
+        }
+        out.push(SectionId::Export as u8);
+        exports.encode(out);
+        Ok(true)
+    })
 }
 
 /// Why wit-component's output could not be read (it is valid: this would be a bug).

@@ -14,7 +14,7 @@ use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{Encode, SectionId};
 use wasmparser::{ComponentAlias, Instance, InstantiationArgKind, Parser, Payload, TypeRef};
 
-use super::{Error, Section, Top, range, reader_at};
+use super::{Error, Section, Top, reader_at, rewrite_module};
 
 /// The renaming: old core names of the main module to new ones.
 #[derive(Default)]
@@ -135,11 +135,8 @@ impl Names {
 
     /// The main module with its import and export names replaced.
     pub fn module(&self, module: &[u8]) -> Result<Vec<u8>, Error> {
-        let mut out = Vec::with_capacity(module.len());
-        out.extend_from_slice(&module[..8]);
-        for payload in Parser::new(0).parse_all(module) {
-            let payload = payload?;
-            match &payload {
+        rewrite_module(module, |payload, out| {
+            match payload {
                 Payload::ImportSection(s) => {
                     let mut imports = wasm_encoder::ImportSection::new();
                     for import in s.clone().into_imports() {
@@ -155,7 +152,7 @@ impl Names {
                         );
                     }
                     out.push(SectionId::Import as u8);
-                    imports.encode(&mut out);
+                    imports.encode(out);
                 }
                 Payload::ExportSection(s) => {
                     let mut exports = wasm_encoder::ExportSection::new();
@@ -166,21 +163,12 @@ impl Names {
                         exports.export(name, export.kind.into(), export.index);
                     }
                     out.push(SectionId::Export as u8);
-                    exports.encode(&mut out);
+                    exports.encode(out);
                 }
-                other => {
-                    if let Some((id, r)) = other.as_section() {
-                        out.push(id);
-                        wasm_encoder::RawSection {
-                            id,
-                            data: &module[range(r)],
-                        }
-                        .encode(&mut out);
-                    }
-                }
+                _ => return Ok(false),
             }
-        }
-        Ok(out)
+            Ok(true)
+        })
     }
 
     /// Core instance `index`, its names replaced where it is the main module's or a bag given
