@@ -27,6 +27,30 @@ pub enum DecodeError {
     TrailingBytes,
 }
 
+/// What a decoder returns on failure: the reason, or, with the feature `trap` (the adapter,
+/// which traps on a policy it cannot read), nothing at all. Then `Result<T, Error>` has the
+/// layout of `T`, every `?` compiles to nothing and the decoders carry no error paths.
+#[cfg(not(feature = "trap"))]
+pub type Error = DecodeError;
+/// See the other definition.
+#[cfg(feature = "trap")]
+pub type Error = core::convert::Infallible;
+
+/// The failure `e`: returned as it is, or (feature `trap`) a trap on the spot.
+#[inline(always)]
+pub(crate) fn bad(e: DecodeError) -> Error {
+    #[cfg(not(feature = "trap"))]
+    return e;
+    #[cfg(feature = "trap")]
+    {
+        let _ = e;
+        #[cfg(target_arch = "wasm32")]
+        core::arch::wasm32::unreachable();
+        #[cfg(not(target_arch = "wasm32"))]
+        panic!("undecodable policy");
+    }
+}
+
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -168,22 +192,22 @@ pub struct Sections {
 
 impl Sections {
     /// The network rules, from the policy's bytes.
-    pub fn net(&self, bytes: &[u8]) -> Result<Network, DecodeError> {
+    pub fn net(&self, bytes: &[u8]) -> Result<Network, Error> {
         section(bytes, &self.net, |r| r.network())
     }
 
     /// The HTTP part, from the policy's bytes.
-    pub fn http(&self, bytes: &[u8]) -> Result<HttpPolicy, DecodeError> {
+    pub fn http(&self, bytes: &[u8]) -> Result<HttpPolicy, Error> {
         section(bytes, &self.http, |r| r.http())
     }
 
     /// The config part, from the policy's bytes.
-    pub fn config(&self, bytes: &[u8]) -> Result<Config, DecodeError> {
+    pub fn config(&self, bytes: &[u8]) -> Result<Config, Error> {
         section(bytes, &self.config, |r| r.config())
     }
 
     /// The statements' origin, from the policy's bytes.
-    pub fn origin(&self, bytes: &[u8]) -> Result<Origin, DecodeError> {
+    pub fn origin(&self, bytes: &[u8]) -> Result<Origin, Error> {
         section(bytes, &self.origin, |r| r.origin())
     }
 }
@@ -192,18 +216,20 @@ impl Sections {
 fn section<'a, T>(
     bytes: &'a [u8],
     range: &Range<usize>,
-    read: impl FnOnce(&mut Reader<'a>) -> Result<T, DecodeError>,
-) -> Result<T, DecodeError> {
-    let bytes = bytes.get(range.clone()).ok_or(DecodeError::Truncated)?;
+    read: impl FnOnce(&mut Reader<'a>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let bytes = bytes
+        .get(range.clone())
+        .ok_or_else(|| bad(DecodeError::Truncated))?;
     let mut r = Reader { bytes, pos: 0 };
     let value = read(&mut r)?;
     if r.pos != bytes.len() {
-        return Err(DecodeError::TrailingBytes);
+        return Err(bad(DecodeError::TrailingBytes));
     }
     Ok(value)
 }
 
-pub(crate) fn decode(bytes: &[u8]) -> Result<(Policy, Range<usize>), DecodeError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<(Policy, Range<usize>), Error> {
     let (mut policy, sections) = decode_core(bytes)?;
     policy.net = sections.net(bytes)?;
     policy.http = sections.http(bytes)?;
@@ -213,14 +239,14 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(Policy, Range<usize>), DecodeError
     Ok((policy, sections.image))
 }
 
-pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeError> {
+pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), Error> {
     let mut r = Reader { bytes, pos: 0 };
     if r.take(4)? != MAGIC {
-        return Err(DecodeError::BadMagic);
+        return Err(bad(DecodeError::BadMagic));
     }
     let version = r.u32()?;
     if version != FORMAT_VERSION {
-        return Err(DecodeError::UnsupportedVersion(version));
+        return Err(bad(DecodeError::UnsupportedVersion(version)));
     }
     let vars = r.pairs()?;
     let allow = r.strs()?;
@@ -228,12 +254,12 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
     let args = match r.u8()? {
         0 => Args::Host,
         1 => Args::Fixed(r.strs()?),
-        t => return Err(DecodeError::BadTag(t)),
+        t => return Err(bad(DecodeError::BadTag(t))),
     };
     let cwd = match r.u8()? {
         0 => None,
         1 => Some(r.str()?),
-        t => return Err(DecodeError::BadTag(t)),
+        t => return Err(bad(DecodeError::BadTag(t))),
     };
     let mut streams = [StreamMode::Deny; 3];
     for s in &mut streams {
@@ -241,7 +267,7 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
             0 => StreamMode::Deny,
             1 => StreamMode::Host,
             2 => StreamMode::Ignore,
-            t => return Err(DecodeError::BadTag(t)),
+            t => return Err(bad(DecodeError::BadTag(t))),
         };
     }
     let mut access = [Access::Deny; 4];
@@ -252,7 +278,7 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
         0 => Trace::Off,
         1 => Trace::Stderr,
         2 => Trace::Sink,
-        t => return Err(DecodeError::BadTag(t)),
+        t => return Err(bad(DecodeError::BadTag(t))),
     };
     let clock_mode = match r.u8()? {
         0 => ClockMode::Plain,
@@ -261,7 +287,7 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
             nanoseconds: r.u32()?,
         },
         2 => ClockMode::Resolution { ns: r.u64()? },
-        t => return Err(DecodeError::BadTag(t)),
+        t => return Err(bad(DecodeError::BadTag(t))),
     };
     let random_seed = match r.u8()? {
         0 => None,
@@ -270,7 +296,7 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
             insecure: r.key()?,
             insecure_seed: r.key()?,
         }),
-        t => return Err(DecodeError::BadTag(t)),
+        t => return Err(bad(DecodeError::BadTag(t))),
     };
     let n = r.u32()?;
     let mut preopens = Vec::new();
@@ -285,14 +311,14 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
             2 => {
                 let node = match r.optional_u64()? {
                     None => None,
-                    Some(n) => Some(u32::try_from(n).map_err(|_| DecodeError::BadTag(2))?),
+                    Some(n) => Some(u32::try_from(n).map_err(|_| bad(DecodeError::BadTag(2)))?),
                 };
                 PreopenSource::Memory {
                     node,
                     limit: r.optional_u64()?,
                 }
             }
-            t => return Err(DecodeError::BadTag(t)),
+            t => return Err(bad(DecodeError::BadTag(t))),
         };
         preopens.push(Preopen { guest, source });
     }
@@ -312,13 +338,13 @@ pub(crate) fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeErro
     let image_len = r.u32()? as usize;
     while !r.pos.is_multiple_of(8) {
         if r.u8()? != 0 {
-            return Err(DecodeError::BadTag(1));
+            return Err(bad(DecodeError::BadTag(1)));
         }
     }
     let image_start = r.pos;
     r.take(image_len)?;
     if r.pos != bytes.len() {
-        return Err(DecodeError::TrailingBytes);
+        return Err(bad(DecodeError::TrailingBytes));
     }
     let policy = Policy {
         env: Environment {
@@ -523,50 +549,61 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        let end = self.pos.checked_add(n).ok_or(DecodeError::Truncated)?;
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .ok_or_else(|| bad(DecodeError::Truncated))?;
         let slice = self
             .bytes
             .get(self.pos..end)
-            .ok_or(DecodeError::Truncated)?;
+            .ok_or_else(|| bad(DecodeError::Truncated))?;
         self.pos = end;
         Ok(slice)
     }
-    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
+    pub(crate) fn u8(&mut self) -> Result<u8, Error> {
         Ok(self.take(1)?[0])
     }
-    pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
+    pub(crate) fn u32(&mut self) -> Result<u32, Error> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
-    fn u64(&mut self) -> Result<u64, DecodeError> {
+    fn u64(&mut self) -> Result<u64, Error> {
         let b = self.take(8)?;
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(b);
         Ok(u64::from_le_bytes(bytes))
     }
     /// `0`, or `1` and a u64.
-    fn optional_u64(&mut self) -> Result<Option<u64>, DecodeError> {
+    fn optional_u64(&mut self) -> Result<Option<u64>, Error> {
         match self.u8()? {
             0 => Ok(None),
             1 => Ok(Some(self.u64()?)),
-            t => Err(DecodeError::BadTag(t)),
+            t => Err(bad(DecodeError::BadTag(t))),
         }
     }
     /// A 32-byte key.
-    fn key(&mut self) -> Result<[u8; 32], DecodeError> {
+    fn key(&mut self) -> Result<[u8; 32], Error> {
         let mut key = [0u8; 32];
         key.copy_from_slice(self.take(32)?);
         Ok(key)
     }
-    pub(crate) fn str(&mut self) -> Result<String, DecodeError> {
+    pub(crate) fn str(&mut self) -> Result<String, Error> {
         let n = self.u32()? as usize;
         let b = self.take(n)?;
-        core::str::from_utf8(b)
+        #[cfg(not(feature = "trap"))]
+        return core::str::from_utf8(b)
             .map(str::to_owned)
-            .map_err(|_| DecodeError::BadUtf8)
+            .map_err(|_| bad(DecodeError::BadUtf8));
+        // The adapter reads only the bytes the compiler wrote into its own data segment, from
+        // `String`s ([`Writer::str`]); nothing else writes there (the component's memory is
+        // another), so checking them again would only ship a UTF-8 validator (~0.7 KB).
+        #[cfg(feature = "trap")]
+        #[allow(unsafe_code)]
+        // SAFETY: see above: these bytes were a `str` when the compiler encoded them.
+        Ok(unsafe { core::str::from_utf8_unchecked(b) }.to_owned())
     }
-    fn strs(&mut self) -> Result<Vec<String>, DecodeError> {
+    fn strs(&mut self) -> Result<Vec<String>, Error> {
         let n = self.u32()?;
         // Cap the preallocation: a corrupt count must not allocate gigabytes.
         let mut out = Vec::with_capacity((n as usize).min(64));
@@ -575,23 +612,23 @@ impl<'a> Reader<'a> {
         }
         Ok(out)
     }
-    pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
+    pub(crate) fn u16(&mut self) -> Result<u16, Error> {
         let b = self.take(2)?;
         Ok(u16::from_le_bytes([b[0], b[1]]))
     }
     /// Skips a length-prefixed section and returns where it lies.
-    fn section(&mut self) -> Result<Range<usize>, DecodeError> {
+    fn section(&mut self) -> Result<Range<usize>, Error> {
         let len = self.u32()? as usize;
         let start = self.pos;
         self.take(len)?;
         Ok(start..self.pos)
     }
-    fn http(&mut self) -> Result<HttpPolicy, DecodeError> {
+    fn http(&mut self) -> Result<HttpPolicy, Error> {
         let access = match self.u8()? {
             0 => HttpAccess::Deny,
             1 => HttpAccess::Host,
             2 => HttpAccess::Rules,
-            t => return Err(DecodeError::BadTag(t)),
+            t => return Err(bad(DecodeError::BadTag(t))),
         };
         let host_types = self.flag()?;
         let rules = HttpRules::read(self)?;
@@ -601,22 +638,22 @@ impl<'a> Reader<'a> {
             host_types,
         })
     }
-    fn flag(&mut self) -> Result<bool, DecodeError> {
+    fn flag(&mut self) -> Result<bool, Error> {
         match self.u8()? {
             0 => Ok(false),
             1 => Ok(true),
-            t => Err(DecodeError::BadTag(t)),
+            t => Err(bad(DecodeError::BadTag(t))),
         }
     }
-    fn access(&mut self) -> Result<Access, DecodeError> {
+    fn access(&mut self) -> Result<Access, Error> {
         match self.u8()? {
             0 => Ok(Access::Deny),
             1 => Ok(Access::Host),
-            t => Err(DecodeError::BadTag(t)),
+            t => Err(bad(DecodeError::BadTag(t))),
         }
     }
     /// `(key, value)` pairs, counted.
-    fn pairs(&mut self) -> Result<Vec<(String, String)>, DecodeError> {
+    fn pairs(&mut self) -> Result<Vec<(String, String)>, Error> {
         let n = self.u32()?;
         // Cap the preallocation: a corrupt count must not allocate gigabytes.
         let mut out = Vec::with_capacity((n as usize).min(64));
@@ -625,7 +662,7 @@ impl<'a> Reader<'a> {
         }
         Ok(out)
     }
-    fn origin(&mut self) -> Result<Origin, DecodeError> {
+    fn origin(&mut self) -> Result<Origin, Error> {
         let env_host = self.flag()?;
         let import_allow = self.strs()?;
         let import_deny = self.strs()?;
@@ -644,13 +681,13 @@ impl<'a> Reader<'a> {
                     local: self.str()?,
                 },
                 2 => Embedding::Text { guest: self.str()? },
-                t => return Err(DecodeError::BadTag(t)),
+                t => return Err(bad(DecodeError::BadTag(t))),
             });
         }
         let random_seed = match self.u8()? {
             0 => None,
             1 => Some(self.u64()?),
-            t => return Err(DecodeError::BadTag(t)),
+            t => return Err(bad(DecodeError::BadTag(t))),
         };
         let sources = self.strs()?;
         Ok(Origin {
@@ -662,7 +699,7 @@ impl<'a> Reader<'a> {
             sources,
         })
     }
-    fn config(&mut self) -> Result<Config, DecodeError> {
+    fn config(&mut self) -> Result<Config, Error> {
         Ok(Config {
             access: self.access()?,
             values: self.pairs()?,
@@ -670,12 +707,12 @@ impl<'a> Reader<'a> {
             deny: self.strs()?,
         })
     }
-    fn network(&mut self) -> Result<Network, DecodeError> {
+    fn network(&mut self) -> Result<Network, Error> {
         let access = match self.u8()? {
             0 => NetAccess::Deny,
             1 => NetAccess::Host,
             2 => NetAccess::Rules,
-            t => return Err(DecodeError::BadTag(t)),
+            t => return Err(bad(DecodeError::BadTag(t))),
         };
         let mut lists: [Vec<AddrPattern>; 4] = Default::default();
         for list in &mut lists {
@@ -704,16 +741,16 @@ impl<'a> Reader<'a> {
             dns,
         })
     }
-    fn ipv4(&mut self) -> Result<IpAddr, DecodeError> {
+    fn ipv4(&mut self) -> Result<IpAddr, Error> {
         let b = self.take(4)?;
         Ok(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])))
     }
-    fn ipv6(&mut self) -> Result<IpAddr, DecodeError> {
+    fn ipv6(&mut self) -> Result<IpAddr, Error> {
         let mut octets = [0u8; 16];
         octets.copy_from_slice(self.take(16)?);
         Ok(IpAddr::V6(Ipv6Addr::from(octets)))
     }
-    pub(crate) fn host(&mut self) -> Result<HostPattern, DecodeError> {
+    pub(crate) fn host(&mut self) -> Result<HostPattern, Error> {
         Ok(match self.u8()? {
             0 => HostPattern::Ip(self.ipv4()?),
             1 => HostPattern::Ip(self.ipv6()?),
@@ -728,7 +765,7 @@ impl<'a> Reader<'a> {
             4 => HostPattern::Name(self.str()?),
             5 => HostPattern::Subdomains(self.str()?),
             6 => HostPattern::Any,
-            t => return Err(DecodeError::BadTag(t)),
+            t => return Err(bad(DecodeError::BadTag(t))),
         })
     }
 }
@@ -889,7 +926,7 @@ mod tests {
     #[test]
     fn rejects_corruption() {
         let bytes = sample().encode();
-        assert_eq!(Policy::decode(b"XXXX"), Err(DecodeError::BadMagic));
+        assert_eq!(Policy::decode(b"XXXX"), Err(bad(DecodeError::BadMagic)));
         for cut in 0..bytes.len() {
             assert!(
                 Policy::decode(&bytes[..cut]).is_err(),
@@ -898,7 +935,7 @@ mod tests {
         }
         let mut long = bytes.clone();
         long.push(0);
-        assert_eq!(Policy::decode(&long), Err(DecodeError::TrailingBytes));
+        assert_eq!(Policy::decode(&long), Err(bad(DecodeError::TrailingBytes)));
         let (lazy, sections) = Policy::decode_core(&bytes).unwrap();
         assert!(lazy.files.image.is_empty());
         assert_eq!(lazy.net, Network::default());
@@ -912,6 +949,9 @@ mod tests {
         assert_eq!(sections.origin(&bytes).unwrap(), whole.origin);
         let mut v2 = bytes;
         v2[4] = 9;
-        assert_eq!(Policy::decode(&v2), Err(DecodeError::UnsupportedVersion(9)));
+        assert_eq!(
+            Policy::decode(&v2),
+            Err(bad(DecodeError::UnsupportedVersion(9)))
+        );
     }
 }

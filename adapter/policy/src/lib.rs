@@ -4,10 +4,13 @@
 //! The format is deliberately simple and versioned: a magic header, then fields in a fixed order.
 //! Both sides live in this crate so they cannot drift apart.
 
-#![forbid(unsafe_code)]
+// One exception, in the adapter's build only (feature `trap`): `codec::Reader::str`.
+#![deny(unsafe_code)]
 // No `std`: the adapter that reads the policy links no `std`, so that its panics are a trap
 // and carry no formatting machinery (see `adapter/src/lib.rs`). Tests use `std`.
 #![no_std]
+// With `trap`, a decoder's `Err(bad(…))` never returns (see `codec::Error`).
+#![cfg_attr(feature = "trap", allow(unreachable_code))]
 
 extern crate alloc;
 #[cfg(test)]
@@ -34,7 +37,7 @@ pub mod net;
 pub mod pins;
 pub mod registry;
 
-pub use codec::{DecodeError, Sections};
+pub use codec::{DecodeError, Error, Sections};
 pub use glob::{MAX_ALTERNATIVES, count_alternatives, expand_alternatives, glob_match};
 
 /// Magic bytes at the start of an encoded policy.
@@ -373,7 +376,7 @@ impl Policy {
     }
 
     /// Decodes bytes written by [`Policy::encode`].
-    pub fn decode(bytes: &[u8]) -> Result<Policy, DecodeError> {
+    pub fn decode(bytes: &[u8]) -> Result<Policy, Error> {
         codec::decode(bytes).map(|(policy, _)| policy)
     }
 
@@ -382,7 +385,7 @@ impl Policy {
     /// parts are in `bytes`. The adapter reads the image in place and decodes each other part
     /// on its first use, so the code that decodes a part ships only in components that can
     /// reach that part's interfaces.
-    pub fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), DecodeError> {
+    pub fn decode_core(bytes: &[u8]) -> Result<(Policy, Sections), Error> {
         codec::decode_core(bytes)
     }
 }

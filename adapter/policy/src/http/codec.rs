@@ -5,6 +5,7 @@ use crate::prelude::*;
 
 use super::{HttpRules, SchemePattern, UrlRule};
 use crate::DecodeError;
+use crate::codec::{Error, bad};
 use crate::codec::{Reader, Writer};
 use crate::net::Ports;
 
@@ -18,8 +19,9 @@ impl HttpRules {
     }
 
     /// Reads rules written by [`HttpRules::encode_into`] from the front of `bytes`, advancing
-    /// it past them.
-    pub fn decode(bytes: &mut &[u8]) -> Result<HttpRules, DecodeError> {
+    /// it past them. With the feature `trap` (the adapter), only for bytes the compiler wrote:
+    /// strings are then not checked for UTF-8 (see `codec::Reader::str`).
+    pub fn decode(bytes: &mut &[u8]) -> Result<HttpRules, Error> {
         let mut r = Reader { bytes, pos: 0 };
         let rules = HttpRules::read(&mut r)?;
         *bytes = &bytes[r.pos..];
@@ -35,7 +37,7 @@ impl HttpRules {
         }
     }
 
-    pub(crate) fn read(r: &mut Reader<'_>) -> Result<HttpRules, DecodeError> {
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<HttpRules, Error> {
         let allow = read_rules(r)?;
         let deny = read_rules(r)?;
         Ok(HttpRules { allow, deny })
@@ -71,7 +73,7 @@ impl UrlRule {
         }
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<UrlRule, DecodeError> {
+    fn read(r: &mut Reader<'_>) -> Result<UrlRule, Error> {
         let n = r.u32()?;
         let mut methods = Vec::with_capacity((n as usize).min(16));
         for _ in 0..n {
@@ -81,7 +83,7 @@ impl UrlRule {
             0 => SchemePattern::Http,
             1 => SchemePattern::Https,
             2 => SchemePattern::Any,
-            t => return Err(DecodeError::BadTag(t)),
+            t => return Err(bad(DecodeError::BadTag(t))),
         };
         let host = r.host()?;
         let ports = match r.u8()? {
@@ -90,12 +92,12 @@ impl UrlRule {
                 first: r.u16()?,
                 last: r.u16()?,
             }),
-            t => return Err(DecodeError::BadTag(t)),
+            t => return Err(bad(DecodeError::BadTag(t))),
         };
         let path = match r.u8()? {
             0 => None,
             1 => Some(r.str()?),
-            t => return Err(DecodeError::BadTag(t)),
+            t => return Err(bad(DecodeError::BadTag(t))),
         };
         Ok(UrlRule {
             methods,
@@ -107,7 +109,7 @@ impl UrlRule {
     }
 }
 
-fn read_rules(r: &mut Reader<'_>) -> Result<Vec<UrlRule>, DecodeError> {
+fn read_rules(r: &mut Reader<'_>) -> Result<Vec<UrlRule>, Error> {
     let n = r.u32()?;
     let mut rules = Vec::with_capacity((n as usize).min(64));
     for _ in 0..n {
@@ -168,7 +170,7 @@ mod tests {
         one_rule[8] = 9;
         assert_eq!(
             HttpRules::decode(&mut &one_rule[..]),
-            Err(DecodeError::BadTag(9))
+            Err(bad(DecodeError::BadTag(9)))
         );
     }
 }
