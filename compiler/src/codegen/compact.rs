@@ -10,7 +10,10 @@ use wasmparser::{BinaryReaderError, Parser, Payload};
 use core_names::Names;
 
 mod core_names;
+mod exports;
 mod nested;
+
+pub use exports::label_exports;
 
 /// `component` compacted (see the module's documentation).
 pub fn compact(component: &[u8]) -> Result<Vec<u8>, Error> {
@@ -143,8 +146,12 @@ enum Top {
     ComponentInstances(std::ops::Range<usize>),
     /// An import section, its contents.
     Imports(std::ops::Range<usize>),
+    /// An export section, its contents.
+    Exports(std::ops::Range<usize>),
     /// The `component-name` custom section.
     Names,
+    /// The `producers` custom section.
+    Producers,
     Other,
 }
 
@@ -190,6 +197,8 @@ fn top_level(component: &[u8]) -> Result<Vec<Section>, Error> {
                 }
             }
             Payload::CustomSection(c) if c.name() == "component-name" => Top::Names,
+            Payload::CustomSection(c) if c.name() == "producers" => Top::Producers,
+            Payload::ComponentExportSection(s) => Top::Exports(range(s.range())),
             Payload::InstanceSection(s) => Top::Instances(range(s.range())),
             Payload::ComponentAliasSection(s) => Top::Aliases(range(s.range())),
             Payload::ComponentInstanceSection(s) => Top::ComponentInstances(range(s.range())),
@@ -217,6 +226,11 @@ fn nth_name(mut n: usize, digits: &[u8]) -> String {
     }
     name.reverse();
     String::from_utf8(name).unwrap_or_default()
+}
+
+/// The `n`th kebab-case label: `a`…`z`, `aa`, `ab`, ….
+fn label(n: usize) -> String {
+    nth_name(n, b"abcdefghijklmnopqrstuvwxyz")
 }
 
 /// `module` with the sections `rewrite` writes (their id and size included) into the output,

@@ -5,9 +5,10 @@
 //! built at the component's exact WASI versions, so the exact-name match always applies.
 
 use wac_graph::types::Package;
-use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId, PlugError};
+use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 
 use super::adapter::{ACCEPT, GUEST_ACCEPT, GUEST_HANDLER, GUEST_TYPES, MAILBOX, Serving};
+use super::compact;
 use super::error::{ComposeError, why};
 use super::validate::validate_skipping;
 use super::wasi_wit;
@@ -44,31 +45,104 @@ fn encode(graph: &CompositionGraph, component: &[u8]) -> Result<Vec<u8>, Compose
 /// Composes `adapter` into `component`; the result imports what neither satisfies.
 /// `component` must be valid (`ComponentInfo::read` validates it; so does this function its
 /// output): its code is not validated again.
+///
+/// Each interface the adapter exports and the component imports is wired by hand, the adapter's
+/// exports first given labels (`compact::label_exports`): the composition names each once, in
+/// the argument that instantiates the component, not again in the adapter and in an alias.
 pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>, ComposeError> {
+    let labelled = compact::label_exports(adapter).map_err(|e| ComposeError::Read {
+        part: "virtc:adapter".to_owned(),
+        why: e.to_string(),
+    })?;
     let mut graph = CompositionGraph::new();
     let guest = register(&mut graph, "virtc:component", component)?;
-    let plug = register(&mut graph, "virtc:adapter", adapter)?;
-    // Exports that meet an import of the same name but do not fit it would be skipped by the
-    // plug and fail validation later; name them and the clash now.
+    let plug = register(&mut graph, "virtc:adapter", &labelled.bytes)?;
+    // Exports that meet an import of the same name but do not fit it would fail validation
+    // later; name them and the clash now.
+    let mut wires = Vec::new();
     let mut cache = Default::default();
     let mut checker = wac_graph::types::SubtypeChecker::new(&mut cache);
     let types = graph.types();
-    for (name, export) in &types[graph[plug].ty()].exports {
-        if let Some(import) = types[graph[guest].ty()].imports.get(name)
-            && let Err(e) = checker.is_subtype(*export, types, *import, types)
-        {
+    let labels: Vec<(String, String)> = if labelled.labels.is_empty() {
+        // Nothing labelled: each export under its own name.
+        types[graph[plug].ty()]
+            .exports
+            .keys()
+            .map(|name| (name.clone(), name.clone()))
+            .collect()
+    } else {
+        labelled.labels
+    };
+    for (interface, label) in labels {
+        let (Some(export), Some(import)) = (
+            types[graph[plug].ty()].exports.get(&label),
+            types[graph[guest].ty()].imports.get(&interface),
+        ) else {
+            continue;
+        };
+        if let Err(e) = checker.is_subtype(*export, types, *import, types) {
             return Err(ComposeError::Misfit {
-                interface: name.clone(),
+                interface,
                 why: why(e),
             });
         }
+        wires.push((interface, label));
     }
-    match wac_graph::plug(&mut graph, vec![plug], guest) {
-        Ok(()) => {}
-        Err(PlugError::NoPlugHappened) => return Err(ComposeError::NothingPlugged),
-        Err(e) => return Err(ComposeError::Plug { why: why(e) }),
+    if wires.is_empty() {
+        return Err(ComposeError::NothingPlugged);
     }
+    let guest_i = graph.instantiate(guest);
+    let plug_i = graph.instantiate(plug);
+    for (interface, label) in &wires {
+        connect(&mut graph, guest_i, interface, plug_i, label)?;
+    }
+    export_all(&mut graph, guest, guest_i)?;
     encode(&graph, component)
+}
+
+/// Passes `from`'s export `export` to `to` as its argument `arg`.
+fn connect(
+    graph: &mut CompositionGraph,
+    to: NodeId,
+    arg: &str,
+    from: NodeId,
+    export: &str,
+) -> Result<(), ComposeError> {
+    let wire = |why: String| ComposeError::Wire {
+        export: export.to_owned(),
+        import: arg.to_owned(),
+        why,
+    };
+    let alias = graph
+        .alias_instance_export(from, export)
+        .map_err(|e| wire(why(e)))?;
+    graph
+        .set_instantiation_argument(to, arg, alias)
+        .map_err(|e| wire(why(e)))
+}
+
+/// Exports from the composition every export of `package`'s instance `instance`, by its name.
+fn export_all(
+    graph: &mut CompositionGraph,
+    package: PackageId,
+    instance: NodeId,
+) -> Result<(), ComposeError> {
+    let names: Vec<String> = graph.types()[graph[package].ty()]
+        .exports
+        .keys()
+        .cloned()
+        .collect();
+    for name in names {
+        let failed = |why: String| ComposeError::Export {
+            name: name.clone(),
+            why,
+        };
+        let alias = graph
+            .alias_instance_export(instance, &name)
+            .map_err(|e| failed(why(e)))?;
+        graph.export(alias, &name).map_err(|e| failed(why(e)))?;
+    }
+    Ok(())
 }
 
 /// Composes a component that serves `wasi:http/incoming-handler` while seeing the adapter's
@@ -115,25 +189,6 @@ pub fn compose_serving(
             .cloned()
             .collect()
     };
-    let connect = |graph: &mut CompositionGraph,
-                   to: NodeId,
-                   arg: &str,
-                   from: NodeId,
-                   export: &str|
-     -> Result<(), ComposeError> {
-        let wire = |why: String| ComposeError::Wire {
-            export: export.to_owned(),
-            import: arg.to_owned(),
-            why,
-        };
-        let alias = graph
-            .alias_instance_export(from, export)
-            .map_err(|e| wire(why(e)))?;
-        graph
-            .set_instantiation_argument(to, arg, alias)
-            .map_err(|e| wire(why(e)))
-    };
-
     let mailbox_i = graph.instantiate(mailbox);
     let adapter_i = graph.instantiate(adapter);
     connect(&mut graph, adapter_i, MAILBOX, mailbox_i, MAILBOX)?;

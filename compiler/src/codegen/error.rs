@@ -201,9 +201,7 @@ pub enum ComposeError {
     Misfit { interface: String, why: String },
     /// None of the adapter's exports matches an import of the component.
     NothingPlugged,
-    /// wac refused to plug the adapter in.
-    Plug { why: String },
-    /// Wiring one instance's export into another's import failed (serving shape).
+    /// Wiring one instance's export into another's import failed.
     Wire {
         export: String,
         import: String,
@@ -232,7 +230,6 @@ impl fmt::Display for ComposeError {
             ComposeError::NothingPlugged => {
                 f.write_str("none of the adapter's exports matches an import of the component")
             }
-            ComposeError::Plug { why } => write!(f, "plugging the adapter in failed: {why}"),
             ComposeError::Wire {
                 export,
                 import,

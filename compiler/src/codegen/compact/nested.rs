@@ -13,7 +13,7 @@ use wasmparser::{
     ComponentExternName, ComponentImport, ComponentInstance, ComponentInstantiationArg,
 };
 
-use super::{Error, Section, Top, reader_at, top_level};
+use super::{Error, Section, Top, label, reader_at, top_level};
 
 /// A nested component with its plain import names shortened.
 pub struct Renamed {
@@ -123,11 +123,6 @@ pub fn instances(
     out.push(ComponentSectionId::Instance as u8);
     encoded.encode(out);
     Ok(())
-}
-
-/// The `n`th kebab-case label: `a`…`z`, `aa`, `ab`, ….
-fn label(n: usize) -> String {
-    super::nth_name(n, b"abcdefghijklmnopqrstuvwxyz")
 }
 
 #[cfg(test)]
