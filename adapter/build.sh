@@ -17,7 +17,9 @@ fi
 
 # CARGO_ENCODED_RUSTFLAGS would take precedence over RUSTFLAGS.
 unset CARGO_ENCODED_RUSTFLAGS
-export RUSTFLAGS="--remap-path-prefix=$repo=/virtc --remap-path-prefix=$cargo_home=/cargo"
+# --emit-relocs: the linker keeps its symbol table and relocations, from which the compiler learns
+# which constants each function names (compiler/src/codegen/module_rewrite/data_use.rs).
+export RUSTFLAGS="--remap-path-prefix=$repo=/virtc --remap-path-prefix=$cargo_home=/cargo -C link-arg=--emit-relocs"
 
 # build OUTPUT [CARGO-ARGS...]: asks cargo where it put the module rather than guessing the target
 # directory.

@@ -128,12 +128,12 @@ fn only_nested(component: &[u8], sections: &[Section]) -> Result<bool, Error> {
 }
 
 /// A top-level section of the component: its bytes (header included) and what it is.
-struct Section {
-    whole: std::ops::Range<usize>,
-    payload: Top,
+pub(in crate::codegen) struct Section {
+    pub whole: std::ops::Range<usize>,
+    pub payload: Top,
 }
 
-enum Top {
+pub(in crate::codegen) enum Top {
     /// A nested core module, its bytes (header included).
     Module(std::ops::Range<usize>),
     /// A core instance section, its contents.
@@ -155,7 +155,10 @@ enum Top {
     Other,
 }
 
-fn reader_at<'a>(bytes: &'a [u8], range: &std::ops::Range<usize>) -> wasmparser::BinaryReader<'a> {
+pub(in crate::codegen) fn reader_at<'a>(
+    bytes: &'a [u8],
+    range: &std::ops::Range<usize>,
+) -> wasmparser::BinaryReader<'a> {
     wasmparser::BinaryReader::new(&bytes[range.clone()], range.start as u64)
 }
 
@@ -165,7 +168,7 @@ fn range(r: std::ops::Range<u64>) -> std::ops::Range<usize> {
 }
 
 /// The component's top-level sections, nested modules and components stepped over whole.
-fn top_level(component: &[u8]) -> Result<Vec<Section>, Error> {
+pub(in crate::codegen) fn top_level(component: &[u8]) -> Result<Vec<Section>, Error> {
     let mut sections = Vec::new();
     let mut parser = Parser::new(0);
     let mut offset = 0usize;

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use super::error::{RewriteError, why};
+use data_use::DataUse;
 use gates::stubbed_functions;
 pub(crate) use info::put as put_leb;
 pub use info::{FuncImport, InfoError, ModuleInfo};
@@ -84,6 +85,32 @@ pub struct Rewritten {
     /// The function exports kept, with their (renamed) names.
     pub kept_exports: Vec<String>,
 }
+
+/// Per data segment of `module`, the parts of `live` to write ([`DataUse::runs`]).
+fn write_runs(
+    module: &[u8],
+    live: &[Vec<std::ops::Range<u32>>],
+) -> Result<Vec<Vec<std::ops::Range<u32>>>, RewriteError> {
+    let failed = |e: wasmparser::BinaryReaderError| RewriteError::Reencode { why: why(e) };
+    for payload in Parser::new(0).parse_all(module) {
+        if let Payload::DataSection(section) = payload.map_err(failed)? {
+            let mut runs = Vec::with_capacity(live.len());
+            for (segment, live) in section.into_iter().zip(live) {
+                let segment = segment.map_err(failed)?;
+                runs.push(DataUse::runs(live, segment.data, SEGMENT_COST));
+            }
+            return Ok(runs);
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// What a data segment costs besides its bytes (flags, address, size): live bytes closer
+/// together than this share one segment.
+const SEGMENT_COST: u32 = 8;
+
+/// What a data segment described by the module's linking information must be.
+const SEGMENT_SHAPE: &str = "a data segment the linking information describes is not active at a constant address of memory 0";
 
 pub fn rewrite(
     bytes: &[u8],
@@ -198,6 +225,15 @@ pub fn rewrite(
         .filter(|a| *a + data_len as u64 <= u32::MAX as u64)
         .ok_or(RewriteError::MemoryTooLarge { data: data_len })?;
     let extra_pages = (data_len as u64).div_ceil(65536);
+    // The constants the kept code (or constants it names) can read; the rest of the data
+    // segments goes.
+    let data_ranges = match &info.data {
+        Some(d) => {
+            let live = d.live_ranges(|f| live[n_imports as usize + f] && !stubbed[f], 0);
+            Some(write_runs(bytes, &live)?)
+        }
+        None => None,
+    };
 
     let mut rewriter = Rewriter {
         info,
@@ -213,6 +249,7 @@ pub fn rewrite(
         extra_pages,
         data_emitted: false,
         defined_seen: 0,
+        data_ranges,
     };
     let mut module = wasm_encoder::Module::new();
     rewriter
@@ -241,6 +278,9 @@ struct Rewriter<'a> {
     extra_pages: u64,
     data_emitted: bool,
     defined_seen: u32,
+    /// Per data segment, the byte ranges written (see `data_use.rs`); all of every segment
+    /// when the module carries no linking information.
+    data_ranges: Option<Vec<Vec<std::ops::Range<u32>>>>,
 }
 
 impl Rewriter<'_> {
@@ -439,12 +479,45 @@ impl Reencode for Rewriter<'_> {
         data: &mut wasm_encoder::DataSection,
         section: wasmparser::DataSectionReader<'_>,
     ) -> Result<(), reencode::Error<Self::Error>> {
-        reencode::utils::parse_data_section(self, data, section)?;
+        let Some(ranges) = self.data_ranges.take() else {
+            reencode::utils::parse_data_section(self, data, section)?;
+            self.append_data(data);
+            return Ok(());
+        };
+        for (segment, ranges) in section.into_iter().zip(&ranges) {
+            let segment = segment?;
+            let base = match &segment.kind {
+                wasmparser::DataKind::Active {
+                    memory_index: 0,
+                    offset_expr,
+                } => match offset_expr.get_operators_reader().read()? {
+                    wasmparser::Operator::I32Const { value } => value,
+                    _ => return Err(reencode::Error::UserError(SEGMENT_SHAPE.into())),
+                },
+                _ => return Err(reencode::Error::UserError(SEGMENT_SHAPE.into())),
+            };
+            for r in ranges {
+                let bytes = segment
+                    .data
+                    .get(r.start as usize..r.end as usize)
+                    .ok_or_else(|| reencode::Error::UserError(SEGMENT_SHAPE.into()))?;
+                data.active(
+                    0,
+                    &wasm_encoder::ConstExpr::i32_const(base.wrapping_add(r.start as i32)),
+                    bytes.iter().copied(),
+                );
+            }
+        }
+        self.data_ranges = Some(ranges);
         self.append_data(data);
         Ok(())
     }
 
     fn data_count(&mut self, count: u32) -> Result<u32, reencode::Error<Self::Error>> {
+        let count = match &self.data_ranges {
+            Some(ranges) => ranges.iter().map(|r| r.len() as u32).sum(),
+            None => count,
+        };
         Ok(count + u32::from(!self.plan.data.is_empty()))
     }
 
@@ -512,6 +585,7 @@ pub fn import_modules(bytes: &[u8]) -> Result<HashMap<String, usize>, RewriteErr
     Ok(out)
 }
 
+mod data_use;
 mod gates;
 mod info;
 #[cfg(test)]

@@ -9,6 +9,8 @@
 
 use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef};
 
+use super::data_use::DataUse;
+
 /// Why a module cannot be read, or its encoded form cannot be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InfoError {
@@ -75,6 +77,9 @@ pub struct ModuleInfo {
     /// Per function: whether a defined function or a fixed root calls or references it.
     pub(crate) referenced: Vec<bool>,
     pub(crate) memory_min: Option<u64>,
+    /// The data each function names, where the module carries its linking information
+    /// (`compiler/build.rs` reads it from the module as linked; see `data_use.rs`).
+    pub(crate) data: Option<DataUse>,
 }
 
 impl ModuleInfo {
@@ -90,6 +95,7 @@ impl ModuleInfo {
             empty_types: Vec::new(),
             referenced: Vec::new(),
             memory_min: None,
+            data: None,
         }
     }
 
@@ -263,6 +269,13 @@ impl ModuleInfo {
         put_len(w, self.empty_types.len());
         w.extend(self.empty_types.iter().map(|e| u8::from(*e)));
         put(w, self.memory_min.unwrap_or(0));
+        match &self.data {
+            None => put(w, 0),
+            Some(data) => {
+                put(w, 1);
+                data.encode(w);
+            }
+        }
         out
     }
 
@@ -310,6 +323,18 @@ impl ModuleInfo {
         let n = r.len()?;
         info.empty_types = r.take(n)?.iter().map(|b| *b != 0).collect();
         info.memory_min = Some(r.u64()?);
+        info.data = match r.u32()? {
+            0 => None,
+            1 => Some(DataUse::decode(&mut r)?),
+            _ => return Err(InfoError::Corrupt),
+        };
+        if info
+            .data
+            .as_ref()
+            .is_some_and(|d| d.by_func.len() != info.defined_types.len())
+        {
+            return Err(InfoError::Corrupt);
+        }
         if !r.0.is_empty() || info.sites.len() != info.defined_types.len() {
             return Err(InfoError::Corrupt);
         }
@@ -317,7 +342,7 @@ impl ModuleInfo {
     }
 }
 
-const MAGIC: &[u8] = b"virtc-module-info-1\0";
+const MAGIC: &[u8] = b"virtc-module-info-2\0";
 
 fn collect_ref_funcs(expr: wasmparser::ConstExpr<'_>, out: &mut Vec<u32>) -> Result<(), InfoError> {
     let mut ops = expr.get_operators_reader();
@@ -365,7 +390,7 @@ pub(crate) fn put(out: &mut Vec<u8>, mut n: u64) {
     }
 }
 
-fn put_len(out: &mut Vec<u8>, n: usize) {
+pub(crate) fn put_len(out: &mut Vec<u8>, n: usize) {
     put(out, n as u64);
 }
 
@@ -382,7 +407,7 @@ fn put_list(out: &mut Vec<u8>, list: &[u32]) {
 }
 
 /// Reads the encoded form from the front.
-struct Reader<'a>(&'a [u8]);
+pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Reader<'a> {
     fn u64(&mut self) -> Result<u64, InfoError> {
@@ -398,12 +423,12 @@ impl<'a> Reader<'a> {
         Err(InfoError::Corrupt)
     }
 
-    fn u32(&mut self) -> Result<u32, InfoError> {
+    pub(crate) fn u32(&mut self) -> Result<u32, InfoError> {
         u32::try_from(self.u64()?).map_err(|_| InfoError::Corrupt)
     }
 
     /// A count, which cannot exceed the bytes left (every item takes at least one).
-    fn len(&mut self) -> Result<usize, InfoError> {
+    pub(crate) fn len(&mut self) -> Result<usize, InfoError> {
         let n = usize::try_from(self.u64()?).map_err(|_| InfoError::Corrupt)?;
         if n > self.0.len() {
             return Err(InfoError::Corrupt);
@@ -426,7 +451,7 @@ impl<'a> Reader<'a> {
         String::from_utf8(bytes.to_vec()).map_err(|_| InfoError::Corrupt)
     }
 
-    fn list(&mut self) -> Result<Vec<u32>, InfoError> {
+    pub(crate) fn list(&mut self) -> Result<Vec<u32>, InfoError> {
         let n = self.len()?;
         (0..n).map(|_| self.u32()).collect()
     }

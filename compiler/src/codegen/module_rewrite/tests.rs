@@ -318,8 +318,143 @@ fn module_info_survives_its_encoding() {
             assert!(ModuleInfo::decode(&encoded[..cut]).is_err());
         }
     }
-    assert_eq!(
-        ModuleInfo::parse(PREBUILT).unwrap().encode(),
-        crate::codegen::adapter::PREBUILT_INFO
+    // The build adds what the module as linked says of its data (its symbol table and
+    // relocations are gone from the prebuilt module itself).
+    let built = ModuleInfo::decode(crate::codegen::adapter::PREBUILT_INFO).unwrap();
+    let data = built
+        .data
+        .clone()
+        .expect("the prebuilt adapter was linked with --emit-relocs");
+    assert!(!data.symbols.is_empty() && data.by_func.iter().any(|f| !f.is_empty()));
+    let mut info = ModuleInfo::parse(PREBUILT).unwrap();
+    info.data = Some(data);
+    let encoded = info.encode();
+    assert_eq!(encoded, crate::codegen::adapter::PREBUILT_INFO);
+    for cut in (0..encoded.len()).step_by(89) {
+        assert!(ModuleInfo::decode(&encoded[..cut]).is_err());
+    }
+}
+
+/// Data symbols: `a` (bytes 0..4) named by the exported `run`, which also names `b` (8..12);
+/// `c` (16..20) named by `a`'s bytes; `d` (40..44) named only by `gone`, which nothing keeps.
+fn data_use() -> DataUse {
+    let symbol = |offset| data_use::Symbol {
+        segment: 0,
+        offset,
+        size: 4,
+    };
+    DataUse {
+        segments: vec![48],
+        symbols: vec![symbol(0), symbol(8), symbol(16), symbol(40)],
+        by_func: vec![vec![0, 1], vec![3]],
+        by_symbol: vec![vec![2], vec![], vec![], vec![]],
+    }
+}
+
+#[test]
+fn live_data_follows_code_and_constants() {
+    // A module without the linker's symbol table says nothing of its data.
+    assert_eq!(DataUse::parse(&module_with_imports()).unwrap(), None);
+    let data = data_use();
+    let live = |f: usize| f == 0;
+    assert_eq!(data.live_ranges(live, 0), vec![vec![0..4, 8..12, 16..20]]);
+    assert_eq!(data.live_ranges(live, 4), vec![vec![0..20]]);
+    assert_eq!(data.live_ranges(|_| true, 100), vec![vec![0..44]]);
+    assert_eq!(data.live_ranges(|_| false, 0), vec![Vec::new()]);
+    // Zeros are not written: fresh memory has them.
+    let bytes = [1, 2, 0, 0, 0, 0, 0, 3, 0, 0];
+    let (whole, zeros) = (
+        std::slice::from_ref(&(0..10)),
+        std::slice::from_ref(&(2..7)),
     );
+    assert_eq!(DataUse::runs(whole, &bytes, 0), vec![0..2, 7..8]);
+    assert_eq!(DataUse::runs(whole, &bytes, 5), vec![0..8]);
+    assert_eq!(
+        DataUse::runs(zeros, &bytes, 0),
+        Vec::<std::ops::Range<u32>>::new()
+    );
+    let mut encoded = Vec::new();
+    data.encode(&mut encoded);
+    assert_eq!(DataUse::decode(&mut info::Reader(&encoded)).unwrap(), data);
+    for cut in 0..encoded.len() {
+        assert!(DataUse::decode(&mut info::Reader(&encoded[..cut])).is_err());
+    }
+}
+
+/// The rewrite writes only the constants the kept code can read, at their addresses.
+#[test]
+fn data_only_kept_code_names_is_written() {
+    use wasm_encoder::*;
+    let mut m = Module::new();
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    m.section(&types);
+    let mut funcs = FunctionSection::new();
+    funcs.function(0);
+    funcs.function(0);
+    m.section(&funcs);
+    let mut mem = MemorySection::new();
+    mem.memory(MemoryType {
+        minimum: 1,
+        maximum: None,
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    m.section(&mem);
+    let mut exports = ExportSection::new();
+    exports.export("run", ExportKind::Func, 0);
+    exports.export("gone", ExportKind::Func, 1);
+    m.section(&exports);
+    let mut code = CodeSection::new();
+    for _ in 0..2 {
+        let mut f = Function::new([]);
+        f.instruction(&Instruction::End);
+        code.function(&f);
+    }
+    m.section(&code);
+    let mut data = DataSection::new();
+    let bytes: Vec<u8> = (1..=48).collect();
+    data.active(0, &ConstExpr::i32_const(1024), bytes.iter().copied());
+    m.section(&data);
+    let bytes = m.finish();
+    let mut info = ModuleInfo::parse(&bytes).unwrap();
+    info.data = Some(data_use());
+    let out = rewrite(
+        &bytes,
+        &info,
+        &Plan {
+            import: &|_, _| ImportAction::Keep,
+            keep_export: &|n| n != "gone",
+            called: &|_| true,
+            stub_export: &|_| false,
+            rename: &|n| n.to_owned(),
+            data: b"",
+            data_tail: 0,
+            drop_custom: &|_| false,
+        },
+    )
+    .unwrap();
+    wasmparser::Validator::new()
+        .validate_all(&out.bytes)
+        .unwrap();
+    let mut segments = Vec::new();
+    for payload in Parser::new(0).parse_all(&out.bytes) {
+        if let Payload::DataSection(section) = payload.unwrap() {
+            for segment in section {
+                let segment = segment.unwrap();
+                let wasmparser::DataKind::Active { offset_expr, .. } = segment.kind else {
+                    panic!("passive segment");
+                };
+                let Operator::I32Const { value } =
+                    offset_expr.get_operators_reader().read().unwrap()
+                else {
+                    panic!("not a constant address");
+                };
+                segments.push((value, segment.data.to_vec()));
+            }
+        }
+    }
+    // `a`, `b` and `c` (joined: less than a segment's cost apart); not `d`.
+    assert_eq!(segments, vec![(1024, (1..=20).collect::<Vec<u8>>())]);
 }
