@@ -10,10 +10,10 @@ use wasmparser::{BinaryReaderError, Parser, Payload};
 use core_names::Names;
 
 mod core_names;
-mod exports;
+mod labels;
 mod nested;
 
-pub use exports::label_exports;
+pub use labels::{Labelling, label_interfaces};
 
 /// `component` compacted (see the module's documentation).
 pub fn compact(component: &[u8]) -> Result<Vec<u8>, Error> {
@@ -148,6 +148,8 @@ pub(in crate::codegen) enum Top {
     Imports(std::ops::Range<usize>),
     /// An export section, its contents.
     Exports(std::ops::Range<usize>),
+    /// A component type section, its contents.
+    Types(std::ops::Range<usize>),
     /// The `component-name` custom section.
     Names,
     /// The `producers` custom section.
@@ -202,6 +204,7 @@ pub(in crate::codegen) fn top_level(component: &[u8]) -> Result<Vec<Section>, Er
             Payload::CustomSection(c) if c.name() == "component-name" => Top::Names,
             Payload::CustomSection(c) if c.name() == "producers" => Top::Producers,
             Payload::ComponentExportSection(s) => Top::Exports(range(s.range())),
+            Payload::ComponentTypeSection(s) => Top::Types(range(s.range())),
             Payload::InstanceSection(s) => Top::Instances(range(s.range())),
             Payload::ComponentAliasSection(s) => Top::Aliases(range(s.range())),
             Payload::ComponentInstanceSection(s) => Top::ComponentInstances(range(s.range())),

@@ -1,4 +1,6 @@
-//! Plugs the adapter into the user's component with wac-graph.
+//! Plugs the adapter (or a `deny import` stub) into the user's component: written directly
+//! (`direct`) where both are of the shape toolchains give, with wac-graph otherwise and for a
+//! component that serves HTTP (four instances wired by hand).
 //!
 //! wac-graph rather than wasm-compose: it works on bytes in memory (no temporary files), checks
 //! types while plugging, and reports "nothing plugged" as an error of its own. The adapter is
@@ -12,6 +14,8 @@ use super::compact;
 use super::error::{ComposeError, why};
 use super::validate::validate_skipping;
 use super::wasi_wit;
+
+mod direct;
 
 /// Reads `bytes` as a package of the composition named `name`.
 fn register(
@@ -46,14 +50,31 @@ fn encode(graph: &CompositionGraph, component: &[u8]) -> Result<Vec<u8>, Compose
 /// `component` must be valid (`ComponentInfo::read` validates it; so does this function its
 /// output): its code is not validated again.
 ///
-/// Each interface the adapter exports and the component imports is wired by hand, the adapter's
-/// exports first given labels (`compact::label_exports`): the composition names each once, in
-/// the argument that instantiates the component, not again in the adapter and in an alias.
+/// Directly where that applies and validates (the validator checks each interface against the
+/// import it meets); otherwise with wac, each interface the adapter exports and the component
+/// imports wired by hand, the adapter's exports first given labels
+/// (`compact::label_interfaces`), after wac's own check of each, which names a misfit.
 pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>, ComposeError> {
-    let labelled = compact::label_exports(adapter).map_err(|e| ComposeError::Read {
-        part: "virtc:adapter".to_owned(),
-        why: e.to_string(),
-    })?;
+    if let Ok(Some(composed)) = direct::compose(component, adapter) {
+        let trusted: Vec<&[u8]> = composed
+            .trusted
+            .iter()
+            .map(|r| &composed.bytes[r.clone()])
+            .collect();
+        if validate_skipping(&composed.bytes, &trusted).is_ok() {
+            return Ok(composed.bytes);
+        }
+    }
+    let only_exports = compact::Labelling {
+        exports: true,
+        imports: false,
+        producers: true,
+    };
+    let labelled =
+        compact::label_interfaces(adapter, only_exports).map_err(|e| ComposeError::Read {
+            part: "virtc:adapter".to_owned(),
+            why: e.to_string(),
+        })?;
     let mut graph = CompositionGraph::new();
     let guest = register(&mut graph, "virtc:component", component)?;
     let plug = register(&mut graph, "virtc:adapter", &labelled.bytes)?;
@@ -63,7 +84,7 @@ pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>, ComposeError
     let mut cache = Default::default();
     let mut checker = wac_graph::types::SubtypeChecker::new(&mut cache);
     let types = graph.types();
-    let labels: Vec<(String, String)> = if labelled.labels.is_empty() {
+    let labels: Vec<(String, String)> = if labelled.exports.is_empty() {
         // Nothing labelled: each export under its own name.
         types[graph[plug].ty()]
             .exports
@@ -71,7 +92,7 @@ pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>, ComposeError
             .map(|name| (name.clone(), name.clone()))
             .collect()
     } else {
-        labelled.labels
+        labelled.exports
     };
     for (interface, label) in labels {
         let (Some(export), Some(import)) = (

@@ -10,5 +10,7 @@ pub mod error;
 pub mod module_rewrite;
 pub mod splice;
 pub mod stub;
+#[cfg(test)]
+mod testing;
 pub mod validate;
 pub mod wasi_wit;
