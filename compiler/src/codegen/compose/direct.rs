@@ -132,11 +132,13 @@ pub fn compose(component: &[u8], plug: &[u8]) -> Result<Option<Direct>, Error> {
     out.push(ComponentSectionId::Component as u8);
     labelled_plug.bytes.encode(&mut out);
     let mut section = wasm_encoder::ComponentInstanceSection::new();
-    let plug_args: Vec<(&str, u32)> = labelled_plug
-        .imports
-        .iter()
-        .map(|(name, label)| (label.as_str(), block.imports[name]))
-        .collect();
+    let mut plug_args: Vec<(&str, u32)> = Vec::with_capacity(block.imports.len());
+    for (name, label) in &labelled_plug.imports {
+        let Some(&index) = block.imports.get(name) else {
+            return Ok(None);
+        };
+        plug_args.push((label, index));
+    }
     section.instantiate(
         0,
         plug_args
