@@ -3,6 +3,48 @@
 use super::*;
 use wasmparser::Operator;
 
+/// A memory section of one memory of one page.
+fn one_page() -> wasm_encoder::MemorySection {
+    let mut mem = wasm_encoder::MemorySection::new();
+    mem.memory(wasm_encoder::MemoryType {
+        minimum: 1,
+        maximum: None,
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    mem
+}
+
+/// `bytes` rewritten keeping every import, names and data as they are, the exports `keep`
+/// says, those `called` says callable; the result validates.
+fn rewrite_plainly(
+    bytes: &[u8],
+    info: &ModuleInfo,
+    keep: &dyn Fn(&str) -> bool,
+    called: &dyn Fn(&str) -> bool,
+) -> Rewritten {
+    let out = rewrite(
+        bytes,
+        info,
+        &Plan {
+            import: &|_, _| ImportAction::Keep,
+            keep_export: keep,
+            called,
+            stub_export: &|_| false,
+            rename: &|n| n.to_owned(),
+            data: b"",
+            data_tail: 0,
+            drop_custom: &|_| false,
+        },
+    )
+    .unwrap();
+    wasmparser::Validator::new()
+        .validate_all(&out.bytes)
+        .unwrap();
+    out
+}
+
 fn module_with_imports() -> Vec<u8> {
     use wasm_encoder::*;
     let mut m = Module::new();
@@ -20,15 +62,7 @@ fn module_with_imports() -> Vec<u8> {
     funcs.function(0); // 4: run — calls used, denied, ptr
     funcs.function(1); // 5: unexported — calls dead
     m.section(&funcs);
-    let mut mem = MemorySection::new();
-    mem.memory(MemoryType {
-        minimum: 1,
-        maximum: None,
-        memory64: false,
-        shared: false,
-        page_size_log2: None,
-    });
-    m.section(&mem);
+    m.section(&one_page());
     let mut exports = ExportSection::new();
     exports.export("run@1", ExportKind::Func, 4);
     exports.export("gone", ExportKind::Func, 5);
@@ -121,15 +155,7 @@ fn module_with_gate() -> Vec<u8> {
         funcs.function(ty); // 2 run, 3 open, 4 deep, 5 plain, 6 method
     }
     m.section(&funcs);
-    let mut mem = MemorySection::new();
-    mem.memory(MemoryType {
-        minimum: 1,
-        maximum: None,
-        memory64: false,
-        shared: false,
-        page_size_log2: None,
-    });
-    m.section(&mem);
+    m.section(&one_page());
     let mut exports = ExportSection::new();
     exports.export("run", ExportKind::Func, 2);
     exports.export("res#[method]thing.get", ExportKind::Func, 6);
@@ -249,15 +275,7 @@ fn uncalled_exports_go_unless_the_same_function_is_imported() {
         funcs.function(0); // 3 run, 4 f, 5 post f, 6 g, 7 h
     }
     m.section(&funcs);
-    let mut mem = MemorySection::new();
-    mem.memory(MemoryType {
-        minimum: 1,
-        maximum: None,
-        memory64: false,
-        shared: false,
-        page_size_log2: None,
-    });
-    m.section(&mem);
+    m.section(&one_page());
     let mut exports = ExportSection::new();
     exports.export("run", ExportKind::Func, 3);
     exports.export("host#f", ExportKind::Func, 4);
@@ -277,24 +295,7 @@ fn uncalled_exports_go_unless_the_same_function_is_imported() {
     m.section(&code);
     let bytes = m.finish();
     let info = ModuleInfo::parse(&bytes).unwrap();
-    let out = rewrite(
-        &bytes,
-        &info,
-        &Plan {
-            import: &|_, _| ImportAction::Keep,
-            keep_export: &|_| true,
-            called: &|name| name == "run",
-            stub_export: &|_| false,
-            rename: &|n| n.to_owned(),
-            data: b"",
-            data_tail: 0,
-            drop_custom: &|_| false,
-        },
-    )
-    .unwrap();
-    wasmparser::Validator::new()
-        .validate_all(&out.bytes)
-        .unwrap();
+    let out = rewrite_plainly(&bytes, &info, &|_| true, &|name| name == "run");
     assert_eq!(
         out.kept_exports,
         ["run", "host#f", "cabi_post_host#f", "host#h"]
@@ -393,15 +394,7 @@ fn data_only_kept_code_names_is_written() {
     funcs.function(0);
     funcs.function(0);
     m.section(&funcs);
-    let mut mem = MemorySection::new();
-    mem.memory(MemoryType {
-        minimum: 1,
-        maximum: None,
-        memory64: false,
-        shared: false,
-        page_size_log2: None,
-    });
-    m.section(&mem);
+    m.section(&one_page());
     let mut exports = ExportSection::new();
     exports.export("run", ExportKind::Func, 0);
     exports.export("gone", ExportKind::Func, 1);
@@ -420,24 +413,7 @@ fn data_only_kept_code_names_is_written() {
     let bytes = m.finish();
     let mut info = ModuleInfo::parse(&bytes).unwrap();
     info.data = Some(data_use());
-    let out = rewrite(
-        &bytes,
-        &info,
-        &Plan {
-            import: &|_, _| ImportAction::Keep,
-            keep_export: &|n| n != "gone",
-            called: &|_| true,
-            stub_export: &|_| false,
-            rename: &|n| n.to_owned(),
-            data: b"",
-            data_tail: 0,
-            drop_custom: &|_| false,
-        },
-    )
-    .unwrap();
-    wasmparser::Validator::new()
-        .validate_all(&out.bytes)
-        .unwrap();
+    let out = rewrite_plainly(&bytes, &info, &|n| n != "gone", &|_| true);
     let mut segments = Vec::new();
     for payload in Parser::new(0).parse_all(&out.bytes) {
         if let Payload::DataSection(section) = payload.unwrap() {
