@@ -299,6 +299,37 @@ pub fn imports(component: &[u8]) -> Vec<String> {
         .imports
 }
 
+/// Whether virtc wrote the composition itself (`compiler/src/codegen/compose/direct.rs`) rather
+/// than leaving it to wac: the top level instantiates its nested components with arguments
+/// named by labels, never by an interface's name (as wac's compositions do).
+pub fn composed_directly(component: &[u8]) -> bool {
+    let mut depth = 0usize;
+    let mut labelled = false;
+    for payload in wasmparser::Parser::new(0).parse_all(component) {
+        match payload.expect("a valid component") {
+            wasmparser::Payload::ModuleSection { .. }
+            | wasmparser::Payload::ComponentSection { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+            wasmparser::Payload::ComponentInstanceSection(s) if depth == 0 => {
+                for instance in s {
+                    if let wasmparser::ComponentInstance::Instantiate { args, .. } =
+                        instance.expect("a valid component")
+                    {
+                        for arg in args.iter() {
+                            if arg.name.contains(':') {
+                                return false;
+                            }
+                            labelled = true;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    labelled
+}
+
 /// Top-level export names of a component.
 pub fn exports(component: &[u8]) -> Vec<String> {
     virtc::codegen::component_info::ComponentInfo::read(component)

@@ -110,6 +110,7 @@ fn js_command_with_virtual_env_and_files_imports_no_http() {
     for gone in ["wasi:http", "wasi:cli/environment", "wasi:filesystem"] {
         assert!(!has_import(&imports, gone), "{gone}: {imports:?}");
     }
+    assert!(composed_directly(composed), "composed by wac, not directly");
     let out = run(&compiled, &[], &[("GREETING", "host")], "");
     assert_eq!(
         stdout_after_exit(&out, 0),

@@ -30,6 +30,7 @@ fn pong_prints_the_virtual_value() {
         );
     }
     assert!(imports.iter().all(|i| i.ends_with("@0.2.6")), "{imports:?}");
+    assert!(composed_directly(composed), "composed by wac, not directly");
     let out = run(
         &compiled,
         &[],

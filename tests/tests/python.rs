@@ -157,6 +157,7 @@ fn python_command_with_virtual_env_files_and_sockets_passed_through() {
     assert!(!has_import(&imports, "wasi:cli/environment"), "{imports:?}");
     assert!(!has_import(&imports, "wasi:filesystem"), "{imports:?}");
     assert!(has_import(&imports, "wasi:sockets/tcp"), "{imports:?}");
+    assert!(composed_directly(composed), "composed by wac, not directly");
     let out = run(&compiled, &[], &[("GREETING", "host")], "");
     assert_app_run(&out, server, "greeting=virtual\nhello from data\npong\n");
 }
