@@ -37,9 +37,11 @@ pub struct Direct {
 enum Source<'a> {
     /// By the plug's export of this label.
     Plug(&'a str),
-    /// By the composition's import the plug makes too, of this instance index.
-    Shared(u32),
-    /// By an import of the composition, of the type at this range of the component.
+    /// By the composition's import of this instance index (one the plug makes too, or one
+    /// declared for the component as `Host` said).
+    Import(u32),
+    /// By an import of the composition still to declare, of the type at this range of the
+    /// component.
     Host(Range<usize>),
 }
 
@@ -74,7 +76,7 @@ pub fn compose(component: &[u8], plug: &[u8]) -> Result<Option<Direct>, Error> {
         sources.push(if let Some(label) = plug_exports.get(name.as_str()) {
             Source::Plug(label)
         } else if let Some(&index) = block.imports.get(name) {
-            Source::Shared(index)
+            Source::Import(index)
         } else if let Some(range) = guest.self_contained.get(name) {
             Source::Host(range.clone())
         } else {
@@ -105,22 +107,21 @@ pub fn compose(component: &[u8], plug: &[u8]) -> Result<Option<Direct>, Error> {
     // The component's other imports, by its own types.
     let mut host_types = Vec::new();
     let mut host_imports = wasm_encoder::ComponentImportSection::new();
-    let mut host_index = Vec::new();
-    for (source, name) in sources.iter().zip(&guest.imports) {
+    for (source, name) in sources.iter_mut().zip(&guest.imports) {
         if let Source::Host(range) = source {
             host_types.extend_from_slice(&component[range.clone()]);
             host_imports.import(
                 name.as_str(),
                 wasm_encoder::ComponentTypeRef::Instance(types),
             );
-            host_index.push(instances);
+            *source = Source::Import(instances);
             types += 1;
             instances += 1;
         }
     }
-    if !host_index.is_empty() {
+    if !host_imports.is_empty() {
         let mut body = Vec::new();
-        (host_index.len() as u32).encode(&mut body);
+        host_imports.len().encode(&mut body);
         body.extend_from_slice(&host_types);
         out.push(ComponentSectionId::Type as u8);
         body.encode(&mut out);
@@ -153,7 +154,6 @@ pub fn compose(component: &[u8], plug: &[u8]) -> Result<Option<Direct>, Error> {
     // The plug's exports the component imports, aliased out of its instance.
     let mut aliases = wasm_encoder::ComponentAliasSection::new();
     let mut args: Vec<(&str, u32)> = Vec::with_capacity(sources.len());
-    let mut hosts = host_index.into_iter();
     for (source, (_, label)) in sources.iter().zip(&labelled_guest.imports) {
         let index = match source {
             Source::Plug(export) => {
@@ -165,8 +165,9 @@ pub fn compose(component: &[u8], plug: &[u8]) -> Result<Option<Direct>, Error> {
                 instances += 1;
                 instances - 1
             }
-            Source::Shared(index) => *index,
-            Source::Host(_) => hosts.next().ok_or(Error::Truncated)?,
+            Source::Import(index) => *index,
+            // Each was declared above.
+            Source::Host(_) => return Ok(None),
         };
         args.push((label, index));
     }
